@@ -1,0 +1,61 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { DecodeError } from './errors/index.js';
+import type { HttpResponse } from './http.js';
+
+/**
+ * Parses a response body as JSON. A body that is not JSON (an HTML error page,
+ * a truncated answer) is a `DecodeError` whose message shows the status, the
+ * content type and the start of the body.
+ */
+export function parseJsonBody(response: HttpResponse, what: string): Either<DecodeError, unknown> {
+  try {
+    return right(JSON.parse(response.body) as unknown);
+  } catch {
+    const type = response.headers.get('content-type') ?? 'no content type';
+    return left(
+      new DecodeError(`${what}: expected a JSON body, got HTTP ${response.status} (${type}) starting ${JSON.stringify(snippet(response.body))}`, {
+        paths: ['(body): expected JSON'],
+      }),
+    );
+  }
+}
+
+/** Decodes a value with an io-ts codec; a `Left` is a `DecodeError` naming each field that failed. */
+export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, what: string): Either<DecodeError, A> {
+  const result = codec.decode(value);
+  if (result._tag === 'Right') return result;
+  const paths = describeValidationErrors(result.left);
+  return left(new DecodeError(`${what}: unexpected body (${paths.slice(0, 3).join('; ')}${paths.length > 3 ? '; …' : ''})`, { paths }));
+}
+
+/**
+ * One readable line per failure: `data.progress: expected (number | NumericString), got "abc"`.
+ * Union and intersection members are left out of the path: they are not fields.
+ */
+export function describeValidationErrors(errors: t.Errors): string[] {
+  const lines = errors.map((error) => {
+    const keys: string[] = [];
+    error.context.forEach((entry, index) => {
+      const parent = error.context[index - 1]?.type as { _tag?: string } | undefined;
+      const isMember = parent?._tag === 'UnionType' || parent?._tag === 'IntersectionType';
+      if (entry.key !== '' && !isMember) keys.push(entry.key);
+    });
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
+    return `${keys.join('.') || '(body)'}: expected ${expected}, got ${describeValue(error.value)}`;
+  });
+  return [...new Set(lines)];
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    return snippet(JSON.stringify(value) ?? String(value), 60);
+  } catch {
+    return typeof value;
+  }
+}
+
+function snippet(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

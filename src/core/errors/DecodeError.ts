@@ -1,0 +1,18 @@
+import { TaskError, type TaskErrorOptions } from './TaskError.js';
+
+export interface DecodeErrorOptions extends TaskErrorOptions {
+  /** One line per failed field, such as `data.progress: expected number, got "abc"`. */
+  readonly paths?: readonly string[];
+}
+
+/** A response body was not what the provider's format says it is. Never retried. */
+export class DecodeError extends TaskError {
+  protected static override readonly brand: string = 'rx-task-status:DecodeError';
+  override name = 'DecodeError';
+  readonly paths: readonly string[];
+
+  constructor(message: string, options: DecodeErrorOptions = {}) {
+    super(message, 'DECODE', options);
+    this.paths = Object.freeze([...(options.paths ?? [])]);
+  }
+}

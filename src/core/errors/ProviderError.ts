@@ -1,0 +1,18 @@
+import { TaskError, type TaskErrorOptions } from './TaskError.js';
+
+export interface ProviderErrorOptions extends TaskErrorOptions {
+  /** The provider's own error code (Mobizon's `code`, Stream's `code`, …). */
+  readonly providerCode?: string | number;
+}
+
+/** Any other error the provider reported, with its own code and message. Never retried. */
+export class ProviderError extends TaskError {
+  protected static override readonly brand: string = 'rx-task-status:ProviderError';
+  override name = 'ProviderError';
+  readonly providerCode?: string | number;
+
+  constructor(message: string, options: ProviderErrorOptions = {}) {
+    super(message, 'PROVIDER', options);
+    if (options.providerCode !== undefined) this.providerCode = options.providerCode;
+  }
+}

@@ -1,0 +1,28 @@
+import { TaskError, type TaskErrorOptions } from './TaskError.js';
+
+export interface RateLimitErrorOptions extends TaskErrorOptions {
+  /** How long the provider asked us to wait, when it said. */
+  readonly retryAfterMs?: number;
+  /**
+   * `true` when the quota itself is used up (Postman's `serviceLimitExhausted`):
+   * waiting a few seconds will not help, so this is never retried.
+   */
+  readonly exhausted?: boolean;
+}
+
+/**
+ * The provider refused the request for its rate limit: either after the
+ * library's retries were spent, or at once when the quota is exhausted.
+ */
+export class RateLimitError extends TaskError {
+  protected static override readonly brand: string = 'rx-task-status:RateLimitError';
+  override name = 'RateLimitError';
+  readonly retryAfterMs?: number;
+  readonly exhausted: boolean;
+
+  constructor(message: string, options: RateLimitErrorOptions = {}) {
+    super(message, 'RATE_LIMITED', options);
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    this.exhausted = options.exhausted ?? false;
+  }
+}

@@ -1,0 +1,120 @@
+import { Observable, type SchedulerLike } from 'rxjs';
+import { TransportError } from './errors/index.js';
+import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
+import { BodyTooLargeError, readBodyCapped, type ResponseLike } from './readBody.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+/** A request, fully addressed. */
+export interface HttpRequest {
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** A response with its body read (up to the size cap) and its rate-limit headers parsed. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: HeaderReader;
+  readonly body: string;
+  readonly hints: RateLimitHints;
+}
+
+/** The `fetch` signature this library needs; the global fetch, cross-fetch and node-fetch all fit. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<ResponseLike & { readonly status: number }>;
+
+/** Performs one request; unsubscribing aborts it. The seam where tests in virtual time plug in. */
+export type Transport = (request: HttpRequest) => Observable<HttpResponse>;
+
+export interface HttpTransportOptions {
+  readonly fetch: FetchLike;
+  /** Abort and fail with a `TransportError` (`reason: 'timeout'`) after this many ms. */
+  readonly timeoutMs: number;
+  /** Bodies longer than this are cut off with a `TransportError` (`reason: 'body-too-large'`). */
+  readonly maxBodyBytes: number;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * The transport every source uses by default: `fetch` with a per-request
+ * timeout and a body size cap. It never decides what a status means (Mobizon
+ * answers errors with 200): that is the provider's job. It fails only when no
+ * complete response came back, with a `TransportError` that names the request
+ * by method, origin and path, never by its query string.
+ */
+export function httpTransport(options: HttpTransportOptions): Transport {
+  return (request) =>
+    new Observable<HttpResponse>((subscriber) => {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = options.scheduler.schedule(() => {
+        timedOut = true;
+        controller.abort();
+      }, options.timeoutMs);
+      const fail = (reason: 'network' | 'timeout' | 'body-too-large', cause: unknown) =>
+        subscriber.error(transportFailure(request, reason, cause, options));
+
+      (async () => {
+        const response = await options.fetch(request.url, {
+          method: request.method,
+          headers: { ...request.headers },
+          ...(request.body === undefined ? {} : { body: request.body }),
+          signal: controller.signal,
+        });
+        const body = await readBodyCapped(response, options.maxBodyBytes);
+        return { status: response.status, headers: response.headers, body, hints: readRateLimitHints(response.headers, options.scheduler.now()) };
+      })().then(
+        (response) => {
+          timer.unsubscribe();
+          subscriber.next(response);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          timer.unsubscribe();
+          if (error instanceof BodyTooLargeError) fail('body-too-large', error);
+          else fail(timedOut ? 'timeout' : 'network', error);
+        },
+      );
+
+      return () => {
+        timer.unsubscribe();
+        controller.abort();
+      };
+    });
+}
+
+/** `GET https://host/path`: how a request is named in messages. The query, where keys live, is left out. */
+export function describeRequest(request: Pick<HttpRequest, 'method' | 'url'>): string {
+  try {
+    const url = new URL(request.url);
+    return `${request.method} ${url.origin}${url.pathname}`;
+  } catch {
+    return request.method;
+  }
+}
+
+function transportFailure(
+  request: HttpRequest,
+  reason: 'network' | 'timeout' | 'body-too-large',
+  cause: unknown,
+  options: HttpTransportOptions,
+): TransportError {
+  const what = describeRequest(request);
+  const message =
+    reason === 'timeout'
+      ? `${what} timed out after ${options.timeoutMs} ms`
+      : reason === 'body-too-large'
+        ? `${what} answered with a body over ${options.maxBodyBytes} bytes; it was cut off`
+        : `${what} failed: ${causeMessage(cause)}`;
+  return new TransportError(message, { reason, cause });
+}
+
+function causeMessage(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const code = (cause as { code?: unknown }).code ?? (cause.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
+}

@@ -1,0 +1,147 @@
+import { isRight, left } from 'fp-ts/lib/Either.js';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { retryDelay, type RetryPolicy } from './backoff.js';
+import { DecodeError, TaskError, TransportError } from './errors/index.js';
+import type { HttpResponse } from './http.js';
+import type { DecodeResult, ProviderFailure } from './provider.js';
+import { redactError, type Redactor } from './redact.js';
+import type { RequestScheduler, Ticket, Turn } from './requestScheduler.js';
+import { createTaskState, isSameState, isTerminal, type TaskState } from './taskState.js';
+
+export interface PollLoopConfig {
+  readonly provider: string;
+  readonly id: string;
+  /** Ms between the starts of two polls. */
+  readonly interval: number;
+  /** Never start two requests for this task closer than this, whatever the reason (retries included). */
+  readonly minInterval: number;
+  readonly retry: RetryPolicy;
+  readonly random: () => number;
+  readonly scheduler: SchedulerLike;
+  readonly requests: RequestScheduler;
+  /** Sends this task's poll request; unsubscribing aborts it. */
+  send(): Observable<HttpResponse>;
+  /** Reads a response; `movedFrom` is set once this loop has moved. */
+  decode(response: HttpResponse): DecodeResult;
+  /** Moves the source to another base URL; returns false when the URL is refused. */
+  move(baseUrl: string): boolean;
+  readonly redact: Redactor;
+}
+
+/**
+ * Polls one task until it is terminal. Emits a state when (and only when) the
+ * normalised state changes, completes after the first terminal state, retries
+ * transient failures with backoff, and errors at once on anything else. All
+ * requests go through the source's {@link RequestScheduler}; unsubscribing
+ * gives up the queued turn and aborts the request in flight.
+ */
+export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
+  return new Observable<TaskState>((subscriber) => {
+    let last: TaskState | undefined;
+    let failures = 0;
+    let moved = false;
+    let lastStart = -Infinity;
+    let ticket: Ticket | undefined;
+    let inFlight: Subscription | undefined;
+
+    const fail = (error: unknown) => subscriber.error(redactError(asTaskError(error, config), config.redact));
+
+    const pollAt = (dueAt: number) => {
+      ticket = config.requests.request(Math.max(dueAt, lastStart + config.minInterval), poll);
+    };
+
+    const poll = (turn: Turn) => {
+      lastStart = turn.startedAt;
+      inFlight = config.send().subscribe({
+        next: (response) => {
+          turn.release();
+          onResponse(response);
+        },
+        error: (error: unknown) => {
+          turn.release();
+          onFailure({ error: asTaskError(error, config), retryable: isRetryableTransport(error) });
+        },
+      });
+    };
+
+    const onResponse = (response: HttpResponse) => {
+      let outcome: DecodeResult;
+      try {
+        outcome = config.decode(response);
+      } catch (error) {
+        // A provider's decode must not throw; if one does, it ends here rather than escaping.
+        outcome = left(decodeCrash(error, config));
+      }
+      if (isRight(outcome)) onState(createTaskState(config.provider, config.id, outcome.right));
+      else onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
+    };
+
+    const onState = (state: TaskState) => {
+      failures = 0;
+      if (last === undefined || !isSameState(last, state)) {
+        last = state;
+        subscriber.next(state);
+      }
+      if (isTerminal(state)) subscriber.complete();
+      else if (!subscriber.closed) pollAt(lastStart + config.interval);
+    };
+
+    const onFailure = (failure: ProviderFailure, response?: HttpResponse) => {
+      const now = config.scheduler.now();
+      if (failure.moveTo !== undefined && !moved && config.move(failure.moveTo)) {
+        moved = true;
+        pollAt(now);
+        return;
+      }
+      failures++;
+      if (!failure.retryable || failures > config.retry.retries) {
+        fail(failure.error);
+        return;
+      }
+      const backoff = retryDelay(failures, config.retry, config.random);
+      pollAt(now + Math.max(backoff, serverWait(failure, response, now)));
+    };
+
+    pollAt(config.scheduler.now());
+
+    return () => {
+      ticket?.cancel();
+      inFlight?.unsubscribe();
+      last = undefined;
+    };
+  });
+}
+
+/**
+ * How long the server asked us to stay away: the provider's hint, `Retry-After`,
+ * or, when the window's budget is spent (`Remaining: 0`), until its reset.
+ */
+function serverWait(failure: ProviderFailure, response: HttpResponse | undefined, now: number): number {
+  const hints = response?.hints;
+  const untilReset = hints?.remaining === 0 && hints.resetAt !== undefined ? hints.resetAt - now : 0;
+  return Math.max(failure.retryAfterMs ?? 0, hints?.retryAfterMs ?? 0, untilReset);
+}
+
+/** Network failures and time-outs are worth another try; a body over the size cap is not. */
+function isRetryableTransport(error: unknown): boolean {
+  return !(error instanceof TransportError) || error.reason !== 'body-too-large';
+}
+
+function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
+  const taskError =
+    error instanceof TaskError
+      ? error
+      : new TransportError(`Request for task ${config.id} failed: ${error instanceof Error ? error.message : String(error)}`, {
+          reason: 'network',
+          cause: error,
+        });
+  const fields = taskError as { provider?: string; taskId?: string };
+  if (fields.provider === undefined) Object.assign(taskError, { provider: config.provider });
+  if (fields.taskId === undefined) Object.assign(taskError, { taskId: config.id });
+  return taskError;
+}
+
+function decodeCrash(error: unknown, config: PollLoopConfig): DecodeError {
+  const why = error instanceof Error ? error.message : String(error);
+  return new DecodeError(`The ${config.provider} provider could not read the response for task ${config.id}: ${why}`, { cause: error });
+}

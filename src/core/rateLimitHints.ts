@@ -1,0 +1,90 @@
+/** Reads one header, case-insensitively; `null` when absent (the `Headers.get` contract). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** What a response's headers say about the provider's rate limit, in the scheduler's clock. */
+export interface RateLimitHints {
+  /** Wait at least this long before the next request (`Retry-After`, `X-RateLimit-RetryAfter`). */
+  readonly retryAfterMs?: number;
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** When the current window ends, as a time on the scheduler's clock (ms). */
+  readonly resetAt?: number;
+}
+
+/**
+ * Reads both rate-limit header families (`X-RateLimit-*` and the IETF draft's
+ * `RateLimit-*`) and `Retry-After`. Duplicated values such as `"300, 300"`
+ * (seen from Stream) count once: the first is taken.
+ */
+export function readRateLimitHints(headers: HeaderReader, now: number): RateLimitHints {
+  const hints: { -readonly [K in keyof RateLimitHints]: RateLimitHints[K] } = {};
+  // Retry-After is authoritative when present: it is the server's own answer to "when may I come back".
+  const retryAfter =
+    parseRetryAfter(firstValue(headers.get('retry-after')), now) ??
+    parseRetryAfter(firstValue(headers.get('x-ratelimit-retryafter')), now);
+  if (retryAfter !== undefined) hints.retryAfterMs = retryAfter;
+  const limit = parseCount(firstOf(headers, 'ratelimit-limit', 'x-ratelimit-limit'));
+  if (limit !== undefined) hints.limit = limit;
+  const remaining = parseCount(firstOf(headers, 'ratelimit-remaining', 'x-ratelimit-remaining'));
+  if (remaining !== undefined) hints.remaining = remaining;
+  const resetAt = parseReset(firstOf(headers, 'ratelimit-reset', 'x-ratelimit-reset'), now);
+  if (resetAt !== undefined) hints.resetAt = resetAt;
+  return hints;
+}
+
+/**
+ * `Retry-After` is either delay-seconds (`"120"`) or an HTTP date
+ * (`"Wed, 21 Oct 2015 07:28:00 GMT"`). Returns milliseconds from `now`, never
+ * negative; `undefined` when the value is neither.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Reset headers come in three units in the wild: Unix seconds (Stream's and
+ * Postman's `X-RateLimit-Reset`), seconds from now (the IETF `RateLimit-Reset`)
+ * and, rarely, Unix milliseconds. No delta is ever a billion seconds, so the
+ * size of the number tells them apart.
+ */
+function parseReset(value: string | undefined, now: number): number | undefined {
+  const n = parseNumber(value);
+  if (n === undefined || n < 0) return undefined;
+  if (n >= 1e12) return n;
+  if (n >= 1e9) return n * 1000;
+  return now + n * 1000;
+}
+
+function firstOf(headers: HeaderReader, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = firstValue(headers.get(name));
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function firstValue(value: string | null): string | undefined {
+  if (value === null) return undefined;
+  const parts = value.split(',').map((part) => part.trim());
+  // An HTTP date has a comma of its own ("Wed, 21 Oct 2015 07:28:00 GMT"): its first two parts are one value.
+  const first = /^[a-z]{3}$/i.test(parts[0] ?? '') ? `${parts[0]}, ${parts[1] ?? ''}` : parts[0];
+  return first === undefined || first === '' ? undefined : first;
+}
+
+function parseCount(value: string | undefined): number | undefined {
+  const n = parseNumber(value);
+  return n === undefined || n < 0 ? undefined : Math.floor(n);
+}
+
+function parseNumber(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  return Number(value);
+}

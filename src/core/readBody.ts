@@ -1,0 +1,85 @@
+/** The parts of a fetch `Response` the body reader needs; WHATWG and node-fetch bodies both fit. */
+export interface ResponseLike {
+  readonly headers: { get(name: string): string | null };
+  readonly body?: unknown;
+  text(): Promise<string>;
+}
+
+/** Thrown by {@link readBodyCapped} when the body is larger than allowed. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+  constructor(readonly limit: number) {
+    super(`response body exceeds ${limit} bytes`);
+  }
+}
+
+/**
+ * Reads a response body as UTF-8 text, stopping (and cancelling the rest of the
+ * download) as soon as it passes `limit` bytes, so an oversized or endless body
+ * is never buffered whole.
+ */
+export async function readBodyCapped(response: ResponseLike, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  const body = response.body;
+  if (Number.isFinite(declared) && declared > limit) {
+    cancelBody(body);
+    throw new BodyTooLargeError(limit);
+  }
+  if (isWebStream(body)) return readWebStream(body, limit);
+  if (isAsyncIterable(body)) return readNodeStream(body, limit);
+  // A fetch without a streaming body: the best left is to check after the fact.
+  const text = await response.text();
+  if (new TextEncoder().encode(text).byteLength > limit) throw new BodyTooLargeError(limit);
+  return text;
+}
+
+async function readWebStream(body: ReadableStream<Uint8Array>, limit: number): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw new BodyTooLargeError(limit);
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text + decoder.decode();
+}
+
+async function readNodeStream(body: AsyncIterable<unknown> & { destroy?: () => void }, limit: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for await (const chunk of body) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array);
+    size += bytes.byteLength;
+    if (size > limit) {
+      body.destroy?.();
+      throw new BodyTooLargeError(limit);
+    }
+    text += decoder.decode(bytes, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function cancelBody(body: unknown): void {
+  if (isWebStream(body)) body.cancel().catch(() => undefined);
+  else (body as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
+function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
+  return typeof (body as ReadableStream | undefined)?.getReader === 'function';
+}
+
+function isAsyncIterable(body: unknown): body is AsyncIterable<unknown> & { destroy?: () => void } {
+  return typeof (body as AsyncIterable<unknown> | undefined)?.[Symbol.asyncIterator] === 'function';
+}
