@@ -1,5 +1,7 @@
 import { Observable, type SchedulerLike } from 'rxjs';
+import { isErrorLike } from './errorLike.js';
 import { TransportError } from './errors/index.js';
+import { redactGeneric } from './redact.js';
 import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
 import { BodyTooLargeError, readBodyCapped, type ResponseLike } from './readBody.js';
 
@@ -109,12 +111,14 @@ function transportFailure(
       ? `${what} timed out after ${options.timeoutMs} ms`
       : reason === 'body-too-large'
         ? `${what} answered with a body over ${options.maxBodyBytes} bytes; it was cut off`
-        : `${what} failed: ${causeMessage(cause)}`;
+        : `${what} failed: ${causeMessage(cause, request)}`;
   return new TransportError(message, { reason, cause });
 }
 
-function causeMessage(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const code = (cause as { code?: unknown }).code ?? (cause.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
+/** The cause's message, with the request URL (and so its query) replaced by its safe description. */
+function causeMessage(cause: unknown, request: HttpRequest): string {
+  if (!isErrorLike(cause)) return String(cause);
+  const code = typeof cause.code === 'string' ? cause.code : isErrorLike(cause.cause) ? cause.cause.code : undefined;
+  const message = cause.message.split(request.url).join(describeRequest(request).replace(/^\S+ /, ''));
+  return redactGeneric(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
 }

@@ -2,6 +2,7 @@ import { isRight, left } from 'fp-ts/lib/Either.js';
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { retryDelay, type RetryPolicy } from './backoff.js';
 import { DecodeError, TaskError, TransportError } from './errors/index.js';
+import { messageOf } from './errorLike.js';
 import type { HttpResponse } from './http.js';
 import type { DecodeResult, ProviderFailure } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
@@ -131,7 +132,7 @@ function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
   const taskError =
     error instanceof TaskError
       ? error
-      : new TransportError(`Request for task ${config.id} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      : new TransportError(`Request for task ${config.id} failed: ${messageOf(error)}`, {
           reason: 'network',
           cause: error,
         });
@@ -142,6 +143,6 @@ function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
 }
 
 function decodeCrash(error: unknown, config: PollLoopConfig): DecodeError {
-  const why = error instanceof Error ? error.message : String(error);
+  const why = messageOf(error);
   return new DecodeError(`The ${config.provider} provider could not read the response for task ${config.id}: ${why}`, { cause: error });
 }

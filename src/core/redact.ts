@@ -1,3 +1,5 @@
+import { isErrorLike, type ErrorLike } from './errorLike.js';
+
 const REDACTED = '[redacted]';
 
 /** Query parameters and header names whose values are credentials, whatever the provider. */
@@ -35,10 +37,10 @@ export const redactGeneric: Redactor = createRedactor([]);
  * can show a secret. The one place every error passes before a subscriber sees it.
  */
 export function redactError<E>(error: E, redact: Redactor, depth = 0): E {
-  if (!(error instanceof Error)) {
+  if (!isErrorLike(error)) {
     return (typeof error === 'string' ? redact(error) : error) as E;
   }
-  const target = error as Error & { details?: unknown; cause?: unknown };
+  const target = error as ErrorLike & { details?: unknown };
   rewrite(target, 'message', redact(target.message));
   if (typeof target.stack === 'string') rewrite(target, 'stack', redact(target.stack));
   if (target.details !== undefined) rewrite(target, 'details', redactValue(target.details, redact));
@@ -50,20 +52,20 @@ export function redactError<E>(error: E, redact: Redactor, depth = 0): E {
 }
 
 function copyError(cause: unknown, redact: Redactor, depth: number): unknown {
-  if (!(cause instanceof Error)) return redactValue(cause, redact);
+  if (!isErrorLike(cause)) return redactValue(cause, redact);
   if (isOwnError(cause)) return redactError(cause, redact, depth + 1);
   // A foreign error (fetch's, Node's) is copied rather than changed: it is not ours to mutate.
   const copy = new Error(redact(cause.message));
   copy.name = cause.name;
   copy.stack = redact(cause.stack ?? `${cause.name}: ${cause.message}`);
-  const code = (cause as { code?: unknown }).code;
+  const { code } = cause;
   if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
-  const inner = (cause as { cause?: unknown }).cause;
+  const inner = cause.cause;
   if (inner !== undefined && depth < 5) Object.defineProperty(copy, 'cause', { value: copyError(inner, redact, depth + 1), configurable: true, writable: true });
   return copy;
 }
 
-function isOwnError(error: Error): boolean {
+function isOwnError(error: ErrorLike): boolean {
   for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
     const brand = (proto.constructor as { brand?: unknown } | undefined)?.brand;
     if (typeof brand === 'string' && brand.startsWith('rx-task-status:')) return true;
@@ -74,7 +76,7 @@ function isOwnError(error: Error): boolean {
 function redactValue(value: unknown, redact: Redactor, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return value;
-  if (value instanceof Error) return copyError(value, redact, depth);
+  if (isErrorLike(value)) return copyError(value, redact, depth);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redact, depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact, depth + 1)]));

@@ -1,0 +1,47 @@
+import { checkBaseUrl, joinUrl } from '../../src/core/baseUrl.js';
+
+describe('checkBaseUrl', () => {
+  it('accepts https and strips a trailing slash', () => {
+    expect(checkBaseUrl('https://api.example.com/')).toBe('https://api.example.com');
+    expect(checkBaseUrl('https://api.example.com/v1/')).toBe('https://api.example.com/v1');
+  });
+
+  it.each(['http://127.0.0.1:8080', 'http://127.3.4.5', 'http://localhost:3000', 'http://[::1]:9000', 'http://api.localhost'])(
+    'accepts plain http on loopback: %s',
+    (url) => {
+      expect(() => checkBaseUrl(url)).not.toThrow();
+    },
+  );
+
+  it('refuses plain http elsewhere, and says why', () => {
+    expect(() => checkBaseUrl('http://api.example.com')).toThrow(TypeError);
+    expect(() => checkBaseUrl('http://api.example.com')).toThrow(/unencrypted.*allowInsecureHttp/);
+    expect(() => checkBaseUrl('http://128.0.0.1')).toThrow(/unencrypted/);
+  });
+
+  it('accepts plain http elsewhere with the explicit opt-in', () => {
+    expect(checkBaseUrl('http://api.example.com', { allowInsecureHttp: true })).toBe('http://api.example.com');
+  });
+
+  it.each([
+    ['', /non-empty|absolute/],
+    ['not a url', /absolute http\(s\) URL/],
+    ['ftp://example.com', /https/],
+    ['https://user:pass@example.com', /without credentials/],
+    ['https://example.com/?api_key=x', /without a query/],
+  ])('refuses %j', (url, message) => {
+    expect(() => checkBaseUrl(url)).toThrow(message);
+  });
+
+  it('never echoes credentials embedded in the URL', () => {
+    expect(() => checkBaseUrl('https://user:hunter2@example.com')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+    expect(() => checkBaseUrl('https://example.com/?api_key=hunter2')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});
+
+describe('joinUrl', () => {
+  it('keeps the base path and sets the query', () => {
+    expect(joinUrl('https://h/prefix', '/tasks/a b', { api_key: 'k&1' })).toBe('https://h/prefix/tasks/a%20b?api_key=k%261');
+    expect(joinUrl('https://h/', 'tasks/1')).toBe('https://h/tasks/1');
+  });
+});

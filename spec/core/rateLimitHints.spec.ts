@@ -1,0 +1,59 @@
+import { parseRetryAfter, readRateLimitHints } from '../../src/core/rateLimitHints.js';
+
+const NOW = Date.parse('2025-12-13T10:00:00Z');
+const at = (headers: Record<string, string>) => readRateLimitHints(new Headers(headers), NOW);
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    ['1.5', 1500],
+    [' 7 ', 7000],
+    ['Sat, 13 Dec 2025 10:00:30 GMT', 30_000],
+    ['Sat, 13 Dec 2025 09:59:00 GMT', 0],
+  ])('%j → %d ms', (value, ms) => {
+    expect(parseRetryAfter(value, NOW)).toBe(ms);
+  });
+
+  it.each([null, undefined, '', 'soon', '-5', '1e3'])('%j → undefined', (value) => {
+    expect(parseRetryAfter(value, NOW)).toBeUndefined();
+  });
+});
+
+describe('readRateLimitHints', () => {
+  it('reads the X-RateLimit-* family, with the reset in Unix seconds (Stream, Postman)', () => {
+    const reset = NOW / 1000 + 42;
+    expect(at({ 'X-RateLimit-Limit': '300', 'X-RateLimit-Remaining': '12', 'X-RateLimit-Reset': String(reset) })).toEqual({
+      limit: 300,
+      remaining: 12,
+      resetAt: NOW + 42_000,
+    });
+  });
+
+  it('reads the IETF RateLimit-* family, with the reset in seconds from now', () => {
+    expect(at({ 'RateLimit-Limit': '300', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '17', 'RateLimit-Policy': '300;w=60' })).toEqual({
+      limit: 300,
+      remaining: 0,
+      resetAt: NOW + 17_000,
+    });
+  });
+
+  it('takes the first of duplicated values such as "300, 300"', () => {
+    expect(at({ 'X-RateLimit-Limit': '300, 300', 'X-RateLimit-Remaining': '299, 299' })).toEqual({ limit: 300, remaining: 299 });
+  });
+
+  it('reads Retry-After in seconds, as an HTTP date, duplicated, and Postman\'s X-RateLimit-RetryAfter', () => {
+    expect(at({ 'Retry-After': '3' }).retryAfterMs).toBe(3000);
+    expect(at({ 'Retry-After': 'Sat, 13 Dec 2025 10:00:05 GMT' }).retryAfterMs).toBe(5000);
+    expect(at({ 'Retry-After': 'Sat, 13 Dec 2025 10:00:05 GMT, Sat, 13 Dec 2025 10:00:05 GMT' }).retryAfterMs).toBe(5000);
+    expect(at({ 'X-RateLimit-RetryAfter': '9' }).retryAfterMs).toBe(9000);
+  });
+
+  it('accepts a reset in Unix milliseconds', () => {
+    expect(at({ 'X-RateLimit-Reset': String(NOW + 5000) }).resetAt).toBe(NOW + 5000);
+  });
+
+  it('ignores garbage rather than guessing', () => {
+    expect(at({ 'X-RateLimit-Limit': 'lots', 'X-RateLimit-Remaining': '-1', 'X-RateLimit-Reset': 'later', 'Retry-After': 'never' })).toEqual({});
+  });
+});

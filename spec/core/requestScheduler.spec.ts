@@ -1,0 +1,119 @@
+import { RequestScheduler, type Turn } from '../../src/core/requestScheduler.js';
+import { maxInAnyWindow, virtualTime } from '../support/virtualTime.js';
+
+function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY) {
+  const time = virtualTime();
+  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, scheduler: time.tracked });
+  const starts: Array<{ name: string; at: number }> = [];
+  const turns = new Map<string, Turn>();
+  const ask = (name: string, dueAt = time.now(), { hold = false } = {}) =>
+    requests.request(dueAt, (turn) => {
+      starts.push({ name, at: turn.startedAt });
+      if (hold) turns.set(name, turn);
+      else turn.release();
+    });
+  return { time, requests, starts, turns, ask };
+}
+
+describe('RequestScheduler', () => {
+  it('gives a due turn at once, and a future one at its due time', () => {
+    const { time, starts, ask } = setup(10);
+    ask('now');
+    ask('later', 250);
+    expect(starts).toEqual([{ name: 'now', at: 0 }]);
+    time.advanceTo(249);
+    expect(starts).toHaveLength(1);
+    time.advanceTo(250);
+    expect(starts).toEqual([
+      { name: 'now', at: 0 },
+      { name: 'later', at: 250 },
+    ]);
+  });
+
+  it('never lets more than the budget start in any one-second window, wherever the window falls', () => {
+    const { time, starts, ask } = setup(5);
+    for (let i = 0; i < 60; i++) ask(`t${i}`, i * 37); // arrivals spread unevenly over 2.2 s
+    time.flush();
+    expect(starts).toHaveLength(60);
+    expect(maxInAnyWindow(starts.map((s) => s.at))).toBe(5);
+  });
+
+  it('does not let a full burst through on both sides of a window edge (the token-bucket flaw)', () => {
+    const { time, starts, ask } = setup(4);
+    for (let i = 0; i < 4; i++) ask(`early${i}`, 900);
+    for (let i = 0; i < 4; i++) ask(`late${i}`, 1000);
+    time.flush();
+    expect(starts.map((s) => s.at)).toEqual([900, 900, 900, 900, 1900, 1900, 1900, 1900]);
+  });
+
+  it('serves due turns earliest-due first, ties in arrival order', () => {
+    const { time, starts, ask } = setup(1);
+    ask('first', 0);
+    ask('c', 300);
+    ask('a', 100);
+    ask('b', 100);
+    time.flush();
+    expect(starts.map((s) => s.name)).toEqual(['first', 'a', 'b', 'c']);
+  });
+
+  it('bounds every wait under load: with 1,000 tasks due at once, the last starts after n / budget seconds', () => {
+    const { time, starts, ask } = setup(20);
+    for (let i = 0; i < 1000; i++) ask(`t${i}`, 0);
+    time.flush();
+    expect(Math.max(...starts.map((s) => s.at))).toBe(49_000);
+    expect(maxInAnyWindow(starts.map((s) => s.at))).toBe(20);
+  });
+
+  it('keeps a budget below one request per second as one request per 1/rate seconds', () => {
+    const { time, starts, ask } = setup(0.5);
+    for (let i = 0; i < 3; i++) ask(`t${i}`, 0);
+    time.flush();
+    expect(starts.map((s) => s.at)).toEqual([0, 2000, 4000]);
+  });
+
+  it('holds turns back while maxConcurrentRequests are in flight, and hands one on at each release', () => {
+    const { time, starts, turns, ask } = setup(Number.POSITIVE_INFINITY, 2);
+    for (const name of ['a', 'b', 'c', 'd']) ask(name, 0, { hold: true });
+    expect(starts.map((s) => s.name)).toEqual(['a', 'b']);
+    time.advanceTo(40);
+    turns.get('a')?.release();
+    expect(starts.map((s) => s.name)).toEqual(['a', 'b', 'c']);
+    turns.get('a')?.release(); // a second release of the same turn changes nothing
+    expect(starts).toHaveLength(3);
+    turns.get('b')?.release();
+    expect(starts).toEqual([
+      { name: 'a', at: 0 },
+      { name: 'b', at: 0 },
+      { name: 'c', at: 40 },
+      { name: 'd', at: 40 },
+    ]);
+  });
+
+  it('forgets a cancelled ticket, and a cancelled granted turn frees its slot', () => {
+    const { time, starts, ask } = setup(Number.POSITIVE_INFINITY, 1);
+    const held = ask('held', 0, { hold: true });
+    const gone = ask('gone', 0);
+    ask('next', 0);
+    gone.cancel();
+    held.cancel();
+    time.flush();
+    expect(starts.map((s) => s.name)).toEqual(['held', 'next']);
+  });
+
+  it('keeps one timer at most, and none once the queue is empty', () => {
+    const { time, starts, ask } = setup(1);
+    const tickets = Array.from({ length: 50 }, (_, i) => ask(`t${i}`, 1000 + i));
+    expect(time.tracked.liveTimers()).toBe(1);
+    for (const ticket of tickets) ticket.cancel();
+    expect(time.tracked.liveTimers()).toBe(0);
+    time.flush();
+    expect(starts).toHaveLength(0);
+  });
+
+  it('counts the requests it started', () => {
+    const { time, requests, ask } = setup(3);
+    for (let i = 0; i < 7; i++) ask(`t${i}`);
+    time.flush();
+    expect(requests.requestCount).toBe(7);
+  });
+});

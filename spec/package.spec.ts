@@ -1,0 +1,88 @@
+// The published package, as a user gets it: packed, installed into an empty
+// folder, then used from an ES module and from CommonJS, with its types.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+const node = (args: string[], cwd: string) => execFileSync(process.execPath, args, { cwd, encoding: 'utf8' });
+
+const consumerCode = (importLine: string) => `${importLine}
+const state = { provider: 'p', id: '1', status: 'completed', providerStatus: 'done', raw: {} };
+const error = new TaskNotFoundError('gone');
+const source = defineProvider({
+  name: 'consumer',
+  defaults: { interval: 1000, maxRequestsPerSecond: 1 },
+  setup: () => ({ baseUrl: 'https://example.com', context: null, secrets: [] }),
+  identify: (ref) => ({ id: ref }),
+  request: ({ id }) => ({ method: 'GET', path: '/' + id }),
+  decode: () => ({ _tag: 'Left', left: error }),
+})({});
+console.log(JSON.stringify({
+  terminal: isTerminal(state),
+  code: error.code,
+  isTaskError: error instanceof TaskError,
+  provider: source.provider,
+  watch: typeof source.watch('x').subscribe,
+}));
+`;
+
+describe('the packed package', () => {
+  let work: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'rx-task-status-pack-'));
+    npm(['pack', '--pack-destination', work], root);
+    const packed = readdirSync(work).find((file) => file.endsWith('.tgz'));
+    if (packed === undefined) throw new Error('npm pack made no tarball');
+    tarball = packed;
+    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tarball}`], work);
+  }, 240_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const expected = { terminal: true, code: 'TASK_NOT_FOUND', isTaskError: true, provider: 'consumer', watch: 'function' };
+
+  it('works from an ES module (import)', () => {
+    writeFileSync(join(work, 'consumer.mjs'), consumerCode("import { defineProvider, isTerminal, TaskError, TaskNotFoundError } from 'rx-task-status';"));
+    expect(JSON.parse(node(['consumer.mjs'], work))).toEqual(expected);
+  });
+
+  it('works from CommonJS (require)', () => {
+    writeFileSync(join(work, 'consumer.cjs'), consumerCode("const { defineProvider, isTerminal, TaskError, TaskNotFoundError } = require('rx-task-status');"));
+    expect(JSON.parse(node(['consumer.cjs'], work))).toEqual(expected);
+  });
+
+  it('ships types that resolve for both, under Node16 module resolution', () => {
+    const typed = (ext: string, importLine: string) =>
+      writeFileSync(
+        join(work, `typed.${ext}`),
+        `${importLine}
+const state: TaskState = { provider: 'p', id: '1', status: 'running', providerStatus: 'r', raw: null };
+const done: boolean = isTerminal(state);
+const error: TaskError = new TaskNotFoundError('gone');
+export const checked = [done, error.code] as const;
+`,
+      );
+    typed('mts', "import { isTerminal, TaskError, TaskNotFoundError, type TaskState } from 'rx-task-status';");
+    typed('cts', "import { isTerminal, TaskError, TaskNotFoundError, type TaskState } from 'rx-task-status';");
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+    expect(() =>
+      node([tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed.mts', 'typed.cts'], work),
+    ).not.toThrow();
+  });
+
+  it('contains the build and the README, and not the sources or tests', () => {
+    const files = execFileSync('tar', ['-tzf', join(work, tarball)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((path) => path.replace(/^package\//, ''));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/esm/index.js', 'dist/cjs/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.d.ts']));
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('spec/'))).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+
+/** A TestScheduler for imperative tests: step virtual time forward and count live timers. */
+export interface VirtualTime {
+  readonly scheduler: TestScheduler;
+  /** The same clock, wrapped so that timers not yet fired nor cancelled can be counted. */
+  readonly tracked: SchedulerLike & { liveTimers(): number };
+  now(): number;
+  /** Runs everything due up to and including time `t`, and leaves the clock at `t`. */
+  advanceTo(t: number): void;
+  advanceBy(ms: number): void;
+  /** Runs everything scheduled, however far in the future. */
+  flush(): void;
+}
+
+export function virtualTime(): VirtualTime {
+  const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  scheduler.maxFrames = Number.POSITIVE_INFINITY;
+  let live = 0;
+  const tracked: SchedulerLike & { liveTimers(): number } = {
+    now: () => scheduler.now(),
+    liveTimers: () => live,
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+      live++;
+      let done = false;
+      const finish = () => {
+        if (!done) {
+          done = true;
+          live--;
+        }
+      };
+      const inner = scheduler.schedule(function (this: SchedulerAction<T>, s?: T) {
+        finish();
+        work.call(this, s);
+      }, delay, state);
+      return new Subscription(() => {
+        finish();
+        inner.unsubscribe();
+      });
+    },
+  };
+  const advanceTo = (t: number) => {
+    if (t < scheduler.now()) throw new Error(`cannot go back in time from ${scheduler.now()} to ${t}`);
+    scheduler.schedule(() => undefined, t - scheduler.now());
+    scheduler.maxFrames = t;
+    scheduler.flush();
+    scheduler.maxFrames = Number.POSITIVE_INFINITY;
+  };
+  return {
+    scheduler,
+    tracked,
+    now: () => scheduler.now(),
+    advanceTo,
+    advanceBy: (ms) => advanceTo(scheduler.now() + ms),
+    flush: () => scheduler.flush(),
+  };
+}
+
+/** The highest number of `times` falling in any window [t, t + windowMs). */
+export function maxInAnyWindow(times: readonly number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
