@@ -142,9 +142,10 @@ describe('the poll loop (virtual time)', () => {
       job('done'),
     ]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(source.watch('j1')).toBe('8000ms (a|)', { a: stateOf('done') });
+      // The reset is when the server's window ends; the margin covers the request's way there.
+      expectObservable(source.watch('j1')).toBe('8050ms (a|)', { a: stateOf('done') });
     });
-    expect(scripted.startedAt).toEqual([0, 8000]);
+    expect(scripted.startedAt).toEqual([0, 8050]);
   });
 
   it('ends with a RateLimitError once 429s outlast the retries', () => {
@@ -297,13 +298,13 @@ describe('provider-driven behaviour of the loop', () => {
 
   it('keeps the provider minimum between two requests of a task, retries and moves included', () => {
     const { scripted } = run([{ body: { fail: true } }, { body: { moveTo: 'https://two.example' } }, { body: { state: 'running' } }, { body: { state: 'done' } }]);
-    // backoff wants 750 ms, the interval 200 ms: the 1 s floor wins each time.
-    expect(scripted.startedAt).toEqual([0, 1000, 2000, 3000]);
+    // backoff wants 750 ms, the interval 200 ms: the 1 s floor (plus the arrival margin) wins each time.
+    expect(scripted.startedAt).toEqual([0, 1050, 2100, 3150]);
   });
 
   it('raises a requested interval below the provider minimum to it', () => {
     const { scripted } = run([{ body: { state: 'running' } }, { body: { state: 'running', n: 1 } }, { body: { state: 'done' } }], { interval: 10 });
-    expect(scripted.startedAt).toEqual([0, 1000, 2000]);
+    expect(scripted.startedAt).toEqual([0, 1050, 2100]);
   });
 
   it('turns a decode that throws into a DecodeError, after one request', () => {

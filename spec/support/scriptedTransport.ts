@@ -19,20 +19,24 @@ export interface ScriptedTransport {
 
 /**
  * A transport for tests in virtual time: answers requests from a script, in
- * order; the last entry repeats. Not a mock of fetch: the core's own seam.
+ * order (the last entry repeats), or from a function of the request count and
+ * the request. Not a mock of fetch: the core's own seam.
  */
-export function scriptedTransport(scheduler: SchedulerLike, script: readonly Scripted[] | ((n: number) => Scripted)): ScriptedTransport {
+export function scriptedTransport(
+  scheduler: SchedulerLike,
+  script: readonly Scripted[] | ((n: number, request: HttpRequest) => Scripted),
+): ScriptedTransport {
   const startedAt: number[] = [];
   const abortedAt: number[] = [];
   const requests: HttpRequest[] = [];
-  const next = (n: number): Scripted =>
-    typeof script === 'function' ? script(n) : (script[Math.min(n, script.length - 1)] as Scripted);
+  const next = (n: number, request: HttpRequest): Scripted =>
+    typeof script === 'function' ? script(n, request) : (script[Math.min(n, script.length - 1)] as Scripted);
   const transport: Transport = (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const n = requests.length;
       requests.push(request);
       startedAt.push(scheduler.now());
-      const step = next(n);
+      const step = next(n, request);
       let done = false;
       if ('hang' in step) return () => void (done || abortedAt.push(scheduler.now()));
       const sub = timer(step.latency ?? 0, scheduler)

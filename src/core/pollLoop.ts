@@ -1,28 +1,32 @@
 import { isRight, left } from 'fp-ts/lib/Either.js';
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { retryDelay, type RetryPolicy } from './backoff.js';
-import { DecodeError, TaskError, TransportError } from './errors/index.js';
 import { messageOf } from './errorLike.js';
+import { DecodeError, TaskError, TransportError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
+import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult, ProviderFailure } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
-import type { RequestScheduler, Ticket, Turn } from './requestScheduler.js';
+import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
 import { createTaskState, isSameState, isTerminal, type TaskState } from './taskState.js';
 
 export interface PollLoopConfig {
   readonly provider: string;
   readonly id: string;
-  /** Ms between the starts of two polls. */
-  readonly interval: number;
+  /** The gap policy's answer for this task: ms from a poll's start to the next one's. */
+  readonly nextDelay: NextPollDelay;
   /** Never start two requests for this task closer than this, whatever the reason (retries included). */
   readonly minInterval: number;
+  /** The policy's gap is never longer than this. */
+  readonly maxInterval: number;
+  /** Each gap is scaled by a random factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number;
   readonly retry: RetryPolicy;
   readonly random: () => number;
   readonly scheduler: SchedulerLike;
   readonly requests: RequestScheduler;
   /** Sends this task's poll request; unsubscribing aborts it. */
   send(): Observable<HttpResponse>;
-  /** Reads a response; `movedFrom` is set once this loop has moved. */
   decode(response: HttpResponse): DecodeResult;
   /** Moves the source to another base URL; returns false when the URL is refused. */
   move(baseUrl: string): boolean;
@@ -37,18 +41,22 @@ export interface PollLoopConfig {
  * gives up the queued turn and aborts the request in flight.
  */
 export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
+  const floor = config.minInterval > 0 ? config.minInterval + ARRIVAL_MARGIN_MS : 0;
   return new Observable<TaskState>((subscriber) => {
     let last: TaskState | undefined;
+    let polls = 0;
     let failures = 0;
     let moved = false;
     let lastStart = -Infinity;
+    /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
+    let notBefore = -Infinity;
     let ticket: Ticket | undefined;
     let inFlight: Subscription | undefined;
 
     const fail = (error: unknown) => subscriber.error(redactError(asTaskError(error, config), config.redact));
 
     const pollAt = (dueAt: number) => {
-      ticket = config.requests.request(Math.max(dueAt, lastStart + config.minInterval), poll);
+      ticket = config.requests.request(Math.max(dueAt, lastStart + floor, notBefore), poll);
     };
 
     const poll = (turn: Turn) => {
@@ -66,6 +74,7 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
     };
 
     const onResponse = (response: HttpResponse) => {
+      config.requests.observe(response.hints);
       let outcome: DecodeResult;
       try {
         outcome = config.decode(response);
@@ -73,18 +82,27 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
         // A provider's decode must not throw; if one does, it ends here rather than escaping.
         outcome = left(decodeCrash(error, config));
       }
-      if (isRight(outcome)) onState(createTaskState(config.provider, config.id, outcome.right));
+      if (isRight(outcome)) onState(createTaskState(config.provider, config.id, outcome.right), response);
       else onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
     };
 
-    const onState = (state: TaskState) => {
+    const onState = (state: TaskState, response: HttpResponse) => {
+      const now = config.scheduler.now();
       failures = 0;
+      polls++;
       if (last === undefined || !isSameState(last, state)) {
         last = state;
         subscriber.next(state);
       }
-      if (isTerminal(state)) subscriber.complete();
-      else if (!subscriber.closed) pollAt(lastStart + config.interval);
+      if (isTerminal(state)) {
+        subscriber.complete();
+        return;
+      }
+      if (subscriber.closed) return;
+      if (response.hints.retryAfterMs !== undefined) notBefore = Math.max(notBefore, now + response.hints.retryAfterMs);
+      const gap = config.nextDelay({ state, at: now, startedAt: lastStart, polls });
+      const jittered = gap * (1 + config.jitter * (2 * config.random() - 1));
+      pollAt(lastStart + Math.min(config.maxInterval, Math.max(0, jittered)));
     };
 
     const onFailure = (failure: ProviderFailure, response?: HttpResponse) => {
@@ -99,8 +117,10 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
         fail(failure.error);
         return;
       }
-      const backoff = retryDelay(failures, config.retry, config.random);
-      pollAt(now + Math.max(backoff, serverWait(failure, response, now)));
+      const wait = serverWait(failure, response, now);
+      // The server asked the account to stay away, not this task: every task of the source waits.
+      if (wait > 0) config.requests.pauseUntil(now + wait);
+      pollAt(now + Math.max(retryDelay(failures, config.retry, config.random), wait));
     };
 
     pollAt(config.scheduler.now());
@@ -132,10 +152,7 @@ function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
   const taskError =
     error instanceof TaskError
       ? error
-      : new TransportError(`Request for task ${config.id} failed: ${messageOf(error)}`, {
-          reason: 'network',
-          cause: error,
-        });
+      : new TransportError(`Request for task ${config.id} failed: ${messageOf(error)}`, { reason: 'network', cause: error });
   const fields = taskError as { provider?: string; taskId?: string };
   if (fields.provider === undefined) Object.assign(taskError, { provider: config.provider });
   if (fields.taskId === undefined) Object.assign(taskError, { taskId: config.id });
@@ -143,6 +160,5 @@ function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
 }
 
 function decodeCrash(error: unknown, config: PollLoopConfig): DecodeError {
-  const why = messageOf(error);
-  return new DecodeError(`The ${config.provider} provider could not read the response for task ${config.id}: ${why}`, { cause: error });
+  return new DecodeError(`The ${config.provider} provider could not read the response for task ${config.id}: ${messageOf(error)}`, { cause: error });
 }

@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { MinHeap, type HeapEntry } from './minHeap.js';
+import type { RateLimitHints } from './rateLimitHints.js';
 
 /** Permission to start one request now; `release()` when it has ended, however it ended. */
 export interface Turn {
@@ -17,11 +18,21 @@ export interface RequestSchedulerOptions {
   readonly maxRequestsPerSecond: number;
   /** Requests that may be in flight at once; `Infinity` for no limit. */
   readonly maxConcurrentRequests: number;
+  /** Share of the server's announced limit left to the account's other clients. Default 0.1. */
+  readonly reserve?: number;
   readonly scheduler: SchedulerLike;
 }
 
+/**
+ * Servers count requests when they arrive, and two requests sent a second
+ * apart can arrive a little less than a second apart (the first delayed on the
+ * way, the second not). Windows and per-task minimums are therefore kept with
+ * this much to spare.
+ */
+export const ARRIVAL_MARGIN_MS = 50;
+
 interface Waiter extends HeapEntry {
-  readonly dueAt: number;
+  dueAt: number;
   readonly seq: number;
   readonly onTurn: (turn: Turn) => void;
 }
@@ -35,8 +46,12 @@ interface Waiter extends HeapEntry {
  *   let a full burst through on each side of a window edge.)
  * - Due polls are served earliest-due first, ties in arrival order; a task that
  *   waits only gets older than the ones arriving after it, so none starves.
- * - One timer for the whole source, armed for the next moment anything can start,
- *   and disarmed when the queue is empty.
+ * - The server's word comes first: a 429 or `Retry-After` pauses the whole
+ *   source until the time given, and when `RateLimit-Remaining` runs low the
+ *   remaining requests are spread over what is left of the window, so the
+ *   source slows down before the server has to refuse it.
+ * - One timer for the whole source, armed for the next moment anything can
+ *   start, and disarmed when the queue is empty.
  */
 export class RequestScheduler {
   private readonly queue = new MinHeap<Waiter>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
@@ -44,6 +59,7 @@ export class RequestScheduler {
   private readonly windowMs: number;
   private readonly starts: number[];
   private oldestStart = 0;
+  private lastStart = -Infinity;
   private inFlight = 0;
   private seq = 0;
   private wake: Subscription | undefined;
@@ -51,12 +67,16 @@ export class RequestScheduler {
   private pumping = false;
   private pumpAgain = false;
   private started = 0;
+  private pausedUntil = -Infinity;
+  private paceGap = 0;
+  private paceUntil = -Infinity;
+  private held = false;
 
   constructor(private readonly options: RequestSchedulerOptions) {
     const rate = options.maxRequestsPerSecond;
     // Below 1 rps the window stretches: 0.5 rps is one request in any two seconds.
     this.windowSize = Number.isFinite(rate) ? Math.max(1, Math.floor(rate)) : 0;
-    this.windowMs = rate >= 1 ? 1000 : 1000 / rate;
+    this.windowMs = (rate >= 1 ? 1000 : 1000 / rate) + ARRIVAL_MARGIN_MS;
     this.starts = new Array<number>(this.windowSize).fill(-Infinity);
   }
 
@@ -91,6 +111,55 @@ export class RequestScheduler {
     };
   }
 
+  /** No request starts before `until` (a 429, a `Retry-After`): the whole source waits. */
+  pauseUntil(until: number): void {
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.pump();
+  }
+
+  /**
+   * Reads a response's rate-limit headers. With `remaining` requests left until
+   * `resetAt`, less a reserve for the account's other clients and what is
+   * already in flight, starts are spaced so the rest lasts until the reset;
+   * with none left, the source waits for the reset.
+   */
+  observe(hints: RateLimitHints): void {
+    const now = this.now();
+    const { remaining, resetAt, limit } = hints;
+    if (remaining === undefined || resetAt === undefined || resetAt <= now) return;
+    const reserve = limit === undefined ? 0 : Math.ceil(limit * (this.options.reserve ?? 0.1));
+    const usable = remaining - reserve - this.inFlight;
+    if (usable <= 0) {
+      this.pauseUntil(resetAt + ARRIVAL_MARGIN_MS);
+      return;
+    }
+    this.paceGap = (resetAt - now) / usable;
+    this.paceUntil = resetAt;
+    this.pump();
+  }
+
+  /**
+   * Holds every turn while `held` (the page is hidden, say). On release every
+   * waiting poll becomes due at once: a task that was paused resumes with a poll.
+   */
+  hold(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    if (held) {
+      this.disarm();
+      return;
+    }
+    const now = this.now();
+    const waiting: Waiter[] = [];
+    for (let waiter = this.queue.pop(); waiter !== undefined; waiter = this.queue.pop()) waiting.push(waiter);
+    for (const waiter of waiting) {
+      waiter.dueAt = Math.min(waiter.dueAt, now);
+      this.queue.push(waiter);
+    }
+    this.pump();
+  }
+
   private pump(): void {
     if (this.pumping) {
       this.pumpAgain = true;
@@ -109,10 +178,11 @@ export class RequestScheduler {
   }
 
   private grantDueTurns(): void {
+    if (this.held) return; // `hold(false)` pumps again
     for (let head = this.queue.peek(); head !== undefined; head = this.queue.peek()) {
       if (this.inFlight >= this.options.maxConcurrentRequests) return; // a release will pump again
       const now = this.now();
-      const readyAt = Math.max(head.dueAt, this.windowOpensAt());
+      const readyAt = Math.max(head.dueAt, this.windowOpensAt(), this.pausedUntil, this.pacedAt(now));
       if (readyAt > now) {
         this.arm(readyAt, now);
         return;
@@ -142,8 +212,13 @@ export class RequestScheduler {
     return (this.starts[this.oldestStart] as number) + this.windowMs;
   }
 
+  private pacedAt(now: number): number {
+    return now < this.paceUntil ? this.lastStart + this.paceGap : -Infinity;
+  }
+
   private recordStart(now: number): void {
     this.started++;
+    this.lastStart = now;
     if (this.windowSize === 0) return;
     this.starts[this.oldestStart] = now;
     this.oldestStart = (this.oldestStart + 1) % this.windowSize;

@@ -1,7 +1,10 @@
 import crossFetch from 'cross-fetch';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler as defaultScheduler, isObservable, type Observable } from 'rxjs';
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from './backoff.js';
 import type { FetchLike, Transport } from './http.js';
+import { fixedInterval, type IntervalPolicy } from './intervalPolicy.js';
+import type { TaskState } from './taskState.js';
 import { expectFunction, expectPositiveNumber } from './validate.js';
 
 /** Options every source takes, whatever the provider. */
@@ -19,6 +22,27 @@ export interface SourceOptions {
   readonly maxRequestsPerSecond?: number;
   /** Requests of this source in flight at once. Default: the provider's, else 6. */
   readonly maxConcurrentRequests?: number;
+  /**
+   * How the gap between two polls of a task is chosen: `fixedInterval()`,
+   * `exponentialInterval({...})` or `progressAwareInterval()`. Default: the
+   * provider's (progress-aware where the provider reports progress, else fixed).
+   */
+  readonly policy?: IntervalPolicy;
+  /** The gap between two polls of a task never grows past this, ms. Default 60000 (or `interval`, if longer). */
+  readonly maxInterval?: number;
+  /** Each gap is scaled by a random factor in [1 - jitter, 1 + jitter], so tasks started together spread out. Default 0.1. */
+  readonly jitter?: number;
+  /**
+   * Share of the provider's announced rate limit (`X-RateLimit-Limit`) left for
+   * the account's other clients when the source paces itself. Default 0.1.
+   */
+  readonly reserve?: number;
+  /**
+   * While this emits `true`, the source sends no polls (a front end passes the
+   * page's visibility: see `whenDocumentHidden()`). When it turns `false`, every
+   * waiting task polls at once. Subscribed while the source watches anything.
+   */
+  readonly pauseWhen?: Observable<boolean>;
   /** A request that has not fully answered within this many ms is aborted and retried. Default 10000. */
   readonly requestTimeout?: number;
   /** Response bodies over this many bytes are cut off with a `TransportError`. Default 1 MiB. */
@@ -41,10 +65,28 @@ export interface SourceOptions {
   readonly transport?: Transport;
 }
 
-/** Per-watch options. */
+/**
+ * Per-watch options. `interval` and `policy` shape the task's poll loop, which
+ * is shared by every subscriber of the task: the first subscription's win.
+ * `resumeFrom` and `deadline` belong to each watch.
+ */
 export interface WatchOptions {
-  /** Overrides the source's interval for this task (first subscriber's options win while polls are shared). */
+  /** Overrides the source's interval for this task. */
   readonly interval?: number;
+  /** Overrides the source's interval policy for this task. */
+  readonly policy?: IntervalPolicy;
+  /**
+   * A state stored earlier (before a page reload, say): emitted first, and not
+   * again unless the task has changed since. A terminal one is emitted and
+   * completes the watch without a request.
+   */
+  readonly resumeFrom?: TaskState;
+  /**
+   * An absolute deadline (a `Date`, or ms on the scheduler's clock): the watch
+   * errors with `TaskTimeoutError` when it passes. Being absolute, it survives
+   * a resume: store it beside the state and pass both back.
+   */
+  readonly deadline?: Date | number;
 }
 
 /** What a provider sets as its defaults and limits. */
@@ -56,11 +98,18 @@ export interface ProviderDefaults {
   readonly maxConcurrentRequests?: number;
   /** The provider's documented minimum gap between two requests for one task, in ms. Default 0. */
   readonly minInterval?: number;
+  /** The default interval policy. Default `fixedInterval()`. */
+  readonly policy?: IntervalPolicy;
 }
 
 export interface ResolvedSourceOptions {
   readonly interval: number;
   readonly minInterval: number;
+  readonly maxInterval: number;
+  readonly policy: IntervalPolicy;
+  readonly jitter: number;
+  readonly reserve: number;
+  readonly pauseWhen: Observable<boolean> | undefined;
   readonly maxRequestsPerSecond: number;
   readonly maxConcurrentRequests: number;
   readonly requestTimeout: number;
@@ -76,13 +125,22 @@ export interface ResolvedSourceOptions {
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT = 6;
+const DEFAULT_MAX_INTERVAL = 60_000;
+const DEFAULT_JITTER = 0.1;
+const DEFAULT_RESERVE = 0.1;
 
 /** Validates the options once (a `TypeError` names the first bad one) and fills in defaults. */
 export function resolveSourceOptions(options: SourceOptions, defaults: ProviderDefaults): ResolvedSourceOptions {
   const minInterval = defaults.minInterval ?? 0;
+  const interval = resolveInterval('interval', options.interval ?? defaults.interval, minInterval);
   return {
-    interval: resolveInterval('interval', options.interval ?? defaults.interval, minInterval),
+    interval,
     minInterval,
+    maxInterval: Math.max(interval, expectPositiveNumber('maxInterval', options.maxInterval ?? DEFAULT_MAX_INTERVAL)),
+    policy: expectPolicy('policy', options.policy ?? defaults.policy ?? fixedInterval()),
+    jitter: expectFraction('jitter', options.jitter ?? DEFAULT_JITTER),
+    reserve: expectFraction('reserve', options.reserve ?? DEFAULT_RESERVE),
+    pauseWhen: expectObservable('pauseWhen', options.pauseWhen),
     maxRequestsPerSecond: expectPositiveNumber('maxRequestsPerSecond', options.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond, { allowInfinity: true }),
     maxConcurrentRequests: expectPositiveNumber(
       'maxConcurrentRequests',
@@ -94,7 +152,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     retry: normalizeRetry(options.retry),
     fetch: expectFunction<FetchLike>('fetch', options.fetch ?? (crossFetch as unknown as FetchLike)),
     allowInsecureHttp: options.allowInsecureHttp === true,
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler: options.scheduler ?? defaultScheduler,
     random: expectFunction<() => number>('random', options.random ?? Math.random),
     transport: options.transport === undefined ? undefined : expectFunction<Transport>('transport', options.transport),
   };
@@ -103,4 +161,24 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
 /** An interval is positive and finite; below the provider's minimum it is raised to it. */
 export function resolveInterval(name: string, value: unknown, minInterval: number): number {
   return Math.max(minInterval, expectPositiveNumber(name, value));
+}
+
+export function expectPolicy(name: string, value: unknown): IntervalPolicy {
+  if (typeof (value as IntervalPolicy | undefined)?.create !== 'function') {
+    throw new TypeError(`Expected \`${name}\` to be an interval policy (fixedInterval(), exponentialInterval() or progressAwareInterval()), got ${typeof value}.`);
+  }
+  return value as IntervalPolicy;
+}
+
+function expectFraction(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new TypeError(`Expected \`${name}\` to be a number from 0 up to (not including) 1, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function expectObservable<T>(name: string, value: unknown): Observable<T> | undefined {
+  if (value === undefined) return undefined;
+  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable, got ${typeof value}.`);
+  return value as Observable<T>;
 }

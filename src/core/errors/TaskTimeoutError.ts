@@ -1,9 +1,14 @@
 import type { TaskState } from '../taskState.js';
 import { TaskError, type TaskErrorOptions } from './TaskError.js';
 
+export type TaskTimeout = 'total' | 'idle' | 'deadline';
+
 export interface TaskTimeoutErrorOptions extends TaskErrorOptions {
-  /** Which bound ran out: the whole watch (`total`) or the wait for a new state (`idle`). */
-  readonly timeout: 'total' | 'idle';
+  /**
+   * Which bound ran out: the whole watch (`total`), the wait for a new state
+   * (`idle`), or an absolute `deadline` given to `watch`.
+   */
+  readonly timeout: TaskTimeout;
   readonly ms: number;
   /** The last state seen before the deadline, if any. */
   readonly state?: TaskState;
@@ -13,7 +18,7 @@ export interface TaskTimeoutErrorOptions extends TaskErrorOptions {
 export class TaskTimeoutError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:TaskTimeoutError';
   override name = 'TaskTimeoutError';
-  readonly timeout: 'total' | 'idle';
+  readonly timeout: TaskTimeout;
   readonly ms: number;
   readonly state?: TaskState;
 

@@ -1,0 +1,28 @@
+import { distinctUntilChanged, Observable, of } from 'rxjs';
+
+/** The part of `document` this needs; a test can pass its own. */
+export interface VisibilityDocument {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/**
+ * `true` while the page is hidden, for a source's `pauseWhen`: a tab in the
+ * background sends no polls, and catches up with one poll per task when shown
+ * again. Where there is no `document` (Node, server-side rendering) it is
+ * `false` once and completes: nothing is ever paused.
+ *
+ * ```ts
+ * const stream = streamTasks({ apiKey, token, pauseWhen: whenDocumentHidden() });
+ * ```
+ */
+export function whenDocumentHidden(doc: VisibilityDocument | undefined = (globalThis as { document?: VisibilityDocument }).document): Observable<boolean> {
+  if (doc === undefined) return of(false);
+  return new Observable<boolean>((subscriber) => {
+    const emit = () => subscriber.next(doc.visibilityState === 'hidden');
+    emit();
+    doc.addEventListener('visibilitychange', emit);
+    return () => doc.removeEventListener('visibilitychange', emit);
+  }).pipe(distinctUntilChanged());
+}
