@@ -1,0 +1,116 @@
+import { chain, left, map } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
+import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { AuthenticationError, ProviderError, RateLimitError, TaskNotFoundError, type TaskError } from '../core/errors/index.js';
+import { httpFailure } from '../core/httpFailure.js';
+import { progressAwareInterval } from '../core/intervalPolicy.js';
+import type { DecodeResult, ProviderFailure } from '../core/provider.js';
+import type { TaskStatus } from '../core/taskState.js';
+import { expectNonEmptyString, expectSecret } from '../core/validate.js';
+import { MOBIZON_CODES, MobizonEnvelope, MobizonTaskStatus } from './mobizonCodecs.js';
+
+/** The API domains confirmed on Mobizon's official pages. `api.mobizon.com` is deprecated. */
+export const MOBIZON_DOMAINS = ['api.mobizon.kz', 'api.mobizon.ua', 'api.mobizon.com.br', 'api.mobizon.gmbh'] as const;
+
+export interface MobizonOptions {
+  readonly apiKey: string;
+  /** Your account's API domain, such as `'api.mobizon.kz'` (see {@link MOBIZON_DOMAINS}). Required unless `baseUrl` is given. */
+  readonly domain?: string;
+  /** A full base URL instead of a domain (a proxy, a test server). */
+  readonly baseUrl?: string;
+}
+
+const STATUS: Readonly<Record<number, TaskStatus>> = { 0: 'pending', 1: 'running', 2: 'completed', 3: 'failed' };
+const AUTH_CODES: ReadonlySet<number> = new Set([MOBIZON_CODES.badApiKey, MOBIZON_CODES.noAccess, MOBIZON_CODES.accountBlocked]);
+
+/**
+ * Background tasks of Mobizon (SMS campaigns, contact imports), followed with
+ * Taskqueue/GetStatus.
+ *
+ * Mobizon's docs ask for this request "no more than once per second". The
+ * library reads that both ways it can be meant: never two requests for one
+ * task less than a second apart (a lower `interval` is raised to 1 s), and, by
+ * default, no more than one request per second for the whole source. Raise
+ * `maxRequestsPerSecond` knowingly if your account allows more. Mobizon
+ * reports progress, so polls are progress-aware by default: few requests while
+ * the end is far, one just after the predicted end.
+ *
+ * ```ts
+ * const sms = mobizonTasks({ apiKey: process.env.MOBIZON_KEY!, domain: 'api.mobizon.kz' });
+ * sms.watch('4821').subscribe((state) => console.log(state.progress));
+ * ```
+ */
+export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = defineProvider({
+  name: 'mobizon',
+  defaults: { interval: 2000, maxRequestsPerSecond: 1, minInterval: 1000, policy: progressAwareInterval() },
+  setup: (options: MobizonOptions) => {
+    const apiKey = expectSecret('apiKey', options.apiKey);
+    return { baseUrl: baseUrlOf(options), context: { apiKey }, secrets: [apiKey] };
+  },
+  identify: (ref: string) => ({ id: expectNonEmptyString('task id', ref) }),
+  request: ({ id, context }) => ({
+    method: 'POST',
+    path: '/service/taskqueue/getstatus',
+    query: { output: 'json', api: 'v1', apiKey: context.apiKey },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ id }).toString(),
+  }),
+  decode: (response, { id, baseUrl, movedFrom }): DecodeResult => {
+    const what = `Mobizon task ${id}`;
+    const envelope = pipe(
+      parseJsonBody(response, what),
+      chain((body) => decodeWith(MobizonEnvelope, body, what)),
+    );
+    // Mobizon answers errors with 200 and a code; a non-JSON answer is a proxy's, and its status means what it usually does.
+    if (envelope._tag === 'Left') return response.status >= 200 && response.status < 300 ? envelope : left(httpFailure({ response, what }));
+    const { code, data, message = '' } = envelope.right;
+    const moved = movedFrom === undefined ? undefined : { movedFrom, movedTo: baseUrl };
+    if (code !== MOBIZON_CODES.ok) return left(mobizonFailure({ code, data, message, what, baseUrl, moved }));
+    return pipe(
+      decodeWith(MobizonTaskStatus, data, `${what} (data)`),
+      map(({ progress, status }) => ({
+        status: STATUS[status] ?? 'running',
+        providerStatus: String(status),
+        progress: progress / 100,
+        ...(status === 3 ? { error: { message: message || 'task rejected', code: 'rejected' } } : {}),
+        raw: envelope.right,
+      })),
+    );
+  },
+});
+
+interface FailureInput {
+  readonly code: number;
+  readonly data: unknown;
+  readonly message: string;
+  readonly what: string;
+  readonly baseUrl: string;
+  readonly moved: { movedFrom: string; movedTo: string } | undefined;
+}
+
+function mobizonFailure({ code, data, message, what, baseUrl, moved }: FailureInput): ProviderFailure | TaskError {
+  const because = `${message || 'no message'} (code ${code})`;
+  const options = { details: { code, ...moved } };
+  if (code === MOBIZON_CODES.notFound) return new TaskNotFoundError(`${what} was not found: ${because}`, options);
+  if (AUTH_CODES.has(code)) return new AuthenticationError(`${what} was refused: ${because}`, options);
+  if (code === MOBIZON_CODES.rateLimited) {
+    return { error: new RateLimitError(`${what} was rate limited: ${because}`, { ...options, retryAfterMs: 1000 }), retryable: true, retryAfterMs: 1000 };
+  }
+  const error = new ProviderError(`${what}: ${because}`, { ...options, providerCode: code });
+  if (code === MOBIZON_CODES.wrongDomain && typeof data === 'string' && data.trim() !== '') {
+    // The account lives on another API domain: go there, keeping the scheme (plain http only ever on loopback).
+    return { error, retryable: false, moveTo: `${new URL(baseUrl).protocol}//${data.trim()}` };
+  }
+  return error;
+}
+
+function baseUrlOf(options: MobizonOptions): string {
+  if (options.baseUrl !== undefined) return options.baseUrl;
+  if (options.domain === undefined) {
+    throw new TypeError(`Expected \`domain\`: your Mobizon account's API domain, one of ${MOBIZON_DOMAINS.join(', ')} (or another your account uses), or a \`baseUrl\`.`);
+  }
+  const domain = expectNonEmptyString('domain', options.domain).trim();
+  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) throw new TypeError(`Expected \`domain\` to be a host name such as api.mobizon.kz, got "${domain}".`);
+  return `https://${domain}`;
+}

@@ -1,0 +1,151 @@
+import { chain, left, map } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
+import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { RateLimitError } from '../core/errors/index.js';
+import type { HttpResponse } from '../core/http.js';
+import { httpFailure } from '../core/httpFailure.js';
+import type { ProviderFailure } from '../core/provider.js';
+import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
+import { expectNonEmptyString, expectSecret, show } from '../core/validate.js';
+import { optional, Timestamp } from './codecs.js';
+import { PostmanLegacyError, PostmanProblem, PostmanTask } from './postmanCodecs.js';
+
+export const POSTMAN_BASE_URL = 'https://api.getpostman.com';
+
+export interface PostmanOptions {
+  /** The Postman API key, sent as `x-api-key`. */
+  readonly apiKey: string;
+  /** Default {@link POSTMAN_BASE_URL}; `https://api.postman.com` and `https://api.eu.postman.com` work too. */
+  readonly baseUrl?: string;
+}
+
+/**
+ * Which Postman task: a bare id is a collection update task
+ * (`PUT /collections/{id}` with `Prefer: respond-async`); `kind:
+ * 'collection-merge'` a merge task; an `apiId` an API Builder task.
+ */
+export type PostmanTaskRef =
+  | string
+  | { readonly id: string; readonly kind?: 'collection-update' | 'collection-merge' }
+  | { readonly id: string; readonly apiId: string };
+
+const STATUS: Readonly<Record<string, TaskStatus>> = {
+  pending: 'pending',
+  'in-progress': 'running',
+  successful: 'completed',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+interface Target {
+  readonly id: string;
+  readonly path: string;
+  readonly accept: string;
+}
+
+/**
+ * Asynchronous tasks of the Postman API: collection updates and merges, and
+ * API Builder tasks.
+ *
+ * Defaults: one poll every 2 s per task and 2 requests per second for the
+ * source. Postman allows 300 requests per minute per user for all endpoints
+ * together, so the default leaves 60 % of it to the user's other calls.
+ *
+ * ```ts
+ * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
+ * postman.watch({ id: taskId, kind: 'collection-merge' }).subscribe((state) => console.log(state.status));
+ * ```
+ */
+export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = defineProvider({
+  name: 'postman',
+  defaults: { interval: 2000, maxRequestsPerSecond: 2 },
+  setup: (options: PostmanOptions) => {
+    const apiKey = expectSecret('apiKey', options.apiKey);
+    return { baseUrl: options.baseUrl ?? POSTMAN_BASE_URL, context: { apiKey }, secrets: [apiKey] };
+  },
+  identify: (ref: PostmanTaskRef) => {
+    const target = targetOf(ref);
+    return { id: target.id, key: target.path };
+  },
+  request: ({ ref, context }) => {
+    const { path, accept } = targetOf(ref);
+    return { method: 'GET', path, headers: { 'x-api-key': context.apiKey, accept } };
+  },
+  decode: (response, { id }) => {
+    const what = `Postman task ${id}`;
+    if (response.status < 200 || response.status > 299) return left(postmanFailure(response, what));
+    return pipe(
+      parseJsonBody(response, what),
+      // The 202 that starts an update wraps the task in `task`; the status endpoints do not. Accept both.
+      map((body) => (isWrapped(body) ? body.task : body)),
+      chain((body) => decodeWith(PostmanTask, body, what)),
+      map(toTaskState),
+    );
+  },
+});
+
+function toTaskState(task: PostmanTask): TaskStateInit {
+  const status = STATUS[task.status] ?? 'running';
+  const createdAt = optional(Timestamp, task.createdAt);
+  const updatedAt = optional(Timestamp, task.updatedAt);
+  const resources = task.details?.resources;
+  const failure = task.details?.error?.message;
+  return {
+    status,
+    providerStatus: task.status,
+    ...(resources !== undefined ? { result: resources } : status === 'completed' && task.details !== undefined ? { result: task.details } : {}),
+    ...(status === 'failed' ? { error: { message: failure ?? 'task failed' } } : {}),
+    ...(createdAt === undefined ? {} : { createdAt }),
+    ...(updatedAt === undefined ? {} : { updatedAt }),
+    raw: task,
+  };
+}
+
+/**
+ * Both error shapes; 429 `serviceLimitExhausted` (the plan's quota is spent:
+ * waiting will not help) is final, any other 429 (`rateLimited`) is retried
+ * after `Retry-After`; 503 (a traffic spike) and other 5xx are retried.
+ */
+function postmanFailure(response: HttpResponse, what: string): ProviderFailure {
+  const body = parseJsonBody(response, what);
+  const parsed = body._tag === 'Right' ? body.right : undefined;
+  const problem = PostmanProblem.decode(parsed);
+  const legacy = PostmanLegacyError.decode(parsed);
+  const name = problem._tag === 'Right' ? `${problem.right.type} ${problem.right.title ?? ''}` : legacy._tag === 'Right' ? legacy.right.error.name : '';
+  const reason =
+    problem._tag === 'Right'
+      ? (problem.right.detail ?? problem.right.title)
+      : legacy._tag === 'Right'
+        ? (legacy.right.error.message ?? legacy.right.error.name)
+        : undefined;
+  const details = parsed === undefined ? undefined : { body: parsed };
+  if (response.status === 429 && /serviceLimitExhausted|service-limit-exhausted/i.test(name)) {
+    return {
+      error: new RateLimitError(`${what}: the plan's usage limit is exhausted${reason ? `: ${reason}` : ''}`, { exhausted: true, details }),
+      retryable: false,
+    };
+  }
+  return httpFailure({ response, what, ...(reason === undefined ? {} : { reason }), ...(details === undefined ? {} : { details }) });
+}
+
+function targetOf(ref: PostmanTaskRef): Target {
+  const json = 'application/json';
+  if (typeof ref === 'string') return { id: expectNonEmptyString('task id', ref), path: `/collection-updates-tasks/${encodeURIComponent(ref)}`, accept: json };
+  if (typeof ref !== 'object' || ref === null) throw new TypeError(`Expected a Postman task id or { id, kind } or { id, apiId }, got ${show(ref)}.`);
+  const id = expectNonEmptyString('id', ref.id);
+  if ('apiId' in ref) {
+    const apiId = expectNonEmptyString('apiId', ref.apiId);
+    return { id, path: `/apis/${encodeURIComponent(apiId)}/tasks/${encodeURIComponent(id)}`, accept: 'application/vnd.api.v10+json' };
+  }
+  const kind = ref.kind ?? 'collection-update';
+  if (kind !== 'collection-update' && kind !== 'collection-merge') {
+    throw new TypeError(`Expected \`kind\` to be 'collection-update' or 'collection-merge', got ${JSON.stringify(kind)}.`);
+  }
+  const folder = kind === 'collection-merge' ? 'collection-merges-tasks' : 'collection-updates-tasks';
+  return { id, path: `/${folder}/${encodeURIComponent(id)}`, accept: json };
+}
+
+function isWrapped(body: unknown): body is { task: unknown } {
+  return typeof body === 'object' && body !== null && !('status' in body) && typeof (body as { task?: unknown }).task === 'object';
+}

@@ -1,0 +1,161 @@
+import { chain, left, map } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { SignJWT } from 'jose';
+import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
+import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { RateLimitError, TaskNotFoundError } from '../core/errors/index.js';
+import type { HttpResponse } from '../core/http.js';
+import { httpFailure } from '../core/httpFailure.js';
+import type { ProviderFailure } from '../core/provider.js';
+import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
+import { expectNonEmptyString, expectSecret } from '../core/validate.js';
+import { optional, Timestamp } from './codecs.js';
+import { StreamApiError, StreamTaskResponse } from './streamCodecs.js';
+
+/** The Video docs' host, and the default. */
+export const STREAM_VIDEO_BASE_URL = 'https://video.stream-io-api.com';
+/** The host of the v2 OpenAPI files (and of the official Node SDK's GetTask); same path and body. */
+export const STREAM_CHAT_BASE_URL = 'https://chat.stream-io-api.com';
+
+export interface StreamOptions {
+  /** The app's API key, sent as `api_key`. */
+  readonly apiKey: string;
+  /** The API secret: the library signs the server token (HS256, `{"server":true}`) with it. */
+  readonly apiSecret?: string;
+  /** A server token made elsewhere, used as given. Pass this or `apiSecret`. */
+  readonly token?: string;
+  /** Default {@link STREAM_VIDEO_BASE_URL}; {@link STREAM_CHAT_BASE_URL} works the same. */
+  readonly baseUrl?: string;
+  /** `'v2'` (default): `GET /api/v2/tasks/{id}`. `'legacy'`: the chat API's `GET /tasks/{id}`. */
+  readonly endpoint?: 'v2' | 'legacy';
+}
+
+interface StreamContext {
+  readonly apiKey: string;
+  readonly path: string;
+  readonly token: () => string | Promise<string>;
+}
+
+const STATUS: Readonly<Record<string, TaskStatus>> = {
+  waiting: 'pending',
+  pending: 'pending',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+/**
+ * Tasks of Stream (getstream.io): exports, imports, deletions started by the
+ * Chat, Video or Feeds APIs, followed with GetTask.
+ *
+ * Defaults: one poll per second per task (what Stream's own Go and Python
+ * wait helpers do), and 2 requests per second for the whole source: Stream
+ * limits each endpoint per minute, with a per-second cap of a thirtieth of
+ * that, and GetTask's own limit is not published; 2/s is the cap of the
+ * common 60-per-minute tier. Raise it if your plan allows more.
+ *
+ * ```ts
+ * const stream = streamTasks({ apiKey: process.env.STREAM_KEY!, apiSecret: process.env.STREAM_SECRET! });
+ * stream.watch(taskId).subscribe((state) => console.log(state.status));
+ * ```
+ */
+export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvider({
+  name: 'stream',
+  defaults: { interval: 1000, maxRequestsPerSecond: 2 },
+  setup: (options: StreamOptions) => {
+    const apiKey = expectSecret('apiKey', options.apiKey);
+    if ((options.apiSecret === undefined) === (options.token === undefined)) {
+      throw new TypeError('Expected exactly one of `apiSecret` (the library signs the server token) and `token` (a server token of your own).');
+    }
+    const token = options.token === undefined ? signedServerToken(expectSecret('apiSecret', options.apiSecret)) : constant(expectSecret('token', options.token));
+    const endpoint = options.endpoint ?? 'v2';
+    if (endpoint !== 'v2' && endpoint !== 'legacy') throw new TypeError(`Expected \`endpoint\` to be 'v2' or 'legacy', got ${String(endpoint)}.`);
+    return {
+      baseUrl: options.baseUrl ?? STREAM_VIDEO_BASE_URL,
+      context: { apiKey, token, path: endpoint === 'v2' ? '/api/v2/tasks/' : '/tasks/' } satisfies StreamContext,
+      secrets: [apiKey, options.apiSecret, options.token],
+    };
+  },
+  identify: (ref: string) => ({ id: expectNonEmptyString('task id', ref) }),
+  request: ({ id, context }) => {
+    const build = (jwt: string) => ({
+      method: 'GET' as const,
+      path: context.path + encodeURIComponent(id),
+      query: { api_key: context.apiKey },
+      headers: { Authorization: jwt, 'stream-auth-type': 'jwt', accept: 'application/json' },
+    });
+    const jwt = context.token();
+    return typeof jwt === 'string' ? build(jwt) : jwt.then(build);
+  },
+  decode: (response, { id }) => {
+    const what = `Stream task ${id}`;
+    if (response.status < 200 || response.status > 299) return left(streamFailure(response, what));
+    return pipe(
+      parseJsonBody(response, what),
+      chain((body) => decodeWith(StreamTaskResponse, body, what)),
+      map(toTaskState),
+    );
+  },
+});
+
+function toTaskState(body: StreamTaskResponse): TaskStateInit {
+  const createdAt = optional(Timestamp, body.created_at);
+  const updatedAt = optional(Timestamp, body.updated_at);
+  const failure = body.error;
+  return {
+    // Unknown statuses are new work in progress, not an end: only completed and failed are terminal.
+    status: STATUS[body.status] ?? 'running',
+    providerStatus: body.status,
+    ...(body.result === undefined ? {} : { result: body.result }),
+    ...(failure === undefined
+      ? {}
+      : { error: { message: failure.description ?? failure.type ?? 'task failed', ...(failure.type === undefined ? {} : { code: failure.type }) } }),
+    ...(createdAt === undefined ? {} : { createdAt }),
+    ...(updatedAt === undefined ? {} : { updatedAt }),
+    raw: body,
+  };
+}
+
+/**
+ * An APIError: 401/403 authentication, 404 or code 16 not found, 429 retried
+ * (the core reads Retry-After and X-RateLimit-Reset), 5xx retried, and
+ * `unrecoverable: true` never retried, whatever the status.
+ */
+function streamFailure(response: HttpResponse, what: string): ProviderFailure {
+  const body = parseJsonBody(response, what);
+  const apiError = body._tag === 'Right' ? StreamApiError.decode(body.right) : undefined;
+  if (apiError === undefined || apiError._tag === 'Left') return httpFailure({ response, what });
+  const { code, message, unrecoverable } = apiError.right;
+  const reason = `${message ?? 'error'} (code ${code})`;
+  const details = { code, ...(unrecoverable === undefined ? {} : { unrecoverable }) };
+  if (code === 16) return { error: new TaskNotFoundError(`${what} was not found: ${reason}`, { details }), retryable: false };
+  const failure = httpFailure({ response, what, reason, details });
+  if (unrecoverable !== true) return failure;
+  const error =
+    failure.error instanceof RateLimitError
+      ? new RateLimitError(failure.error.message, { details, exhausted: true })
+      : failure.error;
+  return { error, retryable: false };
+}
+
+function signedServerToken(apiSecret: string): () => string | Promise<string> {
+  let token: string | undefined;
+  let signing: Promise<string> | undefined;
+  const key = new TextEncoder().encode(apiSecret);
+  return () =>
+    token ??
+    (signing ??= new SignJWT({ server: true })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(key)
+      .then(
+        (signed) => (token = signed),
+        (error: unknown) => {
+          signing = undefined;
+          throw error;
+        },
+      ));
+}
+
+function constant(token: string): () => string {
+  return () => token;
+}
