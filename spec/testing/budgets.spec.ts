@@ -1,0 +1,140 @@
+import type { FakeProviderServer, FakeProviderServerOptions } from '../../src/testing/index.js';
+import { headersOf, mobizonPost, postmanGet, startOnClock, streamGet, T0, type ManualClock } from './fakeServerHelpers.js';
+
+function rateLimitHeaders(response: Response): Record<string, string> {
+  return Object.fromEntries(Object.entries(headersOf(response)).filter(([name]) => name.includes('ratelimit') || name === 'retry-after'));
+}
+
+const unix = (ms: number) => String(Math.ceil(ms / 1000));
+
+describe('request budgets (enforced by the server, over a sliding window)', () => {
+  let server: FakeProviderServer;
+  let clock: ManualClock;
+
+  const start = async (options: FakeProviderServerOptions) => {
+    ({ server, clock } = await startOnClock(options));
+    server.tasks.create({ provider: 'stream', id: 's1', duration: 60_000 });
+    server.tasks.create({ provider: 'mobizon', id: '1', duration: 60_000 });
+    server.tasks.create({ provider: 'postman', id: 'p1', duration: 60_000 });
+  };
+  afterEach(() => server.close());
+
+  it('admits `budget` Stream requests per second, then answers 429 code 9 with Retry-After', async () => {
+    await start({ stream: { budget: 2 } });
+    const first = await streamGet(server, 's1');
+    expect(first.status).toBe(200);
+    expect(rateLimitHeaders(first)).toEqual({ 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': unix(T0 + 1000) });
+    clock.advance(600);
+    const second = await streamGet(server, 's1');
+    expect(rateLimitHeaders(second)).toEqual({ 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': unix(T0 + 1000) });
+    clock.advance(300);
+    const refused = await streamGet(server, 's1');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 9, message: 'Too many requests', StatusCode: 429, more_info: '', details: [] });
+    expect(rateLimitHeaders(refused)).toEqual({
+      'retry-after': '1',
+      'x-ratelimit-limit': '2',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': unix(T0 + 1000),
+    });
+  });
+
+  it('slides: a request is admitted when the oldest leaves the window, not at a fixed second', async () => {
+    await start({ stream: { budget: 2 } });
+    const statusAt = async (elapsed: number) => {
+      clock.advance(elapsed - (clock.now() - T0));
+      return (await streamGet(server, 's1')).status;
+    };
+    expect([await statusAt(0), await statusAt(600), await statusAt(900), await statusAt(1000), await statusAt(1100), await statusAt(1600)]).toEqual([
+      200, 200, 429, 200, 429, 200,
+    ]);
+    expect(server.log.maxRequestsInAnyWindow()).toBe(4);
+    expect(server.log.rateLimitRefusals()).toBe(2);
+  });
+
+  it('keeps one budget per API key', async () => {
+    await start({ stream: { budget: 1 } });
+    expect((await streamGet(server, 's1')).status).toBe(200);
+    expect((await streamGet(server, 's1')).status).toBe(429);
+    expect((await streamGet(server, 's1', { apiKey: 'someone-else' })).status).toBe(401);
+  });
+
+  it('keeps one budget per provider, shared by all its endpoints', async () => {
+    await start({ stream: { budget: 1 }, postman: { budget: 1 } });
+    expect((await streamGet(server, 's1')).status).toBe(200);
+    expect((await streamGet(server, 's1', { legacy: true })).status).toBe(429);
+    expect((await postmanGet(server, '/collection-updates-tasks/p1')).status).toBe(200);
+    expect(await (await mobizonPost(server, '1')).json()).toMatchObject({ code: 0 });
+  });
+
+  it('refuses Mobizon requests over budget with code 30 and HTTP 200', async () => {
+    await start({ mobizon: { budget: 1 } });
+    expect(await (await mobizonPost(server, '1')).json()).toMatchObject({ code: 0 });
+    const refused = await mobizonPost(server, '1');
+    expect(refused.status).toBe(200);
+    expect(await refused.text()).toBe('{"code":30,"data":"","message":"Too many requests"}');
+    expect(rateLimitHeaders(refused)).toEqual({});
+    expect(server.log.entries().map((entry) => entry.rateLimited)).toEqual([false, true]);
+  });
+
+  it('advertises a Postman budget in both header families and refuses with rateLimited', async () => {
+    await start({ postman: { budget: 2 } });
+    const admitted = await postmanGet(server, '/collection-updates-tasks/p1');
+    const reset = unix(T0 + 1000);
+    expect(rateLimitHeaders(admitted)).toEqual({
+      'ratelimit-limit': '2',
+      'ratelimit-remaining': '1',
+      'ratelimit-reset': reset,
+      'ratelimit-policy': '2;w=1',
+      'x-ratelimit-limit': '2',
+      'x-ratelimit-remaining': '1',
+      'x-ratelimit-reset': reset,
+    });
+    await postmanGet(server, '/collection-updates-tasks/p1');
+    const refused = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ type: 'https://api.postman.com/problems/rate-limit-exceeded', status: 429 });
+    expect(rateLimitHeaders(refused)).toMatchObject({ 'retry-after': '1', 'x-ratelimit-retryafter': '1', 'ratelimit-remaining': '0', 'x-ratelimit-remaining': '0' });
+  });
+
+  it('takes a limit per window: Postman\'s documented 300 a minute', async () => {
+    await start({ postman: { budget: { limit: 300, windowSeconds: 60 } } });
+    const response = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(rateLimitHeaders(response)).toMatchObject({ 'ratelimit-policy': '300;w=60', 'ratelimit-limit': '300', 'ratelimit-remaining': '299', 'ratelimit-reset': unix(T0 + 60_000) });
+  });
+
+  it('takes a budget below one request per second as one request per 1/n seconds', async () => {
+    await start({ stream: { budget: 0.5 } });
+    expect((await streamGet(server, 's1')).status).toBe(200);
+    clock.advance(1999);
+    const refused = await streamGet(server, 's1');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    clock.advance(1);
+    expect((await streamGet(server, 's1')).status).toBe(200);
+  });
+
+  it('can send every rate-limit value twice, "N, N", the way Stream sometimes does', async () => {
+    await start({ stream: { budget: 5, duplicateRateLimitHeaders: true }, postman: { budget: 5, duplicateRateLimitHeaders: true } });
+    expect(rateLimitHeaders(await streamGet(server, 's1'))).toEqual({
+      'x-ratelimit-limit': '5, 5',
+      'x-ratelimit-remaining': '4, 4',
+      'x-ratelimit-reset': `${unix(T0 + 1000)}, ${unix(T0 + 1000)}`,
+    });
+    expect(rateLimitHeaders(await postmanGet(server, '/collection-updates-tasks/p1'))).toMatchObject({ 'ratelimit-limit': '5, 5', 'x-ratelimit-remaining': '4, 4', 'ratelimit-policy': '5;w=1' });
+  });
+
+  it('does not count refusal faults against the budget', async () => {
+    await start({ stream: { budget: 1 } });
+    server.faults.add({ kind: 'server-error' }, { times: 3 });
+    for (let i = 0; i < 3; i++) expect((await streamGet(server, 's1')).status).toBe(500);
+    expect((await streamGet(server, 's1')).status).toBe(200);
+  });
+
+  it('rejects a budget that is not a positive rate', async () => {
+    const { startFakeProviderServer } = await import('../../src/testing/index.js');
+    await start({});
+    await expect(startFakeProviderServer({ stream: { budget: 0 } })).rejects.toThrow(TypeError);
+    await expect(startFakeProviderServer({ postman: { budget: { limit: 1.5, windowSeconds: 1 } } })).rejects.toThrow(TypeError);
+  });
+});

@@ -1,0 +1,110 @@
+import type { AnswerInput, FakeProvider, FakeRequest } from './fakeProvider.js';
+import { stepAt, type FakeTask } from './fakeTask.js';
+import type { PostmanErrorShape, RefusalFault } from './fault.js';
+import { postmanError, postmanTaskBody, rateLimited, serviceLimitExhausted, taskNotFound, unauthorized } from './postmanWire.js';
+import { ietfRateLimitHeaders, NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders, type QuotaSnapshot } from './rateLimitHeaders.js';
+import type { BudgetDecision, SlidingWindowBudget } from './requestBudget.js';
+import type { RouteName } from './routes.js';
+import type { TaskBoard } from './taskBoard.js';
+import type { PostmanTaskKind } from './taskKinds.js';
+import type { TaskStep } from './taskSpec.js';
+import { jsonResponse, withHeaders, type WireResponse } from './wireResponse.js';
+
+export interface FakePostmanSettings {
+  readonly apiKey: string;
+  readonly errorShape: PostmanErrorShape;
+  readonly duplicateRateLimitHeaders: boolean;
+  readonly budget?: SlidingWindowBudget;
+}
+
+const KIND_OF_ROUTE: Partial<Record<RouteName, PostmanTaskKind>> = {
+  'postman:collection-update-task': 'collection-update',
+  'postman:collection-merge-task': 'collection-merge',
+  'postman:api-task': 'api',
+};
+
+const SERVER_ERRORS: Readonly<Record<number, { problem: string; title: string }>> = {
+  500: { problem: 'internal-server-error', title: 'Internal Server Error' },
+  502: { problem: 'bad-gateway', title: 'Bad Gateway' },
+  503: { problem: 'service-unavailable', title: 'Service Unavailable' },
+};
+
+/** Postman's task endpoints: collection updates, collection merges and API Builder tasks. */
+export class FakePostman implements FakeProvider {
+  readonly name = 'postman';
+  readonly statusPath = 'status';
+
+  constructor(
+    private readonly tasks: TaskBoard,
+    private readonly settings: FakePostmanSettings,
+  ) {}
+
+  address(request: FakeRequest): { apiKey: string; taskId?: string } {
+    const key = request.headers['x-api-key'];
+    return { apiKey: (Array.isArray(key) ? key[0] : key) ?? '', ...(request.route.params.id === undefined ? {} : { taskId: request.route.params.id }) };
+  }
+
+  answer({ request, taskId }: AnswerInput): WireResponse {
+    const shape = this.settings.errorShape;
+    if (this.address(request).apiKey !== this.settings.apiKey) return unauthorized(shape);
+    const task = taskId === undefined ? undefined : this.tasks.get(taskId);
+    const sameApi = request.route.name !== 'postman:api-task' || task?.apiId === request.route.params.apiId;
+    if (task === undefined || task.kind !== KIND_OF_ROUTE[request.route.name] || !sameApi) return taskNotFound(taskId ?? '', shape);
+    const step = stepAt(task, request.at);
+    return jsonResponse(200, this.render(task, step), { snapshot: { task, step } });
+  }
+
+  render(task: FakeTask, step: TaskStep): unknown {
+    return postmanTaskBody(task, step);
+  }
+
+  refuse(fault: RefusalFault, request: FakeRequest): WireResponse {
+    const shape = ('errorShape' in fault ? fault.errorShape : undefined) ?? this.settings.errorShape;
+    switch (fault.kind) {
+      case 'rate-limited': {
+        const retryAfterMs = (fault.retryAfterSeconds ?? 1) * 1000;
+        const form = fault.retryAfterAs ?? 'seconds';
+        const { limit, windowSeconds } = this.settings.budget ?? NOMINAL_QUOTA;
+        const quota = { limit, windowSeconds, remaining: 0, resetAt: request.at + retryAfterMs };
+        const retryAfter: Record<string, string> = form === 'seconds' ? { 'X-RateLimit-RetryAfter': String(Math.ceil(retryAfterMs / 1000)) } : {};
+        return withHeaders(rateLimited(shape), { ...retryAfterHeader(retryAfterMs, request.at, form), ...retryAfter, ...this.quotaHeaders(quota) });
+      }
+      case 'server-error': {
+        const status = fault.status ?? 500;
+        const { problem, title } = SERVER_ERRORS[status] ?? { problem: 'server-error', title: 'Server Error' };
+        return postmanError({ status, name: 'serverError', problem, title, message: 'Something went wrong on our side. Try again later.', shape });
+      }
+      case 'postman-error':
+        return postmanError({
+          status: fault.status,
+          name: fault.name,
+          problem: fault.type ?? fault.name,
+          title: fault.title ?? fault.name,
+          message: fault.message ?? fault.title ?? fault.name,
+          shape,
+        });
+      case 'service-limit-exhausted':
+        return serviceLimitExhausted(shape);
+      default:
+        throw new Error(`A ${fault.kind} fault cannot be answered by Postman.`);
+    }
+  }
+
+  overBudget(decision: BudgetDecision, request: FakeRequest): WireResponse {
+    const seconds = String(Math.ceil(decision.retryAfterMs / 1000));
+    return withHeaders(rateLimited(this.settings.errorShape), {
+      ...retryAfterHeader(decision.retryAfterMs, request.at, 'seconds'),
+      'X-RateLimit-RetryAfter': seconds,
+      ...this.budgetHeaders(decision),
+    });
+  }
+
+  budgetHeaders(decision: BudgetDecision): Record<string, string> {
+    return this.quotaHeaders(decision);
+  }
+
+  private quotaHeaders(quota: QuotaSnapshot): Record<string, string> {
+    const duplicate = this.settings.duplicateRateLimitHeaders;
+    return { ...ietfRateLimitHeaders(quota, duplicate), ...xRateLimitHeaders(quota, duplicate) };
+  }
+}

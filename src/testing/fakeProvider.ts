@@ -1,0 +1,51 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FakeTask } from './fakeTask.js';
+import type { RefusalFault } from './fault.js';
+import type { BudgetDecision } from './requestBudget.js';
+import type { ProviderName, RouteMatch } from './routes.js';
+import type { TaskStep } from './taskSpec.js';
+import type { WireResponse } from './wireResponse.js';
+
+/** A request as the fake providers see it, body read. */
+export interface FakeRequest {
+  readonly route: RouteMatch;
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** Server clock (ms) at arrival: every answer is computed for this instant. */
+  readonly at: number;
+  /** `process.hrtime.bigint()` at arrival, for Stream's `duration`. */
+  readonly receivedAt: bigint;
+}
+
+export interface AnswerInput {
+  readonly request: FakeRequest;
+  readonly taskId?: string;
+  /** When the previous request about the same task arrived (server clock), if any. */
+  readonly previousRequestAt?: number;
+}
+
+/**
+ * One imitated provider: how it reads a request, answers it, and spells its
+ * errors and headers. The request pipeline does the rest (budgets, faults,
+ * logging, writing), the same for all three.
+ */
+export interface FakeProvider {
+  readonly name: ProviderName;
+  /** Where its task bodies keep the status: what `missing-fields` removes by default. */
+  readonly statusPath: string;
+  /** The API key a request presents (budgets are per key) and the task it asks about. */
+  address(request: FakeRequest): { readonly apiKey: string; readonly taskId?: string };
+  /** The honest answer to an admitted request: credentials checked, task looked up. */
+  answer(input: AnswerInput): WireResponse | Promise<WireResponse>;
+  /** Its own spelling of a refusal fault. */
+  refuse(fault: RefusalFault, request: FakeRequest): WireResponse;
+  /** Its refusal when the key's budget is spent. */
+  overBudget(decision: BudgetDecision, request: FakeRequest): WireResponse;
+  /** The rate-limit headers that describe a budget (none for Mobizon). */
+  budgetHeaders(decision: BudgetDecision): Record<string, string>;
+  /** The body reporting `task` at `step`. */
+  render(task: FakeTask, step: TaskStep, request: FakeRequest): unknown;
+}

@@ -1,0 +1,131 @@
+import type { ProviderName } from './routes.js';
+
+/** How a 429 says when to come back: `Retry-After: 2`, `Retry-After: <HTTP date>`, or only `X-RateLimit-Reset`. */
+export type RetryAfterForm = 'seconds' | 'http-date' | 'reset-only';
+
+/** Postman's two error bodies: RFC 7807 problem JSON, or the legacy `{error: {name, message}}`. */
+export type PostmanErrorShape = 'problem' | 'legacy';
+
+/**
+ * Faults answered in the provider's place: the request never reaches its
+ * checks (it is not counted against a budget either).
+ */
+export type RefusalFault =
+  /** The provider's own 429 (Mobizon: code 30 with HTTP 200). */
+  | {
+      readonly kind: 'rate-limited';
+      /** Default 1. */
+      readonly retryAfterSeconds?: number;
+      /** Default `'seconds'`. */
+      readonly retryAfterAs?: RetryAfterForm;
+      readonly errorShape?: PostmanErrorShape;
+    }
+  /** A 5xx with the provider's error body (Mobizon: code 999). */
+  | { readonly kind: 'server-error'; /** 500..599, default 500. */ readonly status?: number; readonly errorShape?: PostmanErrorShape }
+  /** A proxy's HTML page instead of JSON. */
+  | { readonly kind: 'html-error-page'; /** Default 502; 200 for the kind of proxy that hides errors. */ readonly status?: number }
+  /** Any Stream `APIError`; `unrecoverable: true` tells the client never to retry. */
+  | { readonly kind: 'stream-error'; readonly status: number; readonly code: number; readonly message?: string; readonly unrecoverable?: boolean }
+  /** Any Postman error, in either shape. */
+  | {
+      readonly kind: 'postman-error';
+      readonly status: number;
+      /** The legacy shape's `error.name`; the problem's `title` and the end of its `type` unless given. */
+      readonly name: string;
+      readonly message?: string;
+      readonly title?: string;
+      readonly type?: string;
+      readonly errorShape?: PostmanErrorShape;
+    }
+  /** Postman's final 429: the plan's usage is used up. */
+  | { readonly kind: 'service-limit-exhausted'; readonly errorShape?: PostmanErrorShape }
+  /** Any Mobizon envelope code, with HTTP 200. */
+  | { readonly kind: 'mobizon-error'; readonly code: number; readonly data?: unknown; readonly message?: string };
+
+/** Faults of delivery: the provider's answer is computed as usual (it counts), then broken on the way. */
+export type TransportFault =
+  /** A TCP reset, before any byte or after half the body. Default `'before-headers'`. */
+  | { readonly kind: 'connection-reset'; readonly stage?: 'before-headers' | 'mid-body' }
+  /** A response that never finishes: nothing at all, or headers and half the body. Default `'mid-body'`. */
+  | { readonly kind: 'hang'; readonly stage?: 'before-headers' | 'mid-body' }
+  /** `Content-Length` of the whole body, half of it sent, then the connection closes. */
+  | { readonly kind: 'truncated-body' }
+  /** The body padded to `bytes` (default 2 MiB) and streamed in chunks, never buffered whole. */
+  | { readonly kind: 'oversized-body'; readonly bytes?: number }
+  /** A complete response whose body is not valid JSON. */
+  | { readonly kind: 'malformed-json' }
+  /** The usual body under another content type (default `text/html; charset=utf-8`). */
+  | { readonly kind: 'wrong-content-type'; readonly contentType?: string };
+
+/** Faults of content: they change a successful task-state body, and only such a body. */
+export type ContentFault =
+  /** A status the provider never documented (default per provider: `suspended`, 7, `queued`, `processing`). */
+  | { readonly kind: 'unknown-status'; readonly status?: string | number }
+  /** Removes fields, as dot paths (`data.progress`). Default: the status field. */
+  | { readonly kind: 'missing-fields'; readonly fields?: readonly string[] }
+  /** Adds fields, keyed by dot path. Default `{ unexpected_field: { added_by: 'fake server' } }`. */
+  | { readonly kind: 'extra-fields'; readonly fields?: Readonly<Record<string, unknown>> }
+  /** A finished task reported as it was before it finished; applies only once the task is terminal. */
+  | { readonly kind: 'flap' };
+
+/** Something going wrong on purpose, for one request or many. */
+export type Fault = RefusalFault | TransportFault | ContentFault;
+
+export type FaultKind = Fault['kind'];
+
+const REFUSALS = ['rate-limited', 'server-error', 'html-error-page', 'stream-error', 'postman-error', 'service-limit-exhausted', 'mobizon-error'];
+const TRANSPORT = ['connection-reset', 'hang', 'truncated-body', 'oversized-body', 'malformed-json', 'wrong-content-type'];
+const CONTENT = ['unknown-status', 'missing-fields', 'extra-fields', 'flap'];
+
+export function isRefusal(fault: Fault): fault is RefusalFault {
+  return REFUSALS.includes(fault.kind);
+}
+
+export function isTransportFault(fault: Fault): fault is TransportFault {
+  return TRANSPORT.includes(fault.kind);
+}
+
+export function isContentFault(fault: Fault): fault is ContentFault {
+  return CONTENT.includes(fault.kind);
+}
+
+/** The provider a fault kind belongs to, when it belongs to one. */
+export function providerOfFault(fault: Fault): ProviderName | undefined {
+  if (fault.kind === 'stream-error') return 'stream';
+  if (fault.kind === 'postman-error' || fault.kind === 'service-limit-exhausted') return 'postman';
+  if (fault.kind === 'mobizon-error') return 'mobizon';
+  return undefined;
+}
+
+/** Throws a `TypeError` for a fault that could not be served. */
+export function checkFault(fault: Fault): Fault {
+  if (typeof fault !== 'object' || fault === null || ![...REFUSALS, ...TRANSPORT, ...CONTENT].includes(fault.kind)) {
+    throw new TypeError(`Expected a fault with a known \`kind\`, got ${JSON.stringify((fault as { kind?: unknown } | null)?.kind)}.`);
+  }
+  const status = (fault as { status?: unknown }).status;
+  if (fault.kind === 'server-error' && status !== undefined && !isStatus(status, 500)) {
+    throw new TypeError(`Expected a server-error \`status\` from 500 to 599, got ${String(status)}.`);
+  }
+  if ((fault.kind === 'stream-error' || fault.kind === 'postman-error' || fault.kind === 'html-error-page') && status !== undefined && !isStatus(status, 200)) {
+    throw new TypeError(`Expected the ${fault.kind} \`status\` to be an HTTP status from 200 to 599, got ${String(status)}.`);
+  }
+  if (fault.kind === 'rate-limited' && fault.retryAfterSeconds !== undefined && !(fault.retryAfterSeconds >= 0 && Number.isFinite(fault.retryAfterSeconds))) {
+    throw new TypeError(`Expected \`retryAfterSeconds\` to be a non-negative number, got ${String(fault.retryAfterSeconds)}.`);
+  }
+  if (fault.kind === 'stream-error' && !Number.isInteger(fault.code)) throw new TypeError(`Expected a stream-error \`code\` (an integer), got ${String(fault.code)}.`);
+  if (fault.kind === 'mobizon-error' && !Number.isInteger(fault.code)) throw new TypeError(`Expected a mobizon-error \`code\` (an integer), got ${String(fault.code)}.`);
+  if (fault.kind === 'postman-error' && (typeof fault.name !== 'string' || fault.name === '')) {
+    throw new TypeError(`Expected a postman-error \`name\` (such as serviceLimitExhausted), got ${JSON.stringify(fault.name)}.`);
+  }
+  if ((fault.kind === 'stream-error' || fault.kind === 'postman-error') && status === undefined) {
+    throw new TypeError(`Expected a ${fault.kind} \`status\` (an HTTP status), got undefined.`);
+  }
+  if (fault.kind === 'oversized-body' && fault.bytes !== undefined && !(Number.isInteger(fault.bytes) && fault.bytes > 0)) {
+    throw new TypeError(`Expected \`bytes\` to be a positive integer, got ${String(fault.bytes)}.`);
+  }
+  return fault;
+}
+
+function isStatus(status: unknown, min: number): boolean {
+  return typeof status === 'number' && Number.isInteger(status) && status >= min && status <= 599;
+}

@@ -1,0 +1,86 @@
+import type {
+  MobizonTaskStatus,
+  PostmanApiTaskStatus,
+  PostmanCollectionTaskStatus,
+  StreamTaskStatus,
+  TaskOutcome,
+} from './taskKinds.js';
+
+/** Why a scripted task failed: Stream shows it as `error {type, description}`, Postman as `details.error.message`. */
+export interface TaskStepError {
+  readonly message: string;
+  /** Stream's `error.type`. Default `'task_error'`. */
+  readonly type?: string;
+}
+
+/**
+ * One moment of a task's life: from `at` ms after its creation (server clock)
+ * until the next step, the server reports this.
+ */
+export interface TaskStep<TStatus = string | number> {
+  readonly at: number;
+  /** The status exactly as the provider spells it on the wire. */
+  readonly status: TStatus;
+  /** Mobizon's `progress`, 0..100 (the other providers report none). Default 0, or 100 once completed. */
+  readonly progress?: number;
+  /** Stream's `result`; Postman API tasks' `details.resources`. */
+  readonly result?: unknown;
+  /** Shown on a failed status. */
+  readonly error?: TaskStepError;
+}
+
+/**
+ * How a task lives: either `steps`, or the shorthand `duration` (+ `outcome`),
+ * which the server expands into steps: queued for the first tenth of the
+ * duration, running (Mobizon's progress climbing by tens) until `duration`,
+ * then completed or failed (a failed Mobizon task stops at 60 %).
+ */
+interface TaskSpecBase<TStatus> {
+  /** Default: a random UUID (Stream, Postman) or the next number from 100001 (Mobizon). */
+  readonly id?: string;
+  readonly steps?: readonly TaskStep<TStatus>[];
+  /** Milliseconds from creation to the terminal status. */
+  readonly duration?: number;
+  /** With `duration`. Default `'completed'`. */
+  readonly outcome?: TaskOutcome;
+  /** With `duration`: the result of a completed task. */
+  readonly result?: unknown;
+  /** With `duration`: why a failed task failed. */
+  readonly error?: TaskStepError;
+}
+
+// `(string & {})` keeps the documented statuses as suggestions while letting a script use any other.
+export interface StreamTaskSpec extends TaskSpecBase<StreamTaskStatus | (string & {})> {
+  readonly provider: 'stream';
+}
+
+export interface MobizonTaskSpec extends TaskSpecBase<MobizonTaskStatus | number> {
+  readonly provider: 'mobizon';
+}
+
+export interface PostmanCollectionTaskSpec extends TaskSpecBase<PostmanCollectionTaskStatus | (string & {})> {
+  readonly provider: 'postman';
+  /** Default `'collection-update'`. */
+  readonly kind?: 'collection-update' | 'collection-merge';
+}
+
+/** Postman API Builder task metadata (`meta` in its body). */
+export interface PostmanTaskMeta {
+  readonly url: string;
+  readonly model: 'collection' | 'api-version' | (string & {});
+  readonly action: 'update' | 'create' | (string & {});
+}
+
+export interface PostmanApiTaskSpec extends TaskSpecBase<PostmanApiTaskStatus | (string & {})> {
+  readonly provider: 'postman';
+  readonly kind: 'api';
+  /** Default: a UUID derived from the task id. */
+  readonly apiId?: string;
+  /** Default `{ url: '/apis/{apiId}/versions', model: 'api-version', action: 'create' }`. */
+  readonly meta?: PostmanTaskMeta;
+}
+
+export type PostmanTaskSpec = PostmanCollectionTaskSpec | PostmanApiTaskSpec;
+
+/** A task to create on the fake server. */
+export type TaskSpec = StreamTaskSpec | MobizonTaskSpec | PostmanTaskSpec;
