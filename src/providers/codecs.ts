@@ -36,7 +36,10 @@ export type Timestamp = t.TypeOf<typeof Timestamp>;
 function toDate(u: unknown): Date | undefined {
   let ms: number;
   if (typeof u === 'number' && Number.isFinite(u) && u >= 0) {
-    if (u >= 1e17) ms = u / 1e6;
+    // Nanoseconds beyond 2^53 are off by up to 128 ns, so a value that was a whole
+    // millisecond can come out a hair below it and `Date` would cut it to the one
+    // before: round to whole microseconds (exact below 2^53) first.
+    if (u >= 1e17) ms = Math.round(u / 1e3) / 1e3;
     else if (u >= 1e14) ms = u / 1e3;
     else if (u >= 1e11) ms = u;
     else ms = u * 1000;

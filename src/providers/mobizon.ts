@@ -22,6 +22,8 @@ export interface MobizonOptions {
 }
 
 const STATUS: Readonly<Record<number, TaskStatus>> = { 0: 'pending', 1: 'running', 2: 'completed', 3: 'failed' };
+/** A host name with an optional port, as `domain` and code 13's `data` spell it. */
+const HOST_NAME = /^[a-z0-9.-]+(:\d+)?$/i;
 const AUTH_CODES: ReadonlySet<number> = new Set([MOBIZON_CODES.badApiKey, MOBIZON_CODES.noAccess, MOBIZON_CODES.accountBlocked]);
 
 /**
@@ -65,6 +67,8 @@ export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = definePro
     // Mobizon answers errors with 200 and a code; a non-JSON answer is a proxy's, and its status means what it usually does.
     if (envelope._tag === 'Left') return response.status >= 200 && response.status < 300 ? envelope : left(httpFailure({ response, what }));
     const { code, data, message = '' } = envelope.right;
+    // A 5xx is the server (or a proxy) failing, whatever its envelope says: transient, as with the other providers.
+    if (response.status >= 500) return left(httpFailure({ response, what, reason: `${message || 'no message'} (code ${code})` }));
     const moved = movedFrom === undefined ? undefined : { movedFrom, movedTo: baseUrl };
     if (code !== MOBIZON_CODES.ok) return left(mobizonFailure({ code, data, message, what, baseUrl, moved }));
     return pipe(
@@ -98,8 +102,9 @@ function mobizonFailure({ code, data, message, what, baseUrl, moved }: FailureIn
     return { error: new RateLimitError(`${what} was rate limited: ${because}`, { ...options, retryAfterMs: 1000 }), retryable: true, retryAfterMs: 1000 };
   }
   const error = new ProviderError(`${what}: ${because}`, { ...options, providerCode: code });
-  if (code === MOBIZON_CODES.wrongDomain && typeof data === 'string' && data.trim() !== '') {
+  if (code === MOBIZON_CODES.wrongDomain && typeof data === 'string' && HOST_NAME.test(data.trim())) {
     // The account lives on another API domain: go there, keeping the scheme (plain http only ever on loopback).
+    // Only a bare host is followed: a path or query in `data` would send the key somewhere no domain names.
     return { error, retryable: false, moveTo: `${new URL(baseUrl).protocol}//${data.trim()}` };
   }
   return error;
@@ -111,6 +116,6 @@ function baseUrlOf(options: MobizonOptions): string {
     throw new TypeError(`Expected \`domain\`: your Mobizon account's API domain, one of ${MOBIZON_DOMAINS.join(', ')} (or another your account uses), or a \`baseUrl\`.`);
   }
   const domain = expectNonEmptyString('domain', options.domain).trim();
-  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) throw new TypeError(`Expected \`domain\` to be a host name such as api.mobizon.kz, got "${domain}".`);
+  if (!HOST_NAME.test(domain)) throw new TypeError(`Expected \`domain\` to be a host name such as api.mobizon.kz, got "${domain}".`);
   return `https://${domain}`;
 }

@@ -30,13 +30,25 @@ export type PostmanTaskRef =
   | { readonly id: string; readonly kind?: 'collection-update' | 'collection-merge' }
   | { readonly id: string; readonly apiId: string };
 
-const STATUS: Readonly<Record<string, TaskStatus>> = {
-  pending: 'pending',
-  'in-progress': 'running',
-  successful: 'completed',
-  completed: 'completed',
-  failed: 'failed',
-};
+/**
+ * Collection tasks say `in-progress | successful | failed`, API Builder tasks
+ * `pending | completed | failed`; the spec calls both lists partial. A switch,
+ * not a lookup object: a status such as `"toString"` must not find a prototype member.
+ */
+function statusOf(providerStatus: string): TaskStatus {
+  switch (providerStatus) {
+    case 'pending':
+      return 'pending';
+    case 'successful':
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return 'failed';
+    default:
+      // `in-progress`, and anything new: not terminal.
+      return 'running';
+  }
+}
 
 interface Target {
   readonly id: string;
@@ -86,7 +98,7 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
 });
 
 function toTaskState(task: PostmanTask): TaskStateInit {
-  const status = STATUS[task.status] ?? 'running';
+  const status = statusOf(task.status);
   const createdAt = optional(Timestamp, task.createdAt);
   const updatedAt = optional(Timestamp, task.updatedAt);
   const resources = task.details?.resources;

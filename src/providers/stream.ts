@@ -36,13 +36,24 @@ interface StreamContext {
   readonly token: () => string | Promise<string>;
 }
 
-const STATUS: Readonly<Record<string, TaskStatus>> = {
-  waiting: 'pending',
-  pending: 'pending',
-  running: 'running',
-  completed: 'completed',
-  failed: 'failed',
-};
+/**
+ * Stream's status spellings (a plain string in the spec, no enum). A switch, not
+ * a lookup object: a status such as `"constructor"` must not find a prototype member.
+ */
+function statusOf(providerStatus: string): TaskStatus {
+  switch (providerStatus) {
+    case 'waiting':
+    case 'pending':
+      return 'pending';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return 'failed';
+    default:
+      // `running`, and anything new: work in progress, not an end (only completed and failed are terminal).
+      return 'running';
+  }
+}
 
 /**
  * Tasks of Stream (getstream.io): exports, imports, deletions started by the
@@ -103,8 +114,7 @@ function toTaskState(body: StreamTaskResponse): TaskStateInit {
   const updatedAt = optional(Timestamp, body.updated_at);
   const failure = body.error;
   return {
-    // Unknown statuses are new work in progress, not an end: only completed and failed are terminal.
-    status: STATUS[body.status] ?? 'running',
+    status: statusOf(body.status),
     providerStatus: body.status,
     ...(body.result === undefined ? {} : { result: body.result }),
     ...(failure === undefined
