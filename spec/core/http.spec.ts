@@ -91,6 +91,17 @@ describe.each(fetches)('httpTransport over real HTTP with %s', (_, fetch) => {
     expect(server.requests[0]).toMatchObject({ method: 'POST', body: 'id=1', headers: expect.objectContaining({ 'content-type': 'application/x-www-form-urlencoded' }) });
   });
 
+  it('calls fetch unbound, as the fetch of a browser requires ("Illegal invocation" otherwise)', async () => {
+    const strictFetch: FetchLike = function (this: unknown, url, init) {
+      if (this !== undefined && this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+      return fetch(url, init);
+    };
+    const response = await firstValueFrom(
+      httpTransport({ fetch: strictFetch, timeoutMs: 5000, maxBodyBytes: 1024, scheduler: asyncScheduler })({ method: 'GET', url: `${server.url}/ok` }),
+    );
+    expect(response.status).toBe(200);
+  });
+
   it('decodes UTF-8 split across chunks', async () => {
     const response = await firstValueFrom(transport()({ method: 'GET', url: `${server.url}/utf8` }));
     expect(response.body).toBe('héllo wörld ✓');

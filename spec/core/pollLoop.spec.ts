@@ -302,6 +302,12 @@ describe('provider-driven behaviour of the loop', () => {
     expect(scripted.startedAt).toEqual([0, 1050, 2100, 3150]);
   });
 
+  it('counts the provider minimum from the end of the last request, so a slow answer cannot bring the next one closer', () => {
+    const { scripted } = run([{ body: { state: 'running' }, latency: 400 }, { body: { state: 'done' } }]);
+    // The server may have seen the first request as late as 400: the second waits 1 s (+ margin) from there.
+    expect(scripted.startedAt).toEqual([0, 1450]);
+  });
+
   it('raises a requested interval below the provider minimum to it', () => {
     const { scripted } = run([{ body: { state: 'running' } }, { body: { state: 'running', n: 1 } }, { body: { state: 'done' } }], { interval: 10 });
     expect(scripted.startedAt).toEqual([0, 1050, 2100]);

@@ -47,6 +47,49 @@ describe('RequestScheduler', () => {
     expect(starts.map((s) => s.at)).toEqual([900, 900, 900, 900, 1950, 1950, 1950, 1950]);
   });
 
+  it('counts a request in the window until its answer, so a request delayed on the way cannot crowd the next window', () => {
+    const { time, starts, turns, ask } = setup(2);
+    ask('slow', 0, { hold: true }); // answered only at 700: the server may have counted it as late as that
+    ask('quick', 0);
+    ask('third', 0);
+    ask('fourth', 0);
+    time.advanceTo(700);
+    turns.get('slow')?.release();
+    time.flush();
+    // 'quick' was answered at once, so its slot frees first; 'slow' holds its slot until 700 + the window.
+    expect(starts.map((s) => [s.name, s.at])).toEqual([
+      ['slow', 0],
+      ['quick', 0],
+      ['third', 1000 + ARRIVAL_MARGIN_MS],
+      ['fourth', 1700 + ARRIVAL_MARGIN_MS],
+    ]);
+  });
+
+  it('lets the other slots work while one request hangs', () => {
+    const { time, starts, turns, ask } = setup(2);
+    ask('hanging', 0, { hold: true });
+    for (let i = 0; i < 3; i++) ask(`t${i}`, 0);
+    time.advanceTo(5000);
+    expect(starts.map((s) => s.name)).toEqual(['hanging', 't0', 't1', 't2']);
+    expect(maxInAnyWindow(starts.map((s) => s.at))).toBe(2);
+    turns.get('hanging')?.release();
+  });
+
+  it('arms no timer while every slot is in flight: the answer wakes it', () => {
+    const { time, starts, turns, ask } = setup(1);
+    ask('inFlight', 0, { hold: true });
+    ask('next', 0);
+    expect(time.tracked.liveTimers()).toBe(0);
+    time.advanceTo(300);
+    turns.get('inFlight')?.release();
+    expect(time.tracked.liveTimers()).toBe(1);
+    time.flush();
+    expect(starts.map((s) => [s.name, s.at])).toEqual([
+      ['inFlight', 0],
+      ['next', 1300 + ARRIVAL_MARGIN_MS],
+    ]);
+  });
+
   it('serves due turns earliest-due first, ties in arrival order', () => {
     const { time, starts, ask } = setup(1);
     ask('first', 0);

@@ -14,7 +14,7 @@ export function parseJsonBody(response: HttpResponse, what: string): Either<Deco
   } catch {
     const type = response.headers.get('content-type') ?? 'no content type';
     return left(
-      new DecodeError(`${what}: expected a JSON body, got HTTP ${response.status} (${type}) starting ${JSON.stringify(snippet(response.body))}`, {
+      new DecodeError(`${what}: expected a JSON body, got HTTP ${response.status} (${type}) starting ${printable(JSON.stringify(cut(response.body)))}`, {
         paths: ['(body): expected JSON'],
       }),
     );
@@ -50,12 +50,22 @@ export function describeValidationErrors(errors: t.Errors): string[] {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
-    return snippet(JSON.stringify(value) ?? String(value), 60);
+    return printable(cut(JSON.stringify(value) ?? String(value), 60));
   } catch {
     return typeof value;
   }
 }
 
-function snippet(text: string, max = 120): string {
+function cut(text: string, max = 120): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Bodies are the server's, so anything may be in them. `JSON.stringify` already
+ * escapes C0 controls; DEL, C1 controls, format characters (bidi overrides that
+ * reorder a log line) and line separators are escaped here, so that a message
+ * shows on one line what it says.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }

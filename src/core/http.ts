@@ -60,8 +60,10 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       const fail = (reason: 'network' | 'timeout' | 'body-too-large', cause: unknown) =>
         subscriber.error(transportFailure(request, reason, cause, options));
 
+      // Called unbound: a browser's own fetch throws "Illegal invocation" when called as a method of another object.
+      const { fetch } = options;
       (async () => {
-        const response = await options.fetch(request.url, {
+        const response = await fetch(request.url, {
           method: request.method,
           headers: { ...request.headers },
           ...(request.body === undefined ? {} : { body: request.body }),

@@ -48,6 +48,13 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
     let failures = 0;
     let moved = false;
     let lastStart = -Infinity;
+    /**
+     * When the last request of this task ended. The provider's minimum gap
+     * counts from here, not from the start: the server saw the request arrive
+     * somewhere in between, so a request delayed on the way could otherwise
+     * be followed by the next one less than the minimum later.
+     */
+    let lastEnd = -Infinity;
     /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
     let notBefore = -Infinity;
     let ticket: Ticket | undefined;
@@ -56,17 +63,19 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
     const fail = (error: unknown) => subscriber.error(redactError(asTaskError(error, config), config.redact));
 
     const pollAt = (dueAt: number) => {
-      ticket = config.requests.request(Math.max(dueAt, lastStart + floor, notBefore), poll);
+      ticket = config.requests.request(Math.max(dueAt, lastEnd + floor, notBefore), poll);
     };
 
     const poll = (turn: Turn) => {
       lastStart = turn.startedAt;
       inFlight = config.send().subscribe({
         next: (response) => {
+          lastEnd = config.scheduler.now();
           turn.release();
           onResponse(response);
         },
         error: (error: unknown) => {
+          lastEnd = config.scheduler.now();
           turn.release();
           onFailure({ error: asTaskError(error, config), retryable: isRetryableTransport(error) });
         },

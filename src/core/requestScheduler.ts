@@ -24,10 +24,10 @@ export interface RequestSchedulerOptions {
 }
 
 /**
- * Servers count requests when they arrive, and two requests sent a second
- * apart can arrive a little less than a second apart (the first delayed on the
- * way, the second not). Windows and per-task minimums are therefore kept with
- * this much to spare.
+ * Kept to spare on every window and per-task minimum, for servers that round
+ * their clocks or count windows in whole seconds. (Network delay needs no
+ * margin: a request counts in the window from its start until its answer, see
+ * {@link RequestScheduler}.)
  */
 export const ARRIVAL_MARGIN_MS = 50;
 
@@ -40,10 +40,16 @@ interface Waiter extends HeapEntry {
 /**
  * One per source: every poll of every task of that source asks it for a turn.
  *
- * - The budget is a sliding window over request *starts*: a request may start
- *   only when fewer than `maxRequestsPerSecond` started in the last second, so
- *   no one-second window, wherever it falls, holds more. (A token bucket would
- *   let a full burst through on each side of a window edge.)
+ * - The budget is a sliding window: a request may start only when fewer than
+ *   `maxRequestsPerSecond` requests are in flight or were answered in the last
+ *   second, so no one-second window, wherever it falls, holds more. (A token
+ *   bucket would let a full burst through on each side of a window edge.) A
+ *   request counts from its start until a second after its *answer*, not its
+ *   start: the server counted it at its arrival, somewhere in between, and two
+ *   requests started a second apart can arrive less than a second apart when
+ *   the first is delayed on the way. Counting from the answer keeps the
+ *   promise whatever the network does, for the price of one round trip per
+ *   window.
  * - Due polls are served earliest-due first, ties in arrival order; a task that
  *   waits only gets older than the ones arriving after it, so none starves.
  * - The server's word comes first: a 429 or `Retry-After` pauses the whole
@@ -57,8 +63,8 @@ export class RequestScheduler {
   private readonly queue = new MinHeap<Waiter>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
   private readonly windowSize: number;
   private readonly windowMs: number;
-  private readonly starts: number[];
-  private oldestStart = 0;
+  /** When each of the window's slots may carry a request again; `Infinity` while its request is in flight. */
+  private readonly slotFreeAt: number[];
   private lastStart = -Infinity;
   private inFlight = 0;
   private seq = 0;
@@ -77,7 +83,7 @@ export class RequestScheduler {
     // Below 1 rps the window stretches: 0.5 rps is one request in any two seconds.
     this.windowSize = Number.isFinite(rate) ? Math.max(1, Math.floor(rate)) : 0;
     this.windowMs = (rate >= 1 ? 1000 : 1000 / rate) + ARRIVAL_MARGIN_MS;
-    this.starts = new Array<number>(this.windowSize).fill(-Infinity);
+    this.slotFreeAt = new Array<number>(this.windowSize).fill(-Infinity);
   }
 
   /** How many requests this source has started since it was made. */
@@ -184,7 +190,9 @@ export class RequestScheduler {
       const now = this.now();
       const readyAt = Math.max(head.dueAt, this.windowOpensAt(), this.pausedUntil, this.pacedAt(now));
       if (readyAt > now) {
-        this.arm(readyAt, now);
+        // Infinity: every slot of the window is in flight; the first release pumps again.
+        if (readyAt === Infinity) this.disarm();
+        else this.arm(readyAt, now);
         return;
       }
       this.queue.pop();
@@ -193,7 +201,7 @@ export class RequestScheduler {
   }
 
   private grant(waiter: Waiter, now: number): void {
-    this.recordStart(now);
+    const slot = this.takeSlot(now);
     this.inFlight++;
     let released = false;
     waiter.onTurn({
@@ -202,26 +210,33 @@ export class RequestScheduler {
         if (released) return;
         released = true;
         this.inFlight--;
+        if (slot >= 0) this.slotFreeAt[slot] = this.now() + this.windowMs;
         this.pump();
       },
     });
   }
 
+  /** The earliest moment a slot of the window is free. */
   private windowOpensAt(): number {
-    if (this.windowSize === 0) return -Infinity;
-    return (this.starts[this.oldestStart] as number) + this.windowMs;
+    let earliest = Infinity;
+    for (const freeAt of this.slotFreeAt) if (freeAt < earliest) earliest = freeAt;
+    return this.windowSize === 0 ? -Infinity : earliest;
   }
 
   private pacedAt(now: number): number {
     return now < this.paceUntil ? this.lastStart + this.paceGap : -Infinity;
   }
 
-  private recordStart(now: number): void {
+  /** Counts a start, and holds a free slot of the window until the request's answer (-1: no budget to keep). */
+  private takeSlot(now: number): number {
     this.started++;
     this.lastStart = now;
-    if (this.windowSize === 0) return;
-    this.starts[this.oldestStart] = now;
-    this.oldestStart = (this.oldestStart + 1) % this.windowSize;
+    let slot = -1;
+    for (let index = 0; index < this.windowSize; index++) {
+      if ((this.slotFreeAt[index] as number) <= now && (slot < 0 || (this.slotFreeAt[index] as number) < (this.slotFreeAt[slot] as number))) slot = index;
+    }
+    if (slot >= 0) this.slotFreeAt[slot] = Infinity;
+    return slot;
   }
 
   private arm(at: number, now: number): void {
