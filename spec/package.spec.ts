@@ -3,7 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 
 const root = resolve(__dirname, '..');
 const npm = (args: string[], cwd: string) =>
@@ -74,6 +76,43 @@ export const checked = [done, error.code] as const;
     const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
     expect(() =>
       node([tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed.mts', 'typed.cts'], work),
+    ).not.toThrow();
+  });
+
+  it('gives browser bundlers the portable build: no Node builtin, no stream adapter, types to match', async () => {
+    writeFileSync(join(work, 'browser.mjs'), "import { combineTasks, streamTasks, whenDocumentHidden } from 'rx-task-status';\nexport const used = [combineTasks, streamTasks, whenDocumentHidden];\n");
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    const { metafile } = await build({
+      entryPoints: [join(work, 'browser.mjs')],
+      absWorkingDir: work,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+      external: [...builtins],
+    });
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs).toContain('node_modules/rx-task-status/dist/esm/portable.js');
+    expect(inputs.filter((input) => /rx-task-status\/dist\/(cjs\/|esm\/index\.js|esm\/testing\/|esm\/adapters\/(toReadable|toNdjson)\.js)/.test(input))).toEqual([]);
+    expect(Object.values(metafile.inputs).flatMap(({ imports }) => imports.map(({ path }) => path)).filter((path) => builtins.has(path))).toEqual([]);
+
+    writeFileSync(
+      join(work, 'browser-typed.ts'),
+      `import { whenDocumentHidden, type TaskState } from 'rx-task-status';
+// @ts-expect-error: the Node-only adapter is not in the browser build
+import { toReadable } from 'rx-task-status';
+export const checked = [whenDocumentHidden, toReadable, null as TaskState | null] as const;
+`,
+    );
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+    expect(() =>
+      node(
+        [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--customConditions', 'browser']
+          .concat(['--lib', 'es2022,dom', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'browser-typed.ts']),
+        work,
+      ),
     ).not.toThrow();
   });
 

@@ -1,60 +1,11 @@
-export { isTerminal, type TaskState, type TaskStateError, type TaskStateInit, type TaskStatus } from './core/taskState.js';
-export {
-  AuthenticationError,
-  DecodeError,
-  ProviderError,
-  RateLimitError,
-  TaskError,
-  TaskFailedError,
-  TaskNotFoundError,
-  TaskTimeoutError,
-  TransportError,
-  type DecodeErrorOptions,
-  type ProviderErrorOptions,
-  type RateLimitErrorOptions,
-  type TaskErrorCode,
-  type TaskErrorOptions,
-  type TaskTimeout,
-  type TaskTimeoutErrorOptions,
-  type TransportErrorOptions,
-  type TransportFailure,
-} from './core/errors/index.js';
-export { defineProvider, type TaskSource, type TaskSourceFactory } from './core/defineProvider.js';
-export { streamTasks, STREAM_CHAT_BASE_URL, STREAM_VIDEO_BASE_URL, type StreamOptions } from './providers/stream.js';
-export { mobizonTasks, MOBIZON_DOMAINS, type MobizonOptions } from './providers/mobizon.js';
-export { postmanTasks, POSTMAN_BASE_URL, type PostmanOptions, type PostmanTaskRef } from './providers/postman.js';
-export { LooseNumber, Timestamp } from './providers/codecs.js';
-export { StreamApiError, StreamTaskResponse } from './providers/streamCodecs.js';
-export { MOBIZON_CODES, MobizonEnvelope, MobizonTaskStatus } from './providers/mobizonCodecs.js';
-export { PostmanLegacyError, PostmanProblem, PostmanTask } from './providers/postmanCodecs.js';
-export type {
-  DecodeInput,
-  DecodeResult,
-  ProviderDefinition,
-  ProviderFailure,
-  ProviderRequest,
-  ProviderSetup,
-  RequestInput,
-  TaskIdentity,
-} from './core/provider.js';
-export type { ProviderDefaults, SourceOptions, WatchOptions } from './core/sourceOptions.js';
-export {
-  exponentialInterval,
-  fixedInterval,
-  progressAwareInterval,
-  type ExponentialIntervalOptions,
-  type IntervalPolicy,
-  type NextPollDelay,
-  type PollObservation,
-  type ProgressAwareOptions,
-} from './core/intervalPolicy.js';
-export { whenDocumentHidden, type VisibilityDocument } from './core/whenDocumentHidden.js';
-export type { RetryOptions } from './core/backoff.js';
-export type { FetchLike, HttpMethod, HttpRequest, HttpResponse, Transport } from './core/http.js';
-export { parseRetryAfter, readRateLimitHints, type HeaderReader, type RateLimitHints } from './core/rateLimitHints.js';
-export { decodeWith, describeValidationErrors, parseJsonBody } from './core/decodeBody.js';
-export { httpFailure, type HttpFailureInput } from './core/httpFailure.js';
-export { untilTerminal, type UntilTerminalOptions } from './operators/untilTerminal.js';
-export { withTimeout, type WithTimeoutConfig } from './operators/withTimeout.js';
-export { combineTasks, type CombineTasksOptions, type TaskInputs, type TaskSnapshot } from './operators/combineTasks.js';
-export type { TaskBatchState, TaskCounts, TaskErrors } from './operators/taskBatchState.js';
+/**
+ * rx-task-status: the task-status endpoints of Stream, Mobizon and Postman as
+ * RxJS Observables of normalised task states, with operators to finish, bound
+ * and merge them, and adapters for promises, async iteration and Node streams.
+ *
+ * @module rx-task-status
+ */
+export * from './portable.js';
+// Node-only (node:stream): kept out of portable.ts so browser bundles never reach them.
+export { toReadable, type ToReadableOptions } from './adapters/toReadable.js';
+export { toNdjson } from './adapters/toNdjson.js';
