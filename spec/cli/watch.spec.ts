@@ -1,0 +1,174 @@
+import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
+import { ALL_SECRETS, capture, envFor, jsonLines, runCli, SECRETS } from './support.js';
+
+const ORDER = ['pending', 'running', 'completed', 'failed'];
+
+describe('rx-task-status watch', () => {
+  let server: FakeProviderServer;
+
+  beforeEach(async () => {
+    server = await startFakeProviderServer({ stream: SECRETS.stream, mobizon: SECRETS.mobizon, postman: SECRETS.postman });
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('writes one JSON line per state change, each a whole task state, and exits 1 when a task failed', async () => {
+    server.tasks.create({ provider: 'stream', id: 'export-ok', steps: [{ at: 0, status: 'waiting' }, { at: 150, status: 'running' }, { at: 300, status: 'completed', result: { url: 'https://example.com/a.json' } }] });
+    server.tasks.create({ provider: 'stream', id: 'export-bad', steps: [{ at: 0, status: 'running' }, { at: 200, status: 'failed', error: { type: 'export_error', message: 'channel not found' } }] });
+
+    const { code, stdout, stderr } = await runCli(['watch', 'stream', 'export-ok', 'export-bad', '--base-url', server.url, '--interval', '100'], { env: envFor(server) });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const lines = jsonLines(stdout);
+    for (const id of ['export-ok', 'export-bad']) {
+      const states = lines.filter((line) => line.id === id);
+      expect(states.length).toBeGreaterThan(0);
+      // Changes only: never the same status twice in a row, never backwards.
+      const ranks = states.map((state) => ORDER.indexOf(state.status as string));
+      expect(ranks.every((rank, index) => index === 0 || rank > (ranks[index - 1] as number))).toBe(true);
+      for (const state of states) {
+        expect(state).toMatchObject({ provider: 'stream', id, providerStatus: expect.any(String), raw: expect.any(Object) });
+        expect(new Date(state.createdAt as string).toISOString()).toBe(state.createdAt);
+      }
+    }
+    expect(lines.filter((line) => line.id === 'export-ok').at(-1)).toMatchObject({ status: 'completed', result: { url: 'https://example.com/a.json' } });
+    expect(lines.filter((line) => line.id === 'export-bad').at(-1)).toMatchObject({ status: 'failed', error: { message: 'channel not found' } });
+  });
+
+  it('exits 0 when every task completed, taking all three spellings of a Postman task', async () => {
+    const done = [{ at: 0, status: 'successful' }];
+    server.tasks.create({ provider: 'postman', id: 'update-1', kind: 'collection-update', steps: done });
+    server.tasks.create({ provider: 'postman', id: 'merge-1', kind: 'collection-merge', steps: done });
+    server.tasks.create({ provider: 'postman', id: 'api-task-1', kind: 'api', apiId: 'api-1', steps: [{ at: 0, status: 'completed' }] });
+
+    const { code, stdout } = await runCli(['watch', 'postman', 'update-1', 'merge:merge-1', 'api-1/api-task-1', '--base-url', server.url, '--json'], { env: envFor(server) });
+
+    expect(code).toBe(0);
+    expect(jsonLines(stdout).map(({ id, status }) => `${String(id)} ${String(status)}`).sort()).toEqual(['api-task-1 completed', 'merge-1 completed', 'update-1 completed']);
+    expect(server.log.entries().map((entry) => entry.path).sort()).toEqual(['/apis/api-1/tasks/api-task-1', '/collection-merges-tasks/merge-1', '/collection-updates-tasks/update-1']);
+  });
+
+  it('exits 2 when --timeout runs out, and says which task timed out', async () => {
+    server.tasks.create({ provider: 'mobizon', id: '4821', steps: [{ at: 0, status: 1, progress: 40 }] });
+
+    const { code, stdout, stderr } = await runCli(['watch', 'mobizon', '4821', '--base-url', server.url, '--timeout', '0.3'], { env: envFor(server) });
+
+    expect(code).toBe(2);
+    expect(jsonLines(stdout)).toEqual([expect.objectContaining({ id: '4821', status: 'running', progress: 0.4 })]);
+    expect(stderr).toBe('rx-task-status: mobizon task 4821: timed out after 0.3s\n');
+  });
+
+  it('exits 3 naming the missing variable, before sending any request', async () => {
+    const { code, stdout, stderr } = await runCli(['watch', 'stream', 'export-1', '--base-url', server.url], { env: { STREAM_API_KEY: SECRETS.stream.apiKey, STREAM_API_SECRET: '  ' } });
+
+    expect(code).toBe(3);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('rx-task-status: STREAM_API_SECRET is not set: watching stream tasks needs STREAM_API_SECRET in the environment.\n');
+    expect(server.log.count()).toBe(0);
+  });
+
+  it('exits 3 on a rejected key, without printing it', async () => {
+    server.tasks.create({ provider: 'postman', id: 'update-1', steps: [{ at: 0, status: 'in-progress' }] });
+    const wrongKey = 'PMAK-wrong-key-5e6f7a';
+
+    const { code, stdout, stderr } = await runCli(['watch', 'postman', 'update-1', '--base-url', server.url], { env: { POSTMAN_API_KEY: wrongKey } });
+
+    expect(code).toBe(3);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^rx-task-status: postman task update-1: AuthenticationError: /);
+    expect(stdout + stderr).not.toContain(wrongKey);
+  });
+
+  it.each([
+    [['watch', 'postman', 'a/b/c'], /"a\/b\/c" is not a Postman task id/],
+    [['watch', 'mobizon', '4821'], /mobizon needs --domain/],
+    [['watch', 'stream', 'x', '--domain', 'api.mobizon.kz'], /--domain applies to mobizon only/],
+    [['watch', 'stream', 'x', '--base-url', 'http://example.com'], /Refusing plain http base URL/],
+    [['watch', 'stream', 'x', '--interval', '-5'], /Expected a positive whole number/],
+    [['watch', 'sms', 'x'], /Allowed choices are stream, mobizon, postman/],
+    [['watch', 'stream'], /missing required argument 'id'/],
+    [['launch'], /unknown command 'launch'/],
+  ])('exits 3 on a usage error: %j', async (argv, message) => {
+    const { code, stderr } = await runCli(argv, { env: envFor(server) });
+
+    expect(code).toBe(3);
+    expect(stderr).toMatch(message);
+    expect(server.log.count()).toBe(0);
+  });
+
+  it('prints the help on stdout and exits 0 with --help', async () => {
+    const { code, stdout } = await runCli(['watch', '--help']);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: rx-task-status watch [options] <provider> <id...>');
+    expect(stdout).toContain('--timeout <seconds>');
+  });
+
+  it('never prints a credential, whatever happens to the tasks', async () => {
+    server.tasks.create({ provider: 'mobizon', id: '100', steps: [{ at: 0, status: 2, progress: 100 }] });
+    server.faults.add({ kind: 'server-error', status: 500 }, { times: Infinity, taskId: '200' });
+    server.tasks.create({ provider: 'mobizon', id: '200', steps: [{ at: 0, status: 1 }] });
+    server.tasks.create({ provider: 'stream', id: 'gone-soon', steps: [{ at: 0, status: 'running' }] });
+
+    const outputs = [
+      // One found, one not found, one answered by 500s until the retries give up (or the timeout ends it).
+      await runCli(['watch', 'mobizon', '100', '300', '200', '--base-url', server.url, '--timeout', '2'], { env: envFor(server) }),
+      await runCli(['watch', 'stream', 'missing', '--base-url', server.url], { env: envFor(server) }),
+      await runCli(['watch', 'stream', 'gone-soon', '--base-url', server.url, '--timeout', '0.2'], { env: envFor(server), isTTY: true }),
+    ];
+
+    expect(outputs.map(({ code }) => code)).toEqual([expect.any(Number), 1, 2]);
+    expect(outputs[0]?.code).not.toBe(0);
+    expect(outputs[0]?.stderr).toMatch(/mobizon task 300: TaskNotFoundError/);
+    expect(outputs[1]?.stderr).toMatch(/stream task missing: TaskNotFoundError/);
+    const everything = outputs.map(({ stdout, stderr }) => stdout + stderr).join('');
+    for (const secret of ALL_SECRETS) expect(everything).not.toContain(secret);
+  });
+
+  it('draws progress bars, status words and elapsed times on a terminal', async () => {
+    server.tasks.create({ provider: 'mobizon', id: '4821', steps: [{ at: 0, status: 1, progress: 50 }, { at: 250, status: 2, progress: 100 }] });
+    server.tasks.create({ provider: 'mobizon', id: '4822', steps: [{ at: 0, status: 3, progress: 60 }] });
+
+    const { code, stdout } = await runCli(['watch', 'mobizon', '4821', '4822', '--base-url', server.url], { env: envFor(server), isTTY: true });
+
+    expect(code).toBe(1);
+    expect(stdout).toContain('\x1B['); // drawn with cursor movements, not printed line by line
+    expect(stdout).toMatch(/mobizon 4821 +\|█{20}\| 100% +\d+\.\ds completed/);
+    expect(stdout).toMatch(/mobizon 4822 +\|█{12}░{8}\|  60% +\d+\.\ds failed: task rejected/);
+    expect(stdout).toMatch(/total +\|[█░]{20}\| +\d+% +\d+\.\ds 2\/2 done, 1 failed/);
+    expect(stdout).toContain('mobizon 4822: failed: task rejected\n');
+  });
+
+  it('stops on abort (Ctrl-C): exits 130, aborts the request in flight, leaves no timer', async () => {
+    server.tasks.create({ provider: 'stream', id: 'slow', steps: [{ at: 0, status: 'running' }] });
+    const timersBefore = activeTimers();
+    const interrupt = new AbortController();
+    const stdout = capture();
+    server.faults.add({ kind: 'hang', stage: 'before-headers' }, { taskId: 'slow' });
+
+    const running = runCli(['watch', 'stream', 'slow', '--base-url', server.url], { env: envFor(server), stdout, signal: interrupt.signal, isTTY: true });
+    // The first request hangs; wait until the server has it, then press Ctrl-C.
+    await until(() => server.log.count() === 1);
+    interrupt.abort();
+    const { code, stderr } = await running;
+
+    expect(code).toBe(130);
+    expect(stderr).toBe('');
+    // Checked at once: a watch still running would hold its request-timeout timer.
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    await server.log.waitForSettled(1);
+    expect(server.log.entries()).toEqual([expect.objectContaining({ taskId: 'slow', aborted: true })]);
+  });
+});
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/** Resolves when `condition` holds, checking on every turn of the event loop (no fixed sleep). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,93 @@
+import { acceleratedTime, generateScenario, startFakeProviderServer, type FakeProviderServer, type FakeTask } from '../testing/index.js';
+import type { CliIO } from './cliIO.js';
+import { chooseView } from './chooseView.js';
+import { createSource, type WatchById } from './createSource.js';
+import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
+import { summarise, summaryTable } from './demoSummary.js';
+import { EXIT, type ExitCode } from './exitCodes.js';
+import { followTasks } from './followTasks.js';
+import { formatPostmanRef } from './postmanRef.js';
+
+export interface DemoCommandInput {
+  /** How many tasks, dealt in turn to Stream, Mobizon and Postman. */
+  readonly tasks: number;
+  readonly json: boolean;
+  /** Time runs this many times faster than the wall clock (tasks, polls, budgets alike). */
+  readonly speed: number;
+  /** The same seed gives the same tasks. */
+  readonly seed: number;
+}
+
+/** Task durations of the demo, ms of (possibly fast-forwarded) task time: many short tasks, a few long ones. */
+const MIN_DURATION = 1000;
+const MAX_DURATION = 15_000;
+
+/**
+ * `rx-task-status demo`: the fake provider server in this process, a batch of
+ * scripted tasks on all three providers, and the same watch as `watch` (the
+ * real sources, over real HTTP to 127.0.0.1), then a summary per provider.
+ *
+ * Some tasks are scripted to fail: that is the demo working. It exits 1 only
+ * when a task ended otherwise than its script says (a bug worth reporting).
+ */
+export async function demoCommand({ tasks: count, json, speed, seed }: DemoCommandInput, io: CliIO): Promise<ExitCode> {
+  const time = acceleratedTime(speed);
+  const server = await startFakeProviderServer({ clock: time.now });
+  try {
+    const specs = generateScenario({ seed, count, minDuration: MIN_DURATION, maxDuration: MAX_DURATION });
+    const fakeTasks = sortByProvider(server.tasks.createMany(specs));
+    const watchers = sourcesFor(server, time.scheduler);
+    const tasks = fakeTasks.map((task) => {
+      const id = commandLineId(task);
+      return { provider: task.provider, id, state$: watchers[task.provider](id) };
+    });
+    if (!json && io.isTTY) {
+      io.stdout.write(`Fake Stream, Mobizon and Postman APIs on ${server.url}: ${count} tasks (seed ${seed}), time ×${speed}.\n\n`);
+    }
+    const outcome = await followTasks({
+      tasks,
+      view: chooseView({ io, json, clock: time.now }),
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      clock: time.now,
+    });
+    if (outcome.aborted) return EXIT.interrupted;
+
+    const providers = summarise({ fakeTasks, outcome, requestsOf: (provider) => server.log.count({ provider }) });
+    const unscripted = fakeTasks.filter((task, index) => outcome.errors[index] !== undefined || outcome.states[index]?.status !== task.outcome);
+    if (json || !io.isTTY) {
+      io.stdout.write(`${JSON.stringify({ summary: { tasks: count, seed, speed, providers, unscripted: unscripted.map(commandLineId) } })}\n`);
+    } else {
+      io.stdout.write(`\n${summaryTable(providers)}\n`);
+      io.stdout.write('Failures above were scripted: the demo shows how they look.\n');
+    }
+    for (const task of unscripted) io.stderr.write(`rx-task-status: ${task.provider} task ${commandLineId(task)} did not end as scripted (${task.outcome ?? 'never'}).\n`);
+    return unscripted.length === 0 ? EXIT.completed : EXIT.failed;
+  } finally {
+    await server.close();
+  }
+}
+
+/** Stream, then Mobizon, then Postman: a steadier picture than the scenario's round robin. */
+function sortByProvider(tasks: readonly FakeTask[]): FakeTask[] {
+  return PROVIDERS.flatMap((provider) => tasks.filter((task) => task.provider === provider));
+}
+
+/** The real sources, configured as `watch` configures them: credentials through the environment variables they would come from. */
+function sourcesFor(server: FakeProviderServer, scheduler: ReturnType<typeof acceleratedTime>['scheduler']): Record<ProviderName, WatchById> {
+  const { stream, mobizon, postman } = server.credentials;
+  const env = {
+    [CREDENTIAL_VARIABLES.stream.apiKey]: stream.apiKey,
+    [CREDENTIAL_VARIABLES.stream.apiSecret]: stream.apiSecret,
+    [CREDENTIAL_VARIABLES.mobizon.apiKey]: mobizon.apiKey,
+    [CREDENTIAL_VARIABLES.postman.apiKey]: postman.apiKey,
+  };
+  const source = (provider: ProviderName) => createSource({ provider, env, baseUrl: server.url, scheduler });
+  return { stream: source('stream'), mobizon: source('mobizon'), postman: source('postman') };
+}
+
+/** A task's id as `watch` takes it (Postman's kinds spelled as in `parsePostmanRef`). */
+function commandLineId(task: FakeTask): string {
+  if (task.provider !== 'postman') return task.id;
+  if (task.kind === 'api' && task.apiId !== undefined) return formatPostmanRef({ id: task.id, apiId: task.apiId });
+  return formatPostmanRef(task.kind === 'collection-merge' ? { id: task.id, kind: 'collection-merge' } : task.id);
+}

@@ -1,0 +1,29 @@
+import { AuthenticationError, TaskTimeoutError, type TaskState } from '../index.js';
+
+/** What the process exit code means; scripts branch on these. */
+export const EXIT = {
+  /** Every task completed. */
+  completed: 0,
+  /** A task failed, or could not be followed (not found, network errors once retries were spent). */
+  failed: 1,
+  /** `--timeout` ran out before every task ended. */
+  timeout: 2,
+  /** A usage error (bad argument, missing credential) or an authentication error. */
+  usage: 3,
+  /** Stopped by Ctrl-C (128 + SIGINT), as shells expect. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The exit code of a watch that ran to its end. When several apply, the one
+ * a caller most needs to act on wins: fix the credentials (3), then wait
+ * longer (2), then look at the failures (1).
+ */
+export function exitCodeOf({ states, errors }: { states: readonly (TaskState | undefined)[]; errors: readonly unknown[] }): ExitCode {
+  if (errors.some((error) => error instanceof AuthenticationError)) return EXIT.usage;
+  if (errors.some((error) => error instanceof TaskTimeoutError)) return EXIT.timeout;
+  if (errors.some((error) => error !== undefined) || states.some((state) => state?.status !== 'completed')) return EXIT.failed;
+  return EXIT.completed;
+}

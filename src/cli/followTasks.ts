@@ -1,0 +1,91 @@
+import { identity, type Observable, type Subscription, tap } from 'rxjs';
+import { combineTasks, isTerminal, untilTerminal, withTimeout, type TaskState } from '../index.js';
+import type { TaskLabel, TaskView } from './taskView.js';
+
+export interface FollowedTask extends TaskLabel {
+  readonly state$: Observable<TaskState>;
+}
+
+export interface FollowOptions {
+  readonly tasks: readonly FollowedTask[];
+  readonly view: TaskView;
+  /** Each task must end within this many ms, or it ends with a `TaskTimeoutError`. */
+  readonly timeoutMs?: number;
+  /** Aborting stops every watch at once (requests in flight are aborted). */
+  readonly signal?: AbortSignal;
+  /** The clock of the watch, ms. */
+  readonly clock: () => number;
+}
+
+/** How a watch ended, task by task (same order as the input). */
+export interface FollowOutcome {
+  /** Each task's last state, `undefined` if none came. */
+  readonly states: readonly (TaskState | undefined)[];
+  /** The error each task's watch ended with, `undefined` if none. */
+  readonly errors: readonly unknown[];
+  /** When (on `clock`) each task's terminal state was seen. */
+  readonly terminalSeenAt: readonly (number | undefined)[];
+  /** Stopped by the signal before every task ended. */
+  readonly aborted: boolean;
+}
+
+/**
+ * Watches tasks until each has reached a terminal state, errored or timed
+ * out (a failure does not stop the others: `combineTasks` settles them all),
+ * feeding every state to the view. Resolves whatever became of the tasks; on abort it
+ * unsubscribes everything before resolving.
+ */
+export function followTasks({ tasks, view, timeoutMs, signal, clock }: FollowOptions): Promise<FollowOutcome> {
+  const states: (TaskState | undefined)[] = tasks.map(() => undefined);
+  const errors: unknown[] = tasks.map(() => undefined);
+  const terminalSeenAt: (number | undefined)[] = tasks.map(() => undefined);
+  const bound = timeoutMs === undefined ? identity : withTimeout<TaskState>(timeoutMs);
+  const inputs = tasks.map(({ state$ }, index) =>
+    state$.pipe(
+      untilTerminal(),
+      bound,
+      tap({
+        next: (state) => {
+          const at = clock();
+          states[index] = state;
+          if (isTerminal(state)) terminalSeenAt[index] = at;
+          view.state(index, state, at);
+        },
+        error: (error: unknown) => {
+          errors[index] = error;
+          view.error(index, error, clock());
+        },
+      }),
+    ),
+  );
+
+  return new Promise((resolve, reject) => {
+    let subscription: Subscription | undefined;
+    let finished = false;
+    const finish = (aborted: boolean, failure?: { error: unknown }) => {
+      if (finished) return;
+      finished = true;
+      signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
+      view.stop();
+      if (failure === undefined) resolve({ states, errors, terminalSeenAt, aborted });
+      else reject(failure.error);
+    };
+    const onAbort = () => finish(true);
+
+    view.start(tasks, clock());
+    if (signal?.aborted) {
+      finish(true);
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    subscription = combineTasks(inputs).subscribe({
+      next: (batch) => view.batch(batch, clock()),
+      complete: () => finish(false),
+      // Without `failFast` a batch does not error (a task's error is counted and kept above): this is a bug, not a task failure.
+      error: (error: unknown) => finish(false, { error }),
+    });
+    // The batch may have ended during `subscribe`, before `subscription` was set.
+    if (finished) subscription.unsubscribe();
+  });
+}

@@ -1,0 +1,48 @@
+import type { CliIO } from './cliIO.js';
+import { chooseView } from './chooseView.js';
+import { createSource } from './createSource.js';
+import type { ProviderName } from './credentials.js';
+import { EXIT, exitCodeOf, type ExitCode } from './exitCodes.js';
+import { followTasks, type FollowedTask } from './followTasks.js';
+import { UsageError } from './usageError.js';
+
+export interface WatchCommandInput {
+  readonly provider: ProviderName;
+  readonly ids: readonly string[];
+  readonly domain?: string;
+  readonly baseUrl?: string;
+  /** ms between two polls of one task. */
+  readonly interval?: number;
+  /** Seconds each task has to end. */
+  readonly timeout?: number;
+  readonly json: boolean;
+}
+
+/** `rx-task-status watch <provider> <id...>`: follows the tasks until each ends; the exit code says how they ended. */
+export async function watchCommand(input: WatchCommandInput, io: CliIO): Promise<ExitCode> {
+  const { provider, ids, domain, baseUrl, interval, timeout, json } = input;
+  const watch = createSource({
+    provider,
+    env: io.env,
+    ...(domain === undefined ? {} : { domain }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(interval === undefined ? {} : { interval }),
+  });
+  // Every id is checked before the first request goes out.
+  const tasks: FollowedTask[] = ids.map((id) => {
+    try {
+      return { provider, id, state$: watch(id) };
+    } catch (error) {
+      throw error instanceof TypeError ? new UsageError(error.message) : error;
+    }
+  });
+  const clock = Date.now;
+  const outcome = await followTasks({
+    tasks,
+    view: chooseView({ io, json, clock }),
+    ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+    clock,
+  });
+  return outcome.aborted ? EXIT.interrupted : exitCodeOf(outcome);
+}
