@@ -1,3 +1,10 @@
+/**
+ * The kit rx-task-status is tested with, for your own tests: a fake Stream,
+ * Mobizon and Postman on 127.0.0.1 with scripted tasks, faults, budgets and a
+ * request log, plus a fast-forwarded clock for end-to-end tests.
+ *
+ * @module rx-task-status/testing
+ */
 export { startFakeProviderServer, type FakeProviderServer } from './startFakeProviderServer.js';
 export {
   FAKE_CREDENTIALS,
@@ -36,3 +43,4 @@ export type { RequestBudget } from './requestBudget.js';
 export type { ProviderName, RouteName } from './routes.js';
 export { generateScenario, type ScenarioOptions } from './generateScenario.js';
 export { signStreamToken } from './streamToken.js';
+export { acceleratedTime, type AcceleratedTime } from './acceleratedTime.js';

@@ -1,0 +1,332 @@
+// The fault matrix: every fault the fake provider server can inject, for each
+// of the three providers, and what the library must make of it. One module of
+// plain data, read by the test (spec/reliability/faultMatrix.spec.ts) and by the
+// table in docs/reliability.md (scripts/reliability-table.ts), so the two
+// cannot disagree.
+import type { TaskErrorCode, TransportFailure } from '../../src/index.js';
+import type { Fault, ProviderName } from '../../src/testing/index.js';
+
+export const PROVIDERS: readonly ProviderName[] = ['stream', 'mobizon', 'postman'];
+
+/** Retries the matrix's sources allow: an error after "every retry" took this many requests, plus one. */
+export const MATRIX_RETRIES = 4;
+
+/** The error classes a case may end with (names, so the docs need no import of the library). */
+export type ErrorName =
+  | 'AuthenticationError'
+  | 'DecodeError'
+  | 'ProviderError'
+  | 'RateLimitError'
+  | 'TaskNotFoundError'
+  | 'TransportError';
+
+export type Expected =
+  /** The watch completes with the right terminal state; no state the server reported twice in a row is skipped. */
+  | { readonly outcome: 'recovers' }
+  | {
+      readonly outcome: 'error';
+      readonly error: ErrorName;
+      readonly code: TaskErrorCode;
+      /** `TransportError.reason`, where it tells cases apart. */
+      readonly reason?: TransportFailure;
+      /** `TransportError.status`. */
+      readonly status?: number;
+      /** `RateLimitError.exhausted`. */
+      readonly exhausted?: boolean;
+      /** `once`: not retried, exactly one request. `every retry`: {@link MATRIX_RETRIES} + 1 requests. */
+      readonly requests: 'once' | 'every retry';
+    };
+
+export interface ProviderCase {
+  /** Faults placed on the watched task, in order. */
+  readonly faults: readonly Fault[];
+  /** How many requests each fault spoils. Default 1. */
+  readonly times?: number;
+  /** `no-task`: the task was never created, the server answers with its own "not found". */
+  readonly arrange?: 'no-task';
+  readonly expected: Expected;
+}
+
+export interface MatrixRow {
+  readonly id: string;
+  /** The fault, as the docs table names it. */
+  readonly fault: string;
+  /**
+   * `start`: the faults are in place before the first request (used for every
+   * outcome that must cost exactly one request). `mid`: placed once the first
+   * state has arrived, so the watch already has a state to keep.
+   */
+  readonly when: 'start' | 'mid';
+  /** Per provider; a provider that cannot answer this way has no case. */
+  readonly cases: Readonly<Partial<Record<ProviderName, ProviderCase>>>;
+  /** The next request after the first fault came at least this long after it (ms): the server's wait was honoured. */
+  readonly waitsAtLeastMs?: number;
+  /** The request the fault spoiled was abandoned by the client (`aborted` in the server's log): the socket was let go. */
+  readonly clientHangsUp?: boolean;
+  /** Shorter `requestTimeout` (ms) for this row, so that a hang is bounded. */
+  readonly requestTimeout?: number;
+}
+
+const recovers: Expected = { outcome: 'recovers' };
+const once = <E extends Omit<Extract<Expected, { outcome: 'error' }>, 'outcome' | 'requests'>>(expected: E): Expected => ({
+  outcome: 'error',
+  requests: 'once',
+  ...expected,
+});
+const afterRetries = <E extends Omit<Extract<Expected, { outcome: 'error' }>, 'outcome' | 'requests'>>(expected: E): Expected => ({
+  outcome: 'error',
+  requests: 'every retry',
+  ...expected,
+});
+
+/** The same fault and outcome on all three providers. */
+function everywhere(faults: readonly Fault[], expected: Expected, times?: number): MatrixRow['cases'] {
+  const one: ProviderCase = { faults, expected, ...(times === undefined ? {} : { times }) };
+  return { stream: one, mobizon: one, postman: one };
+}
+
+export const HANG_TIMEOUT_MS = 1000;
+const FOREVER = Number.POSITIVE_INFINITY;
+
+export const FAULT_MATRIX: readonly MatrixRow[] = [
+  {
+    id: '429-seconds',
+    fault: '429 with `Retry-After: 1` (Mobizon: code 30)',
+    when: 'mid',
+    cases: everywhere([{ kind: 'rate-limited', retryAfterSeconds: 1, retryAfterAs: 'seconds' }], recovers),
+    waitsAtLeastMs: 1000,
+  },
+  {
+    id: '429-http-date',
+    fault: '429 with `Retry-After` as an HTTP date',
+    when: 'mid',
+    cases: {
+      stream: { faults: [{ kind: 'rate-limited', retryAfterSeconds: 1, retryAfterAs: 'http-date' }], expected: recovers },
+      postman: { faults: [{ kind: 'rate-limited', retryAfterSeconds: 1, retryAfterAs: 'http-date' }], expected: recovers },
+    },
+    waitsAtLeastMs: 1000,
+  },
+  {
+    id: '429-reset-only',
+    fault: '429 with only `X-RateLimit-Reset`',
+    when: 'mid',
+    cases: {
+      stream: { faults: [{ kind: 'rate-limited', retryAfterSeconds: 1, retryAfterAs: 'reset-only' }], expected: recovers },
+      postman: { faults: [{ kind: 'rate-limited', retryAfterSeconds: 1, retryAfterAs: 'reset-only' }], expected: recovers },
+    },
+    waitsAtLeastMs: 1000,
+  },
+  {
+    id: '429-forever',
+    fault: '429 on every request',
+    when: 'start',
+    cases: everywhere([{ kind: 'rate-limited', retryAfterSeconds: 1 }], afterRetries({ error: 'RateLimitError', code: 'RATE_LIMITED', exhausted: false }), FOREVER),
+  },
+  ...[500, 502, 503].map(
+    (status): MatrixRow => ({
+      id: `${status}-burst`,
+      fault: `${status} three times, then good answers (Mobizon: code 999 with HTTP ${status})`,
+      when: 'mid',
+      cases: everywhere([{ kind: 'server-error', status }], recovers, 3),
+    }),
+  ),
+  {
+    id: '503-forever',
+    fault: '503 on every request',
+    when: 'start',
+    cases: everywhere([{ kind: 'server-error', status: 503 }], afterRetries({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 503 }), FOREVER),
+  },
+  {
+    id: 'reset-before-headers',
+    fault: 'connection reset before the headers, twice',
+    when: 'mid',
+    cases: everywhere([{ kind: 'connection-reset', stage: 'before-headers' }], recovers, 2),
+  },
+  {
+    id: 'reset-mid-body',
+    fault: 'connection reset mid-body, twice',
+    when: 'mid',
+    cases: everywhere([{ kind: 'connection-reset', stage: 'mid-body' }], recovers, 2),
+  },
+  {
+    id: 'reset-forever',
+    fault: 'connection reset on every request',
+    when: 'start',
+    cases: everywhere([{ kind: 'connection-reset', stage: 'mid-body' }], afterRetries({ error: 'TransportError', code: 'TRANSPORT', reason: 'network' }), FOREVER),
+  },
+  {
+    id: 'hang-before-headers',
+    fault: 'no answer at all, once (`requestTimeout` fires)',
+    when: 'mid',
+    cases: everywhere([{ kind: 'hang', stage: 'before-headers' }], recovers),
+    clientHangsUp: true,
+    requestTimeout: HANG_TIMEOUT_MS,
+  },
+  {
+    id: 'hang-mid-body',
+    fault: 'a body that never ends, once',
+    when: 'mid',
+    cases: everywhere([{ kind: 'hang', stage: 'mid-body' }], recovers),
+    clientHangsUp: true,
+    requestTimeout: HANG_TIMEOUT_MS,
+  },
+  {
+    id: 'hang-forever',
+    fault: 'a body that never ends, on every request',
+    when: 'start',
+    cases: everywhere([{ kind: 'hang', stage: 'mid-body' }], afterRetries({ error: 'TransportError', code: 'TRANSPORT', reason: 'timeout' }), FOREVER),
+    clientHangsUp: true,
+    requestTimeout: HANG_TIMEOUT_MS,
+  },
+  {
+    id: 'truncated',
+    fault: 'truncated body (shorter than its `Content-Length`), once',
+    when: 'mid',
+    cases: everywhere([{ kind: 'truncated-body' }], recovers),
+    // The default fetch in Node (cross-fetch, that is node-fetch 2) never ends such a body: only the timeout does.
+    requestTimeout: HANG_TIMEOUT_MS,
+  },
+  {
+    id: 'oversized',
+    fault: '64 MiB body (cap: 1 MiB)',
+    when: 'start',
+    cases: everywhere([{ kind: 'oversized-body', bytes: 64 * 1024 * 1024 }], once({ error: 'TransportError', code: 'TRANSPORT', reason: 'body-too-large' })),
+    clientHangsUp: true,
+  },
+  {
+    id: 'malformed-json',
+    fault: 'malformed JSON with status 200',
+    when: 'start',
+    cases: everywhere([{ kind: 'malformed-json' }], once({ error: 'DecodeError', code: 'DECODE' })),
+  },
+  {
+    id: 'html-200',
+    fault: 'HTML error page with status 200',
+    when: 'start',
+    cases: everywhere([{ kind: 'html-error-page', status: 200 }], once({ error: 'DecodeError', code: 'DECODE' })),
+  },
+  {
+    id: 'html-502',
+    fault: 'HTML error page with status 502, twice',
+    when: 'mid',
+    cases: everywhere([{ kind: 'html-error-page', status: 502 }], recovers, 2),
+  },
+  {
+    id: 'wrong-content-type',
+    fault: 'the right JSON as `text/html`',
+    when: 'mid',
+    cases: everywhere([{ kind: 'wrong-content-type' }], recovers, 2),
+  },
+  {
+    id: 'unknown-status',
+    fault: 'an undocumented status (reported as `running`)',
+    when: 'mid',
+    cases: everywhere([{ kind: 'unknown-status' }], recovers),
+  },
+  {
+    id: 'missing-fields',
+    fault: 'the status field missing from a 200 body',
+    when: 'start',
+    cases: everywhere([{ kind: 'missing-fields' }], once({ error: 'DecodeError', code: 'DECODE' })),
+  },
+  {
+    id: 'extra-fields',
+    fault: 'unknown extra fields (accepted)',
+    when: 'start',
+    cases: everywhere([{ kind: 'extra-fields' }], recovers, FOREVER),
+  },
+  {
+    id: 'flap',
+    fault: 'a finished task reported as unfinished again (the terminal state stands)',
+    when: 'start',
+    cases: everywhere([{ kind: 'flap' }], recovers, 2),
+  },
+  {
+    id: '401',
+    fault: '401 (Mobizon: code 8, bad API key)',
+    when: 'start',
+    cases: {
+      stream: { faults: [{ kind: 'stream-error', status: 401, code: 43, message: 'signature is invalid' }], expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }) },
+      mobizon: { faults: [{ kind: 'mobizon-error', code: 8 }], expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }) },
+      postman: {
+        faults: [{ kind: 'postman-error', status: 401, name: 'AuthenticationError', type: 'unauthorized', title: 'Unauthorized' }],
+        expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }),
+      },
+    },
+  },
+  {
+    id: '403',
+    fault: '403 (Mobizon: code 9, no access)',
+    when: 'start',
+    cases: {
+      stream: { faults: [{ kind: 'stream-error', status: 403, code: 17, message: 'not allowed' }], expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }) },
+      mobizon: { faults: [{ kind: 'mobizon-error', code: 9 }], expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }) },
+      postman: {
+        faults: [{ kind: 'postman-error', status: 403, name: 'forbiddenError', type: 'forbidden', title: 'Forbidden' }],
+        expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }),
+      },
+    },
+  },
+  {
+    id: 'not-found',
+    fault: "unknown task: the server's own answer (Stream 404 code 16, Mobizon code 2, Postman 404)",
+    when: 'start',
+    cases: {
+      stream: { faults: [], arrange: 'no-task', expected: once({ error: 'TaskNotFoundError', code: 'TASK_NOT_FOUND' }) },
+      mobizon: { faults: [], arrange: 'no-task', expected: once({ error: 'TaskNotFoundError', code: 'TASK_NOT_FOUND' }) },
+      postman: { faults: [], arrange: 'no-task', expected: once({ error: 'TaskNotFoundError', code: 'TASK_NOT_FOUND' }) },
+    },
+  },
+  {
+    id: 'stream-400-code-16',
+    fault: 'Stream: unknown task as 400 code 16',
+    when: 'start',
+    cases: { stream: { faults: [{ kind: 'stream-error', status: 400, code: 16, message: 'task not found' }], expected: once({ error: 'TaskNotFoundError', code: 'TASK_NOT_FOUND' }) } },
+  },
+  {
+    id: 'stream-unrecoverable-500',
+    fault: 'Stream: 500 with `unrecoverable: true`',
+    when: 'start',
+    cases: {
+      stream: {
+        faults: [{ kind: 'stream-error', status: 500, code: -1, message: 'internal error', unrecoverable: true }],
+        expected: once({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 500 }),
+      },
+    },
+  },
+  {
+    id: 'stream-unrecoverable-429',
+    fault: 'Stream: 429 with `unrecoverable: true`',
+    when: 'start',
+    cases: {
+      stream: {
+        faults: [{ kind: 'stream-error', status: 429, code: 9, message: 'Too many requests', unrecoverable: true }],
+        expected: once({ error: 'RateLimitError', code: 'RATE_LIMITED', exhausted: true }),
+      },
+    },
+  },
+  {
+    id: 'postman-exhausted-problem',
+    fault: 'Postman: 429 `serviceLimitExhausted` (problem JSON)',
+    when: 'start',
+    cases: { postman: { faults: [{ kind: 'service-limit-exhausted', errorShape: 'problem' }], expected: once({ error: 'RateLimitError', code: 'RATE_LIMITED', exhausted: true }) } },
+  },
+  {
+    id: 'postman-exhausted-legacy',
+    fault: 'Postman: 429 `serviceLimitExhausted` (legacy error)',
+    when: 'start',
+    cases: { postman: { faults: [{ kind: 'service-limit-exhausted', errorShape: 'legacy' }], expected: once({ error: 'RateLimitError', code: 'RATE_LIMITED', exhausted: true }) } },
+  },
+  {
+    id: 'mobizon-blocked',
+    fault: 'Mobizon: code 14, account blocked',
+    when: 'start',
+    cases: { mobizon: { faults: [{ kind: 'mobizon-error', code: 14 }], expected: once({ error: 'AuthenticationError', code: 'AUTHENTICATION' }) } },
+  },
+  {
+    id: 'mobizon-general-error',
+    fault: 'Mobizon: code 999 with HTTP 200',
+    when: 'start',
+    cases: { mobizon: { faults: [{ kind: 'mobizon-error', code: 999 }], expected: once({ error: 'ProviderError', code: 'PROVIDER' }) } },
+  },
+];
