@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { exampleFileOf, extractCodeBlocks, listMarkdownFiles, readPage } from './markdown.js';
+import { CHECKED_LANGUAGES, formatProblems, typeCheckBlocks, type BlockProblem, type PageBlock } from './typeCheckBlocks.js';
+
+// Every ```ts / ```typescript / ```tsx block of README.md and docs/**/*.md is a
+// complete ES module that must compile: the docs cannot rot silently.
+
+const root = resolve(__dirname, '../..');
+const pages = listMarkdownFiles(root);
+const blocks: PageBlock[] = pages.flatMap((page) => extractCodeBlocks(readPage(root, page)).map((block) => ({ page, block })));
+const checked = blocks.filter(({ block }) => CHECKED_LANGUAGES[block.lang] !== undefined);
+
+// Blocks that prove the checker itself, compiled in the same program (one program is the slow part).
+const PROBE_PAGE = 'docs/__probe__.md';
+const probe = (fenceLine: number, lang: string, code: string): PageBlock => ({
+  page: PROBE_PAGE,
+  block: { lang, fenceLine, endLine: fenceLine + code.split('\n').length + 1, code },
+});
+const probes: PageBlock[] = [
+  probe(10, 'ts', "import { isTerminal } from 'rx-task-status';\n\nconst status: number = 'completed';\nisTerminal({ status: 'failed' });"),
+  probe(20, 'ts', "await new Promise((resolve) => setTimeout(resolve, 0));\nconst n: number = await Promise.resolve(1);\nconsole.log(n);"),
+  probe(30, 'ts', "import { acmeTasks } from './examples/custom-provider/acme.js';\n\nconst source: { watch(ref: string): unknown } = acmeTasks({ token: 't' });\nconsole.log(source);"),
+  probe(40, 'tsx', "import { startFakeProviderServer } from 'rx-task-status/testing';\n\nexport const View = ({ port }: { port: number }) => <p>{port}</p>;\nconsole.log(typeof startFakeProviderServer, <View port=\"1\" />);"),
+  probe(50, 'sh', 'this is not TypeScript and is not checked'),
+];
+
+let problems: BlockProblem[] = [];
+beforeAll(() => {
+  problems = typeCheckBlocks(root, [...blocks, ...probes]);
+});
+
+const problemsOf = (page: string) => problems.filter((problem) => problem.page === page);
+
+describe('code blocks of the docs', () => {
+  it('are found in README.md and in docs/', () => {
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/index.md', 'docs/operators.md', 'docs/react.md']));
+    expect(checked.length).toBeGreaterThan(10);
+  });
+
+  it('are checked with options the compiler accepts', () => {
+    expect(formatProblems(problemsOf('tsconfig.json'))).toBe('');
+  });
+
+  it.each(pages.filter((page) => checked.some((entry) => entry.page === page)))('of %s all compile', (page) => {
+    expect(formatProblems(problemsOf(page))).toBe('');
+  });
+
+  it('that name an example file show that file as it is', () => {
+    const copies = checked.flatMap(({ page, block }) => {
+      const named = exampleFileOf(block);
+      return named === undefined ? [] : [{ where: `${page}:${block.fenceLine}`, file: named.file, shown: named.body }];
+    });
+    expect(copies.length).toBeGreaterThan(0);
+    for (const { where, file, shown } of copies) {
+      expect({ where, exists: existsSync(join(root, file)) }).toEqual({ where, exists: true });
+      expect({ where, shown: shown.trimEnd() }).toEqual({ where, shown: readFileSync(join(root, file), 'utf8').trimEnd() });
+    }
+  });
+});
+
+describe('the block checker', () => {
+  it('reports a type error at its line in the page, with the code of the diagnostic', () => {
+    const found = problemsOf(PROBE_PAGE).filter((problem) => problem.fenceLine === 10);
+    expect(found).toEqual([
+      expect.objectContaining({ line: 13, column: 7, message: expect.stringMatching(/^TS2322: Type 'string' is not assignable to type 'number'/) }),
+    ]);
+    expect(formatProblems(found)).toMatch(/^docs\/__probe__\.md:13:7 \(block at line 10\): TS2322/);
+  });
+
+  it('compiles a block as an ES module even without an import, so top-level await works', () => {
+    expect(problemsOf(PROBE_PAGE).filter((problem) => problem.fenceLine === 20)).toEqual([]);
+  });
+
+  it("resolves a relative import from the page's folder", () => {
+    expect(problemsOf(PROBE_PAGE).filter((problem) => problem.fenceLine === 30)).toEqual([]);
+  });
+
+  it('checks tsx blocks as React JSX, with the testing entry mapped', () => {
+    const found = problemsOf(PROBE_PAGE).filter((problem) => problem.fenceLine === 40);
+    expect(found).toEqual([expect.objectContaining({ line: 44, message: expect.stringMatching(/^TS2322: Type 'string' is not assignable to type 'number'/) })]);
+  });
+
+  it('leaves blocks in other languages alone', () => {
+    expect(problemsOf(PROBE_PAGE).filter((problem) => problem.fenceLine === 50)).toEqual([]);
+  });
+});
