@@ -37,6 +37,14 @@ describe('checkBaseUrl', () => {
     expect(() => checkBaseUrl('https://user:hunter2@example.com')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
     expect(() => checkBaseUrl('https://example.com/?api_key=hunter2')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
   });
+
+  it('never echoes a key in a URL that does not even parse, yet shows enough to find the typo', () => {
+    expect(() => checkBaseUrl('api.mobizon.kz/service?apiKey=hunter2')).toThrow(
+      new TypeError('Expected `baseUrl` to be an absolute http(s) URL such as https://api.example.com, got "api.mobizon.kz/service?…".'),
+    );
+    expect(() => checkBaseUrl('htps//user:hunter2@host')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+    expect(() => checkBaseUrl({ href: 'https://x' })).toThrow('Expected `baseUrl` to be an absolute http(s) URL, got an object.');
+  });
 });
 
 describe('joinUrl', () => {

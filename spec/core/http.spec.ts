@@ -115,6 +115,25 @@ describe.each(fetches)('httpTransport over real HTTP with %s', (_, fetch) => {
     expect(server.requests[0]?.aborted).toBe(true);
   });
 
+  it('times out even when the fetch ignores its abort signal', async () => {
+    const deaf: FetchLike = (url, init) => fetch(url, { ...init, signal: new AbortController().signal });
+    const error = await firstValueFrom(
+      httpTransport({ fetch: deaf, timeoutMs: 150, maxBodyBytes: 1024, scheduler: asyncScheduler })({ method: 'GET', url: `${server.url}/silent` }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TransportError', reason: 'timeout' });
+  });
+
+  it('aborts nothing once the response is complete', async () => {
+    const signals: AbortSignal[] = [];
+    const watched: FetchLike = (url, init) => {
+      signals.push(init.signal);
+      return fetch(url, init);
+    };
+    await lastValueFrom(httpTransport({ fetch: watched, timeoutMs: 5000, maxBodyBytes: 1024, scheduler: asyncScheduler })({ method: 'GET', url: `${server.url}/ok` }));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
   it('refuses a body whose declared length is over the cap, without reading it', async () => {
     const error = await firstValueFrom(transport({ maxBodyBytes: 1000 })({ method: 'GET', url: `${server.url}/declared-big` })).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TransportError', reason: 'body-too-large' });

@@ -84,6 +84,27 @@ describe('the poll loop (virtual time)', () => {
     expect(scripted.startedAt).toEqual([0, 750, 2250, 5250]);
   });
 
+  it.each([
+    [0, [0, 500, 1500, 3500]],
+    [0.999, [0, 999.5, 2998.5, 6996.5]],
+  ])('spreads each retry delay with equal jitter: half kept, half random (random() = %p)', (random, starts) => {
+    const down = { fail: new Error('socket hang up') };
+    const { scheduler, scripted, source } = setup([down, down, down, job('done')], { random: () => random, jitter: 0 });
+    scheduler.run(({ flush }) => {
+      source.watch('j1').subscribe();
+      flush();
+    });
+    expect(scripted.startedAt).toEqual(starts);
+  });
+
+  it('retries a 408 Request Timeout like any transient failure', () => {
+    const { scheduler, scripted, source } = setup([{ status: 408, body: '' }, job('done')]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(source.watch('j1')).toBe('750ms (a|)', { a: stateOf('done') });
+    });
+    expect(scripted.startedAt).toEqual([0, 750]);
+  });
+
   it('gives up after the configured retries with the last transient error', () => {
     const { scheduler, scripted, source } = setup([{ status: 502, body: '<html>bad gateway</html>' }], { retry: { retries: 2, minDelay: 100 } });
     scheduler.run(({ expectObservable }) => {
@@ -346,6 +367,32 @@ describe('bad input fails at call time with a TypeError that says what was expec
     [{ fetch: 'fetch' as never }, /`fetch` to be a function/],
   ])('source options %j', (options, message) => {
     expect(() => acmeTasks({ token: TOKEN, transport, ...options })).toThrow(message instanceof RegExp ? message : new TypeError(message));
+  });
+
+  it.each([
+    [{ scheduler: 5 as never }, 'Expected `scheduler` to be an RxJS SchedulerLike (with now() and schedule()), got 5.'],
+    [{ allowInsecureHttp: 'yes' as never }, 'Expected `allowInsecureHttp` to be a boolean, got a string of 3 characters.'],
+    [{ requestTimeout: 3_000_000_000 }, 'Expected `requestTimeout` to be at most 2147483647 ms (about 24.8 days), got 3000000000.'],
+    [{ interval: 2 ** 31 }, 'Expected `interval` to be at most 2147483647 ms (about 24.8 days), got 2147483648.'],
+    [{ retry: { maxDelay: 1e10 } }, /`retry.maxDelay` to be at most 2147483647 ms/],
+  ])('source options %j, which a timer could not honour or which would be silently misread', (options, message) => {
+    expect(() => acmeTasks({ token: TOKEN, transport, ...options })).toThrow(message instanceof RegExp ? message : new TypeError(message));
+  });
+
+  it('watch options that are not an object', () => {
+    const source = acmeTasks({ token: TOKEN, transport });
+    expect(() => source.watch('j1', null as never)).toThrow(new TypeError('Expected `options` to be an options object, got null.'));
+    expect(() => source.watch('j1', 5 as never)).toThrow(new TypeError('Expected `options` to be an options object, got 5.'));
+  });
+
+  it('a resumeFrom state stored as JSON (dates as strings) is read back, and a broken one refused', () => {
+    const source = acmeTasks({ token: TOKEN, transport });
+    const stored = JSON.parse(JSON.stringify(createTaskState('acme', 'j1', { status: 'running', providerStatus: 'working', createdAt: new Date(5000), raw: {} }))) as TaskState;
+    expect(() => source.watch('j1', { resumeFrom: stored })).not.toThrow();
+    expect(() => source.watch('j1', { resumeFrom: { ...stored, createdAt: 'yesterday' as never } })).toThrow(
+      'Expected `resumeFrom.createdAt` to be a Date or a date string, got a string of 9 characters.',
+    );
+    expect(() => source.watch('j1', { resumeFrom: { ...stored, status: 'done' as never } })).toThrow(/Expected `resumeFrom` to be a TaskState: expected `status`/);
   });
 
   it('a plain-http base URL off loopback', () => {

@@ -1,4 +1,4 @@
-import { parseRetryAfter, readRateLimitHints } from '../../src/core/rateLimitHints.js';
+import { MAX_SERVER_WAIT_MS, parseRetryAfter, readRateLimitHints } from '../../src/core/rateLimitHints.js';
 
 const NOW = Date.parse('2025-12-13T10:00:00Z');
 const at = (headers: Record<string, string>) => readRateLimitHints(new Headers(headers), NOW);
@@ -11,12 +11,21 @@ describe('parseRetryAfter', () => {
     [' 7 ', 7000],
     ['Sat, 13 Dec 2025 10:00:30 GMT', 30_000],
     ['Sat, 13 Dec 2025 09:59:00 GMT', 0],
+    // The two obsolete forms RFC 9110 says a recipient must accept; asctime is GMT without saying so.
+    ['Saturday, 13-Dec-25 10:00:30 GMT', 30_000],
+    ['Sat Dec 13 10:00:30 2025', 30_000],
+    ['Sat Dec  6 10:00:00 2025', 0],
   ])('%j → %d ms', (value, ms) => {
     expect(parseRetryAfter(value, NOW)).toBe(ms);
   });
 
   it.each([null, undefined, '', 'soon', '-5', '1e3'])('%j → undefined', (value) => {
     expect(parseRetryAfter(value, NOW)).toBeUndefined();
+  });
+
+  it('says what it expected when called with something that is not a header value', () => {
+    expect(() => parseRetryAfter(5 as never, NOW)).toThrow(new TypeError('Expected a Retry-After header value (a string), got 5.'));
+    expect(() => parseRetryAfter('5', 'now' as never)).toThrow(/Expected `now` to be a time in ms/);
   });
 });
 
@@ -47,6 +56,17 @@ describe('readRateLimitHints', () => {
     expect(at({ 'Retry-After': 'Sat, 13 Dec 2025 10:00:05 GMT' }).retryAfterMs).toBe(5000);
     expect(at({ 'Retry-After': 'Sat, 13 Dec 2025 10:00:05 GMT, Sat, 13 Dec 2025 10:00:05 GMT' }).retryAfterMs).toBe(5000);
     expect(at({ 'X-RateLimit-RetryAfter': '9' }).retryAfterMs).toBe(9000);
+  });
+
+  it('reads the RFC 850 form of the date even though it has a comma of its own, duplicated or not', () => {
+    expect(at({ 'Retry-After': 'Saturday, 13-Dec-25 10:00:05 GMT' }).retryAfterMs).toBe(5000);
+    expect(at({ 'Retry-After': 'Saturday, 13-Dec-25 10:00:05 GMT, Saturday, 13-Dec-25 10:00:05 GMT' }).retryAfterMs).toBe(5000);
+  });
+
+  it('never asks for more than an hour, however long the server says', () => {
+    expect(at({ 'Retry-After': '99999999999' }).retryAfterMs).toBe(MAX_SERVER_WAIT_MS);
+    expect(at({ 'X-RateLimit-Reset': String(NOW / 1000 + 10 * 365 * 24 * 3600) }).resetAt).toBe(NOW + MAX_SERVER_WAIT_MS);
+    expect(MAX_SERVER_WAIT_MS).toBe(3_600_000);
   });
 
   it('accepts a reset in Unix milliseconds', () => {

@@ -1,4 +1,4 @@
-import { expectInteger, expectPositiveNumber } from './validate.js';
+import { expectDelay, expectInteger, show } from './validate.js';
 
 /** How failed polls are retried. Every field has a default; see {@link DEFAULT_RETRY}. */
 export interface RetryOptions {
@@ -19,10 +19,10 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minDelay: 1000, factor: 
 export function normalizeRetry(options: RetryOptions | undefined): RetryPolicy {
   const policy = { ...DEFAULT_RETRY, ...options };
   expectInteger('retry.retries', policy.retries, 0);
-  expectPositiveNumber('retry.minDelay', policy.minDelay, { allowZero: true });
-  expectPositiveNumber('retry.maxDelay', policy.maxDelay, { allowZero: true });
+  expectDelay('retry.minDelay', policy.minDelay, { allowZero: true });
+  expectDelay('retry.maxDelay', policy.maxDelay, { allowZero: true });
   if (typeof policy.factor !== 'number' || !(policy.factor >= 1) || !Number.isFinite(policy.factor)) {
-    throw new TypeError(`Expected \`retry.factor\` to be a finite number of at least 1, got ${String(policy.factor)}.`);
+    throw new TypeError(`Expected \`retry.factor\` to be a finite number of at least 1, got ${show(policy.factor)}.`);
   }
   return policy;
 }

@@ -1,3 +1,5 @@
+import { show } from './validate.js';
+
 /**
  * Checks a provider base URL. Plain `http:` would send the API key in clear
  * text, so it is refused unless the host is this machine (127.0.0.0/8, ::1,
@@ -6,13 +8,13 @@
  */
 export function checkBaseUrl(baseUrl: unknown, { allowInsecureHttp = false, option = 'baseUrl' } = {}): string {
   if (typeof baseUrl !== 'string' || baseUrl.trim() === '') {
-    throw new TypeError(`Expected \`${option}\` to be an absolute http(s) URL, got ${typeof baseUrl === 'string' ? 'an empty string' : String(baseUrl)}.`);
+    throw new TypeError(`Expected \`${option}\` to be an absolute http(s) URL, got ${typeof baseUrl === 'string' ? 'an empty string' : show(baseUrl)}.`);
   }
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new TypeError(`Expected \`${option}\` to be an absolute http(s) URL, got "${baseUrl}".`);
+    throw new TypeError(`Expected \`${option}\` to be an absolute http(s) URL such as https://api.example.com, got "${withoutSecrets(baseUrl)}".`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new TypeError(`Expected \`${option}\` without credentials in it; pass credentials as options.`);
@@ -30,6 +32,15 @@ export function checkBaseUrl(baseUrl: unknown, { allowInsecureHttp = false, opti
     throw new TypeError(`Expected \`${option}\` to use https (or http on loopback), got "${url.protocol}".`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * What a message may show of a URL that did not parse: a key may sit in its
+ * query (`?apiKey=…`) or before an `@`, so both are cut out.
+ */
+function withoutSecrets(text: string): string {
+  const shown = text.replace(/[?#].*$/s, '?…').replace(/^([^/]*\/\/)?[^/@]*@/, '$1…@');
+  return shown.length > 80 ? `${shown.slice(0, 80)}…` : shown;
 }
 
 export function isLoopback(hostname: string): boolean {

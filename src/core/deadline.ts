@@ -1,6 +1,7 @@
-import { Observable, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { TaskTimeoutError } from './errors/index.js';
 import type { TaskState } from './taskState.js';
+import { MAX_DELAY_MS } from './validate.js';
 
 /**
  * Errors with `TaskTimeoutError` (`timeout: 'deadline'`, carrying the last
@@ -12,18 +13,11 @@ export function untilDeadline(deadline: Date | number, scheduler: SchedulerLike)
   return (task$) =>
     new Observable<TaskState>((subscriber) => {
       let last: TaskState | undefined;
+      let upstream: Subscription | undefined;
       const span = Math.max(0, at - scheduler.now());
-      const upstream = task$.subscribe({
-        next: (state) => {
-          last = state;
-          subscriber.next(state);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      const alarm = timer(new Date(at), scheduler).subscribe(() => {
+      const expire = () => {
         const state = last;
-        upstream.unsubscribe();
+        upstream?.unsubscribe();
         const what = state === undefined ? 'the task' : `task ${state.id} (${state.provider}, ${state.status})`;
         subscriber.error(
           new TaskTimeoutError(`Deadline passed for ${what} at ${new Date(at).toISOString()}`, {
@@ -32,11 +26,38 @@ export function untilDeadline(deadline: Date | number, scheduler: SchedulerLike)
             ...(state === undefined ? {} : { state }),
           }),
         );
+      };
+      // A deadline already passed sends no request at all.
+      if (span === 0) {
+        expire();
+        return undefined;
+      }
+      const alarm = alarmAt(at, scheduler, expire);
+      upstream = task$.subscribe({
+        next: (state) => {
+          last = state;
+          subscriber.next(state);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
       });
-      subscriber.add(alarm);
       subscriber.add(upstream);
       return () => {
+        alarm.unsubscribe();
         last = undefined;
       };
     });
+}
+
+/**
+ * Calls `fire` when the scheduler's clock reaches `at`, however far ahead: a
+ * single timer cannot wait more than MAX_DELAY_MS (a longer one fires at once),
+ * so a deadline weeks away is reached in steps.
+ */
+function alarmAt(at: number, scheduler: SchedulerLike, fire: () => void): Subscription {
+  return scheduler.schedule(function step(this: { schedule(state?: undefined, delay?: number): unknown }) {
+    const left = at - scheduler.now();
+    if (left > 0) this.schedule(undefined, Math.min(left, MAX_DELAY_MS));
+    else fire();
+  }, Math.min(Math.max(0, at - scheduler.now()), MAX_DELAY_MS));
 }

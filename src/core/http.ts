@@ -52,13 +52,12 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   return (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const controller = new AbortController();
-      let timedOut = false;
-      const timer = options.scheduler.schedule(() => {
-        timedOut = true;
-        controller.abort();
-      }, options.timeoutMs);
+      /** Once a response is complete there is nothing left to abort (and an abort costs a DOMException). */
+      let answered = false;
       const fail = (reason: 'network' | 'timeout' | 'body-too-large', cause: unknown) =>
         subscriber.error(transportFailure(request, reason, cause, options));
+      // Failing (its teardown aborts) rather than only aborting: a `fetch` that ignores its signal must not keep the stream waiting.
+      const timer = options.scheduler.schedule(() => fail('timeout', undefined), options.timeoutMs);
 
       // Called unbound: a browser's own fetch throws "Illegal invocation" when called as a method of another object.
       const { fetch } = options;
@@ -73,20 +72,22 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         return { status: response.status, headers: response.headers, body, hints: readRateLimitHints(response.headers, options.scheduler.now()) };
       })().then(
         (response) => {
+          if (subscriber.closed) return;
+          answered = true;
           timer.unsubscribe();
           subscriber.next(response);
           subscriber.complete();
         },
         (error: unknown) => {
+          if (subscriber.closed) return;
           timer.unsubscribe();
-          if (error instanceof BodyTooLargeError) fail('body-too-large', error);
-          else fail(timedOut ? 'timeout' : 'network', error);
+          fail(error instanceof BodyTooLargeError ? 'body-too-large' : 'network', error);
         },
       );
 
       return () => {
         timer.unsubscribe();
-        controller.abort();
+        if (!answered) controller.abort();
       };
     });
 }

@@ -1,5 +1,5 @@
 import type { TaskState } from './taskState.js';
-import { expectPositiveNumber } from './validate.js';
+import { expectDelay, expectPositiveNumber, show } from './validate.js';
 
 /** What a policy sees after each good answer. */
 export interface PollObservation {
@@ -41,7 +41,10 @@ export interface ExponentialIntervalOptions {
   readonly start?: number;
   /** Growth of the gap per poll. Default 2. */
   readonly factor?: number;
-  /** The gap never grows past this, ms. Default 120000. */
+  /**
+   * The gap never grows past this, ms. Default: the source's `maxInterval`
+   * (60000 unless set), which also cuts a larger `cap` down to it.
+   */
   readonly cap?: number;
 }
 
@@ -53,10 +56,10 @@ export interface ExponentialIntervalOptions {
 export function exponentialInterval(options: ExponentialIntervalOptions = {}): IntervalPolicy {
   const factor = options.factor ?? 2;
   if (typeof factor !== 'number' || !(factor >= 1) || !Number.isFinite(factor)) {
-    throw new TypeError(`Expected \`factor\` to be a finite number of at least 1, got ${String(factor)}.`);
+    throw new TypeError(`Expected \`factor\` to be a finite number of at least 1, got ${show(factor)}.`);
   }
-  const cap = expectPositiveNumber('cap', options.cap ?? 120_000);
-  const start = options.start === undefined ? undefined : expectPositiveNumber('start', options.start);
+  const cap = options.cap === undefined ? Infinity : expectDelay('cap', options.cap);
+  const start = options.start === undefined ? undefined : expectDelay('start', options.start);
   return {
     name: 'exponential',
     create: (interval) => {

@@ -2,13 +2,13 @@ import { isRight, left } from 'fp-ts/lib/Either.js';
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { retryDelay, type RetryPolicy } from './backoff.js';
 import { messageOf } from './errorLike.js';
-import { DecodeError, TaskError, TransportError } from './errors/index.js';
+import { DecodeError, RateLimitError, TaskError, TransportError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult, ProviderFailure } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
 import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
-import { createTaskState, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
 
 export interface PollLoopConfig {
   readonly provider: string;
@@ -31,6 +31,14 @@ export interface PollLoopConfig {
   /** Moves the source to another base URL; returns false when the URL is refused. */
   move(baseUrl: string): boolean;
   readonly redact: Redactor;
+  /** No request of this task before this time: what an earlier loop of the same task left (see `onStop`). */
+  readonly notBefore?: number;
+  /**
+   * Called when the loop stops, with the earliest time the task may be polled
+   * again (its minimum gap, a `Retry-After`): a loop started again for the
+   * same task (a re-subscription) must keep to it.
+   */
+  onStop?(notBefore: number): void;
 }
 
 /**
@@ -56,28 +64,37 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
      */
     let lastEnd = -Infinity;
     /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
-    let notBefore = -Infinity;
+    let notBefore = config.notBefore ?? -Infinity;
     let ticket: Ticket | undefined;
     let inFlight: Subscription | undefined;
 
     const fail = (error: unknown) => subscriber.error(redactError(asTaskError(error, config), config.redact));
 
-    const pollAt = (dueAt: number) => {
-      ticket = config.requests.request(Math.max(dueAt, lastEnd + floor, notBefore), poll);
+    /** The policy's time (`dueAt`) may move (a paused source resumes at once); the floors may not. */
+    const pollAt = (dueAt: number, backoffUntil = -Infinity) => {
+      ticket = config.requests.request(dueAt, poll, Math.max(lastEnd + floor, notBefore, backoffUntil));
     };
 
+    // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must
+    // pause the source before the freed slot can go to the next task.
     const poll = (turn: Turn) => {
       lastStart = turn.startedAt;
       inFlight = config.send().subscribe({
         next: (response) => {
           lastEnd = config.scheduler.now();
-          turn.release();
-          onResponse(response);
+          try {
+            onResponse(response);
+          } finally {
+            turn.release();
+          }
         },
         error: (error: unknown) => {
           lastEnd = config.scheduler.now();
-          turn.release();
-          onFailure({ error: asTaskError(error, config), retryable: isRetryableTransport(error) });
+          try {
+            onFailure({ error: asTaskError(error, config), retryable: isRetryable(error) });
+          } finally {
+            turn.release();
+          }
         },
       });
     };
@@ -91,8 +108,13 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
         // A provider's decode must not throw; if one does, it ends here rather than escaping.
         outcome = left(decodeCrash(error, config));
       }
-      if (isRight(outcome)) onState(createTaskState(config.provider, config.id, outcome.right), response);
-      else onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
+      if (isRight(outcome)) {
+        const problem = describeInvalidInit(outcome.right);
+        if (problem === undefined) onState(createTaskState(config.provider, config.id, outcome.right), response);
+        else onFailure({ error: new DecodeError(`The ${config.provider} provider made an invalid state for task ${config.id}: ${problem}`), retryable: false });
+      } else {
+        onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
+      }
     };
 
     const onState = (state: TaskState, response: HttpResponse) => {
@@ -126,35 +148,48 @@ export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
         fail(failure.error);
         return;
       }
-      const wait = serverWait(failure, response, now);
-      // The server asked the account to stay away, not this task: every task of the source waits.
-      if (wait > 0) config.requests.pauseUntil(now + wait);
-      pollAt(now + Math.max(retryDelay(failures, config.retry, config.random), wait));
+      const rateLimited = failure.error instanceof RateLimitError;
+      const wait = serverWait(failure, response, now, rateLimited);
+      const delay = Math.max(retryDelay(failures, config.retry, config.random), wait);
+      // The server asked the account to stay away, not this task: every task of the source waits,
+      // for as long as it said, or, after a 429 that said nothing, as long as this task backs off.
+      if (wait > 0 || rateLimited) config.requests.pauseUntil(now + (rateLimited ? delay : wait));
+      pollAt(now + delay, now + delay);
     };
 
     pollAt(config.scheduler.now());
 
     return () => {
+      // A request cut off on the way may still have reached the server: it counts as ending now.
+      if (inFlight !== undefined && !inFlight.closed) lastEnd = config.scheduler.now();
       ticket?.cancel();
       inFlight?.unsubscribe();
       last = undefined;
+      config.onStop?.(Math.max(lastEnd + floor, notBefore));
     };
   });
 }
 
 /**
  * How long the server asked us to stay away: the provider's hint, `Retry-After`,
- * or, when the window's budget is spent (`Remaining: 0`), until its reset.
+ * or until the window's reset when the budget is spent (`Remaining: 0`) or the
+ * answer was a 429 (whatever `Remaining` claims).
  */
-function serverWait(failure: ProviderFailure, response: HttpResponse | undefined, now: number): number {
+function serverWait(failure: ProviderFailure, response: HttpResponse | undefined, now: number, rateLimited: boolean): number {
   const hints = response?.hints;
-  const untilReset = hints?.remaining === 0 && hints.resetAt !== undefined ? hints.resetAt - now : 0;
-  return Math.max(failure.retryAfterMs ?? 0, hints?.retryAfterMs ?? 0, untilReset);
+  const untilReset = hints?.resetAt !== undefined && (rateLimited || hints.remaining === 0) ? hints.resetAt - now : 0;
+  return Math.max(failure.retryAfterMs ?? 0, hints?.retryAfterMs ?? 0, untilReset, 0);
 }
 
-/** Network failures and time-outs are worth another try; a body over the size cap is not. */
-function isRetryableTransport(error: unknown): boolean {
-  return !(error instanceof TransportError) || error.reason !== 'body-too-large';
+/**
+ * What failed on the way to an answer. Network failures and time-outs are worth
+ * another try, a body over the size cap is not; a `TaskError` of any other kind
+ * (a provider's `request` that refused, say) is final. Anything else came from
+ * a custom transport and is taken as a network failure.
+ */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof TransportError) return error.reason !== 'body-too-large';
+  return !(error instanceof TaskError);
 }
 
 function asTaskError(error: unknown, config: PollLoopConfig): TaskError {

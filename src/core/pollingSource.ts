@@ -1,4 +1,18 @@
-import { defer, distinctUntilChanged, finalize, from, Observable, of, ReplaySubject, share, startWith, switchMap, type Subscription } from 'rxjs';
+import {
+  catchError,
+  defer,
+  distinctUntilChanged,
+  finalize,
+  from,
+  Observable,
+  of,
+  ReplaySubject,
+  share,
+  startWith,
+  switchMap,
+  throwError,
+  type Subscription,
+} from 'rxjs';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
 import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type Transport } from './http.js';
@@ -8,13 +22,22 @@ import type { ProviderDefinition, ProviderRequest } from './provider.js';
 import type { Redactor } from './redact.js';
 import { RequestScheduler } from './requestScheduler.js';
 import { expectPolicy, resolveInterval, type ResolvedSourceOptions, type WatchOptions } from './sourceOptions.js';
-import { isSameState, isTerminal, type TaskState } from './taskState.js';
-import { expectNonEmptyString } from './validate.js';
+import { messageOf } from './errorLike.js';
+import { ProviderError, TaskError } from './errors/index.js';
+import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { expectNonEmptyString, show } from './validate.js';
 
 /** Watches the tasks of one account of one provider. */
 export interface TaskSource<TRef = string> {
   /** The provider's name, as in every state's `provider`. */
   readonly provider: string;
+  /**
+   * Where this source's requests go now: the base URL it was made with, or
+   * the one the provider moved it to (Mobizon's "wrong API domain", code 13).
+   * Always there on sources made by `defineProvider`; optional so that a
+   * hand-written source (a test double) need not have one.
+   */
+  readonly baseUrl?: string;
   /**
    * The states of one task, as an Observable: cold (nothing is sent before a
    * subscription), one poll loop per task however many subscribers (a late
@@ -28,6 +51,9 @@ export interface TaskSource<TRef = string> {
 export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef> {
   readonly provider: string;
   private readonly loops = new Map<string, Observable<TaskState>>();
+  /** Per task: no poll before this time (its minimum gap, a `Retry-After`), kept across re-subscriptions. */
+  private readonly pollNotBefore = new Map<string, number>();
+  private sweepAt = SWEEP_SIZE;
   private readonly requests: RequestScheduler;
   private readonly transport: Transport;
   private movedFrom: string | undefined;
@@ -38,7 +64,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     private readonly definition: ProviderDefinition<TOptions, TRef, TContext>,
     private readonly options: ResolvedSourceOptions,
     private readonly context: TContext,
-    private baseUrl: string,
+    private currentBaseUrl: string,
     private readonly redact: Redactor,
   ) {
     this.provider = definition.name;
@@ -48,7 +74,12 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
       httpTransport({ fetch: options.fetch, timeoutMs: options.requestTimeout, maxBodyBytes: options.maxBodyBytes, scheduler: options.scheduler });
   }
 
+  get baseUrl(): string {
+    return this.currentBaseUrl;
+  }
+
   watch(ref: TRef, options: WatchOptions = {}): Observable<TaskState> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an options object, got ${show(options)}.`);
     const identity = this.definition.identify(ref);
     const id = expectNonEmptyString('task id', identity.id);
     const key = identity.key ?? id;
@@ -80,18 +111,24 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
       scheduler: options.scheduler,
       requests: this.requests,
       redact: this.redact,
+      notBefore: this.takeNotBefore(key),
+      onStop: (notBefore) => this.keepNotBefore(key, notBefore),
       send: () =>
         defer(() => {
           // Synchronous unless the provider must wait (a token to sign): keeps virtual-time tests in virtual time.
           const request = definition.request({ ref, id, context });
           return isPromiseLike(request) ? from(request) : of(request);
-        }).pipe(switchMap((request) => this.transport(this.toHttpRequest(request)))),
+        }).pipe(
+          // A request that cannot be built is the provider's final word, not a network failure to retry.
+          catchError((error: unknown) => throwError(() => requestFailure(error, definition.name, id))),
+          switchMap((request) => this.transport(this.toHttpRequest(request))),
+        ),
       decode: (response) =>
         definition.decode(response, {
           ref,
           id,
           context,
-          baseUrl: this.baseUrl,
+          baseUrl: this.currentBaseUrl,
           ...(this.movedFrom === undefined ? {} : { movedFrom: this.movedFrom }),
         }),
       move: (baseUrl) => this.move(baseUrl),
@@ -108,6 +145,22 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     );
     this.loops.set(key, shared);
     return shared;
+  }
+
+  private takeNotBefore(key: string): number | undefined {
+    const at = this.pollNotBefore.get(key);
+    this.pollNotBefore.delete(key);
+    return at;
+  }
+
+  private keepNotBefore(key: string, at: number): void {
+    const now = this.options.scheduler.now();
+    if (!(at > now)) return;
+    this.pollNotBefore.set(key, at);
+    // Tasks that are never watched again would stay for good: drop the times that have passed, now and then.
+    if (this.pollNotBefore.size < this.sweepAt) return;
+    for (const [task, notBefore] of this.pollNotBefore) if (notBefore <= now) this.pollNotBefore.delete(task);
+    this.sweepAt = Math.max(SWEEP_SIZE, 2 * this.pollNotBefore.size);
   }
 
   /** `pauseWhen` is listened to while anything is watched, and let go when nothing is. */
@@ -129,17 +182,24 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     }
   }
 
+  /**
+   * A stored state may have been through JSON (saved before a page reload):
+   * its dates come back as strings, and are read back into `Date`s here.
+   */
   private checkResumeFrom(state: TaskState, id: string): TaskState {
     if (typeof state !== 'object' || state === null || state.provider !== this.provider || state.id !== id) {
       throw new TypeError(`Expected \`resumeFrom\` to be a state of ${this.provider} task ${id}, got ${describeState(state)}.`);
     }
-    return state;
+    const stored = { ...state, ...revivedDate('createdAt', state.createdAt), ...revivedDate('updatedAt', state.updatedAt) };
+    const problem = describeInvalidInit(stored);
+    if (problem !== undefined) throw new TypeError(`Expected \`resumeFrom\` to be a TaskState: ${problem}.`);
+    return createTaskState(this.provider, id, stored);
   }
 
   private toHttpRequest(request: ProviderRequest): HttpRequest {
     return {
       method: request.method,
-      url: joinUrl(this.baseUrl, request.path, request.query),
+      url: joinUrl(this.currentBaseUrl, request.path, request.query),
       ...(request.headers === undefined ? {} : { headers: request.headers }),
       ...(request.body === undefined ? {} : { body: request.body }),
     };
@@ -153,20 +213,37 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     } catch {
       return false;
     }
-    if (next !== this.baseUrl) {
-      this.movedFrom = this.baseUrl;
-      this.baseUrl = next;
+    if (next !== this.currentBaseUrl) {
+      this.movedFrom = this.currentBaseUrl;
+      this.currentBaseUrl = next;
     }
     return true;
   }
 }
 
+/** The most a `Date` can hold, either side of 1970. */
+const MAX_TIME = 8.64e15;
+/** How many remembered per-task times may pile up before the passed ones are dropped. */
+const SWEEP_SIZE = 1024;
+
 function checkDeadline(deadline: Date | number): Date | number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (typeof at !== 'number' || Number.isNaN(at)) {
-    throw new TypeError(`Expected \`deadline\` to be a Date or a time in ms, got ${String(deadline)}.`);
+  if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > MAX_TIME) {
+    throw new TypeError(`Expected \`deadline\` to be a valid Date or a finite time in ms, got ${deadline instanceof Date ? 'an invalid Date' : show(deadline)}.`);
   }
   return deadline;
+}
+
+function revivedDate(name: 'createdAt' | 'updatedAt', value: unknown): { createdAt?: Date; updatedAt?: Date } {
+  if (value === undefined || value instanceof Date) return {};
+  const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) throw new TypeError(`Expected \`resumeFrom.${name}\` to be a Date or a date string, got ${show(value)}.`);
+  return { [name]: date };
+}
+
+function requestFailure(error: unknown, provider: string, id: string): TaskError {
+  if (error instanceof TaskError) return error;
+  return new ProviderError(`The ${provider} provider could not build the request for task ${id}: ${messageOf(error)}`, { cause: error });
 }
 
 function describeState(state: unknown): string {

@@ -1,3 +1,5 @@
+import { show } from './validate.js';
+
 /** Reads one header, case-insensitively; `null` when absent (the `Headers.get` contract). */
 export interface HeaderReader {
   get(name: string): string | null;
@@ -14,6 +16,13 @@ export interface RateLimitHints {
 }
 
 /**
+ * The longest wait a header may impose: one hour. A server that asks for more
+ * (or a broken one asking for years) is asked again after an hour, rather than
+ * leaving every task of the source silent for as long as it says.
+ */
+export const MAX_SERVER_WAIT_MS = 60 * 60 * 1000;
+
+/**
  * Reads both rate-limit header families (`X-RateLimit-*` and the IETF draft's
  * `RateLimit-*`) and `Retry-After`. Duplicated values such as `"300, 300"`
  * (seen from Stream) count once: the first is taken.
@@ -24,30 +33,38 @@ export function readRateLimitHints(headers: HeaderReader, now: number): RateLimi
   const retryAfter =
     parseRetryAfter(firstValue(headers.get('retry-after')), now) ??
     parseRetryAfter(firstValue(headers.get('x-ratelimit-retryafter')), now);
-  if (retryAfter !== undefined) hints.retryAfterMs = retryAfter;
+  if (retryAfter !== undefined) hints.retryAfterMs = Math.min(retryAfter, MAX_SERVER_WAIT_MS);
   const limit = parseCount(firstOf(headers, 'ratelimit-limit', 'x-ratelimit-limit'));
   if (limit !== undefined) hints.limit = limit;
   const remaining = parseCount(firstOf(headers, 'ratelimit-remaining', 'x-ratelimit-remaining'));
   if (remaining !== undefined) hints.remaining = remaining;
   const resetAt = parseReset(firstOf(headers, 'ratelimit-reset', 'x-ratelimit-reset'), now);
-  if (resetAt !== undefined) hints.resetAt = resetAt;
+  if (resetAt !== undefined) hints.resetAt = Math.min(resetAt, now + MAX_SERVER_WAIT_MS);
   return hints;
 }
 
 /**
- * `Retry-After` is either delay-seconds (`"120"`) or an HTTP date
- * (`"Wed, 21 Oct 2015 07:28:00 GMT"`). Returns milliseconds from `now`, never
- * negative; `undefined` when the value is neither.
+ * `Retry-After` is either delay-seconds (`"120"`) or an HTTP date in any of
+ * the three forms RFC 9110 asks recipients to accept: IMF-fixdate (`"Sun, 06
+ * Nov 1994 08:49:37 GMT"`), the obsolete RFC 850 form (`"Sunday, 06-Nov-94
+ * 08:49:37 GMT"`) and asctime (`"Sun Nov  6 08:49:37 1994"`, which is GMT
+ * though it does not say so). Returns milliseconds from `now`, never negative;
+ * `undefined` when the value is none of these.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`Expected a Retry-After header value (a string), got ${show(value)}.`);
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`Expected \`now\` to be a time in ms, got ${show(now)}.`);
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   if (!/[a-z]/i.test(text)) return undefined;
-  const at = Date.parse(text);
+  const at = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** asctime: `Sun Nov  6 08:49:37 1994`, no zone (GMT by definition; `Date.parse` would read it as local time). */
+const ASCTIME = /^[a-z]{3} [a-z]{3} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4}$/i;
 
 /**
  * Reset headers come in three units in the wild: Unix seconds (Stream's and
@@ -74,8 +91,8 @@ function firstOf(headers: HeaderReader, ...names: string[]): string | undefined 
 function firstValue(value: string | null): string | undefined {
   if (value === null) return undefined;
   const parts = value.split(',').map((part) => part.trim());
-  // An HTTP date has a comma of its own ("Wed, 21 Oct 2015 07:28:00 GMT"): its first two parts are one value.
-  const first = /^[a-z]{3}$/i.test(parts[0] ?? '') ? `${parts[0]}, ${parts[1] ?? ''}` : parts[0];
+  // An HTTP date has a comma of its own ("Wed, 21 Oct 2015 07:28:00 GMT", "Sunday, 06-Nov-94 …"): its first two parts are one value.
+  const first = /^[a-z]{3,9}$/i.test(parts[0] ?? '') ? `${parts[0]}, ${parts[1] ?? ''}` : parts[0];
   return first === undefined || first === '' ? undefined : first;
 }
 

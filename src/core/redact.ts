@@ -1,4 +1,5 @@
 import { isErrorLike, type ErrorLike } from './errorLike.js';
+import { TaskError } from './errors/TaskError.js';
 
 const REDACTED = '[redacted]';
 
@@ -52,8 +53,8 @@ export function redactError<E>(error: E, redact: Redactor, depth = 0): E {
 }
 
 function copyError(cause: unknown, redact: Redactor, depth: number): unknown {
-  if (!isErrorLike(cause)) return redactValue(cause, redact);
-  if (isOwnError(cause)) return redactError(cause, redact, depth + 1);
+  if (!isErrorObject(cause)) return redactValue(cause, redact);
+  if (cause instanceof TaskError) return redactError(cause, redact, depth + 1);
   // A foreign error (fetch's, Node's) is copied rather than changed: it is not ours to mutate.
   const copy = new Error(redact(cause.message));
   copy.name = cause.name;
@@ -65,18 +66,20 @@ function copyError(cause: unknown, redact: Redactor, depth: number): unknown {
   return copy;
 }
 
-function isOwnError(error: ErrorLike): boolean {
-  for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
-    const brand = (proto.constructor as { brand?: unknown } | undefined)?.brand;
-    if (typeof brand === 'string' && brand.startsWith('rx-task-status:')) return true;
-  }
-  return false;
+/**
+ * An error object, as opposed to data that merely has `name` and `message`
+ * (Postman's `{ error: { name, message } }` body): data is kept as data.
+ */
+function isErrorObject(value: unknown): value is ErrorLike {
+  if (!isErrorLike(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto !== Object.prototype && proto !== null;
 }
 
 function redactValue(value: unknown, redact: Redactor, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return value;
-  if (isErrorLike(value)) return copyError(value, redact, depth);
+  if (isErrorObject(value)) return copyError(value, redact, depth);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redact, depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact, depth + 1)]));

@@ -1,6 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { MinHeap, type HeapEntry } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
+import { MAX_DELAY_MS } from './validate.js';
 
 /** Permission to start one request now; `release()` when it has ended, however it ended. */
 export interface Turn {
@@ -33,6 +34,8 @@ export const ARRIVAL_MARGIN_MS = 50;
 
 interface Waiter extends HeapEntry {
   dueAt: number;
+  /** The turn never comes before this, not even when a hold ends. */
+  readonly notBefore: number;
   readonly seq: number;
   readonly onTurn: (turn: Turn) => void;
 }
@@ -95,12 +98,17 @@ export class RequestScheduler {
     return this.options.scheduler.now();
   }
 
-  /** Asks for a turn at `dueAt` or as soon after as the budget allows. */
-  request(dueAt: number, onTurn: (turn: Turn) => void): Ticket {
+  /**
+   * Asks for a turn at `dueAt` or as soon after as the budget allows, and never
+   * before `notBefore` (a task's minimum gap or `Retry-After`: unlike `dueAt`,
+   * the end of a hold does not bring it forward).
+   */
+  request(dueAt: number, onTurn: (turn: Turn) => void, notBefore = -Infinity): Ticket {
     let turn: Turn | undefined;
     const waiter: Waiter = {
       heapIndex: -1,
-      dueAt,
+      dueAt: Math.max(dueAt, notBefore),
+      notBefore,
       seq: this.seq++,
       onTurn: (granted) => {
         turn = granted;
@@ -147,7 +155,8 @@ export class RequestScheduler {
 
   /**
    * Holds every turn while `held` (the page is hidden, say). On release every
-   * waiting poll becomes due at once: a task that was paused resumes with a poll.
+   * waiting poll becomes due at once (a task that was paused resumes with a
+   * poll), but none before its own `notBefore`.
    */
   hold(held: boolean): void {
     if (held === this.held) return;
@@ -160,7 +169,7 @@ export class RequestScheduler {
     const waiting: Waiter[] = [];
     for (let waiter = this.queue.pop(); waiter !== undefined; waiter = this.queue.pop()) waiting.push(waiter);
     for (const waiter of waiting) {
-      waiter.dueAt = Math.min(waiter.dueAt, now);
+      waiter.dueAt = Math.max(waiter.notBefore, Math.min(waiter.dueAt, now));
       this.queue.push(waiter);
     }
     this.pump();
@@ -240,14 +249,16 @@ export class RequestScheduler {
   }
 
   private arm(at: number, now: number): void {
-    if (this.wake !== undefined && this.wakeAt <= at) return;
+    // A timer cannot wait longer than MAX_DELAY_MS (a longer one fires at once): wake up then, and arm again.
+    const wakeAt = Math.min(at, now + MAX_DELAY_MS);
+    if (this.wake !== undefined && this.wakeAt <= wakeAt) return;
     this.disarm();
-    this.wakeAt = at;
+    this.wakeAt = wakeAt;
     this.wake = this.options.scheduler.schedule(() => {
       this.wake = undefined;
       this.wakeAt = Infinity;
       this.pump();
-    }, at - now);
+    }, wakeAt - now);
   }
 
   private disarm(): void {

@@ -5,7 +5,7 @@ import { normalizeRetry, type RetryOptions, type RetryPolicy } from './backoff.j
 import type { FetchLike, Transport } from './http.js';
 import { fixedInterval, type IntervalPolicy } from './intervalPolicy.js';
 import type { TaskState } from './taskState.js';
-import { expectFunction, expectPositiveNumber } from './validate.js';
+import { expectDelay, expectFunction, expectOptionalBoolean, expectPositiveNumber, show } from './validate.js';
 
 /** Options every source takes, whatever the provider. */
 export interface SourceOptions {
@@ -100,6 +100,8 @@ export interface ProviderDefaults {
   readonly minInterval?: number;
   /** The default interval policy. Default `fixedInterval()`. */
   readonly policy?: IntervalPolicy;
+  /** The provider's own retry defaults, under the user's `retry` (field by field). Default: 5 retries, 1 s doubling up to 30 s. */
+  readonly retry?: RetryOptions;
 }
 
 export interface ResolvedSourceOptions {
@@ -136,7 +138,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
   return {
     interval,
     minInterval,
-    maxInterval: Math.max(interval, expectPositiveNumber('maxInterval', options.maxInterval ?? DEFAULT_MAX_INTERVAL)),
+    maxInterval: Math.max(interval, expectDelay('maxInterval', options.maxInterval ?? DEFAULT_MAX_INTERVAL)),
     policy: expectPolicy('policy', options.policy ?? defaults.policy ?? fixedInterval()),
     jitter: expectFraction('jitter', options.jitter ?? DEFAULT_JITTER),
     reserve: expectFraction('reserve', options.reserve ?? DEFAULT_RESERVE),
@@ -147,12 +149,12 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
       options.maxConcurrentRequests ?? defaults.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT,
       { allowInfinity: true },
     ),
-    requestTimeout: expectPositiveNumber('requestTimeout', options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
+    requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
     maxBodyBytes: expectPositiveNumber('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-    retry: normalizeRetry(options.retry),
+    retry: normalizeRetry({ ...defaults.retry, ...options.retry }),
     fetch: expectFunction<FetchLike>('fetch', options.fetch ?? (crossFetch as unknown as FetchLike)),
-    allowInsecureHttp: options.allowInsecureHttp === true,
-    scheduler: options.scheduler ?? defaultScheduler,
+    allowInsecureHttp: expectOptionalBoolean('allowInsecureHttp', options.allowInsecureHttp) === true,
+    scheduler: expectScheduler('scheduler', options.scheduler ?? defaultScheduler),
     random: expectFunction<() => number>('random', options.random ?? Math.random),
     transport: options.transport === undefined ? undefined : expectFunction<Transport>('transport', options.transport),
   };
@@ -160,7 +162,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
 
 /** An interval is positive and finite; below the provider's minimum it is raised to it. */
 export function resolveInterval(name: string, value: unknown, minInterval: number): number {
-  return Math.max(minInterval, expectPositiveNumber(name, value));
+  return Math.max(minInterval, expectDelay(name, value));
 }
 
 export function expectPolicy(name: string, value: unknown): IntervalPolicy {
@@ -170,15 +172,23 @@ export function expectPolicy(name: string, value: unknown): IntervalPolicy {
   return value as IntervalPolicy;
 }
 
+function expectScheduler(name: string, value: unknown): SchedulerLike {
+  const scheduler = value as Partial<SchedulerLike> | null;
+  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
+    throw new TypeError(`Expected \`${name}\` to be an RxJS SchedulerLike (with now() and schedule()), got ${show(value)}.`);
+  }
+  return value as SchedulerLike;
+}
+
 function expectFraction(name: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new TypeError(`Expected \`${name}\` to be a number from 0 up to (not including) 1, got ${String(value)}.`);
+    throw new TypeError(`Expected \`${name}\` to be a number from 0 up to (not including) 1, got ${show(value)}.`);
   }
   return value;
 }
 
 function expectObservable<T>(name: string, value: unknown): Observable<T> | undefined {
   if (value === undefined) return undefined;
-  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable, got ${typeof value}.`);
+  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable, got ${show(value)}.`);
   return value as Observable<T>;
 }

@@ -39,14 +39,40 @@ export interface TaskState<TResult = unknown> {
 /** What a provider reports; `provider` and `id` are filled in by the source. */
 export type TaskStateInit<TResult = unknown> = Omit<TaskState<TResult>, 'provider' | 'id'>;
 
-/** `true` for `completed` and `failed`: the task will not change any more. */
-export function isTerminal(state: Pick<TaskState, 'status'>): boolean {
-  return state.status === 'completed' || state.status === 'failed';
+const STATUSES: ReadonlySet<unknown> = new Set<TaskStatus>(['pending', 'running', 'completed', 'failed']);
+
+/**
+ * `true` for `completed` and `failed`: the task will not change any more.
+ * `false` for a task not heard from yet (`undefined`, as in a batch's `tasks`).
+ */
+export function isTerminal(state: Pick<TaskState, 'status'> | undefined | null): boolean {
+  return state?.status === 'completed' || state?.status === 'failed';
+}
+
+/**
+ * What is wrong with a provider's {@link TaskStateInit}, or `undefined` when
+ * nothing is. A custom provider's mistake (a status `'done'`) must end the
+ * stream with a `DecodeError`, not poll forever for a state that is never terminal.
+ */
+export function describeInvalidInit(init: TaskStateInit): string | undefined {
+  if (typeof init !== 'object' || init === null) return `expected a state object, got ${init === null ? 'null' : typeof init}`;
+  if (!STATUSES.has(init.status)) return `expected \`status\` to be 'pending', 'running', 'completed' or 'failed', got ${describe(init.status)}`;
+  if (typeof init.providerStatus !== 'string') return `expected \`providerStatus\` to be a string, got ${describe(init.providerStatus)}`;
+  if (init.progress !== undefined && typeof init.progress !== 'number') return `expected \`progress\` to be a number, got ${describe(init.progress)}`;
+  if (init.error !== undefined && typeof init.error?.message !== 'string') return 'expected `error` to be { message: string, … }';
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : value === null ? 'null' : typeof value;
 }
 
 /**
  * Builds a frozen {@link TaskState}: progress clamped to 0..1 (1 when completed),
- * absent optional fields left out rather than set to `undefined`.
+ * absent optional fields left out rather than set to `undefined`. `result`,
+ * `error` and `raw` are frozen all the way down: one state is shared by every
+ * subscriber of a task, so none of them may change what the others see.
+ * (`Date`s cannot be frozen: treat `createdAt` and `updatedAt` as read-only.)
  */
 export function createTaskState<TResult>(
   provider: string,
@@ -59,14 +85,24 @@ export function createTaskState<TResult>(
     id,
     status: init.status,
     providerStatus: init.providerStatus,
-    raw: init.raw,
+    raw: deepFreeze(init.raw),
   };
   if (progress !== undefined) state.progress = progress;
-  if (init.result !== undefined) state.result = init.result;
-  if (init.error !== undefined) state.error = Object.freeze({ ...init.error });
+  if (init.result !== undefined) state.result = deepFreeze(init.result);
+  if (init.error !== undefined) state.error = deepFreeze({ ...init.error });
   if (isValidDate(init.createdAt)) state.createdAt = init.createdAt;
   if (isValidDate(init.updatedAt)) state.updatedAt = init.updatedAt;
   return Object.freeze(state);
+}
+
+/** Freezes plain objects and arrays (decoded JSON) in place, all the way down; leaves class instances alone. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
 }
 
 function clampProgress(progress: number | undefined): number | undefined {

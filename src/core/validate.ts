@@ -16,6 +16,24 @@ export function expectPositiveNumber(name: string, value: unknown, { allowZero =
   return value as number;
 }
 
+/**
+ * The longest delay a timer can wait: Node's timers (and browsers') hold a
+ * signed 32-bit count of ms, and a longer one fires at once instead.
+ */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** A span of time in ms: positive (or zero), and no longer than a timer can wait. */
+export function expectDelay(name: string, value: unknown, { allowZero = false } = {}): number {
+  const ms = expectPositiveNumber(name, value, { allowZero });
+  if (ms > MAX_DELAY_MS) throw new TypeError(`Expected \`${name}\` to be at most ${MAX_DELAY_MS} ms (about 24.8 days), got ${ms}.`);
+  return ms;
+}
+
+export function expectOptionalBoolean(name: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${show(value)}.`);
+  return value;
+}
+
 export function expectInteger(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new TypeError(`Expected \`${name}\` to be an integer of at least ${min}, got ${show(value)}.`);
@@ -51,5 +69,5 @@ export function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'string') return `a string of ${value.length} characters`;
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

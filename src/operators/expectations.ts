@@ -1,5 +1,5 @@
 import { isObservable } from 'rxjs';
-import { show } from '../core/validate.js';
+import { MAX_DELAY_MS, show } from '../core/validate.js';
 
 // Argument checks shared by the operators. Each throws a TypeError when the
 // operator is created, with a message that says what was expected.
@@ -19,11 +19,12 @@ export function expectOptionalBoolean(name: string, value: unknown): boolean | u
   return value;
 }
 
-/** A duration in ms: zero or more, and finite (an endless timeout is no timeout). */
+/** A duration in ms: zero or more, finite (an endless timeout is no timeout), and no longer than a timer can wait. */
 export function expectDuration(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TypeError(`Expected \`${name}\` to be a non-negative finite number of ms, got ${describeValue(value)}.`);
   }
+  if (value > MAX_DELAY_MS) throw new TypeError(`Expected \`${name}\` to be at most ${MAX_DELAY_MS} ms (about 24.8 days), got ${value}.`);
   return value;
 }
 
