@@ -1,4 +1,7 @@
 import { take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
+import { scriptedTransport } from '../support/scriptedTransport.js';
 import {
   AuthenticationError,
   DecodeError,
@@ -162,10 +165,21 @@ describe('mobizonTasks against the fake Mobizon API', () => {
         const times = starts.get(id) ?? [];
         expect(times).toHaveLength(4);
         for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(1000);
-        // Raised to the floor, not replaced by the 2 s default: three gaps take less than 3 × 2 s.
-        expect((times[3] as number) - (times[0] as number)).toBeLessThan(3 * 2000);
       }
       expect(fake.log.count()).toBe(8);
+    });
+
+    it('raises the interval to the floor, not to the 2 s default (in virtual time, where the gaps are exact)', () => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      let n = 0;
+      const scripted = scriptedTransport(scheduler, () => ({ body: { code: 0, data: { progress: n++, status: 1 }, message: '' } }));
+      const sms = mobizonTasks({ apiKey: API_KEY, domain: 'api.mobizon.kz', transport: scripted.transport, scheduler, jitter: 0, policy: fixedInterval() });
+      scheduler.run(({ flush }) => {
+        sms.watch('a', { interval: 10 }).pipe(take(3)).subscribe();
+        flush();
+      });
+      // The floor is kept from the end of the last request, with the scheduler's arrival margin to spare.
+      expect(scripted.startedAt).toEqual([0, 1000 + ARRIVAL_MARGIN_MS, 2 * (1000 + ARRIVAL_MARGIN_MS)]);
     });
 
     it('keeps the whole source to 1 request per second by default', async () => {

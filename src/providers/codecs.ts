@@ -56,3 +56,34 @@ export function optional<A>(codec: t.Decoder<unknown, A>, value: unknown): A | u
   const result = codec.decode(value);
   return result._tag === 'Right' ? result.right : undefined;
 }
+
+/**
+ * Optional fields read leniently: like `t.partial`, except that a field whose
+ * value does not decode (a `null`, a number where a string was documented) is
+ * left out of the result instead of failing the whole body. A provider that
+ * changes a field it never promised us is drift, not a broken task
+ * (`raw` keeps the body exactly as it came). Unknown fields pass through.
+ */
+export function lenient<P extends t.Props>(props: P, name = 'lenient'): t.Type<Partial<t.TypeOfProps<P>>, unknown, unknown> {
+  const keys = Object.keys(props);
+  return new t.Type<Partial<t.TypeOfProps<P>>, unknown, unknown>(
+    name,
+    (u): u is Partial<t.TypeOfProps<P>> => isRecord(u) && keys.every((key) => u[key] === undefined || (props[key] as t.Any).is(u[key])),
+    (u, c) => {
+      if (!isRecord(u)) return t.failure(u, c);
+      const out: Record<string, unknown> = { ...u };
+      for (const key of keys) {
+        if (!(key in out)) continue;
+        const result = (props[key] as t.Any).decode(out[key]);
+        // Set to undefined rather than deleted: `t.intersection` merges by the keys it sees.
+        out[key] = result._tag === 'Right' ? result.right : undefined;
+      }
+      return t.success(out as Partial<t.TypeOfProps<P>>);
+    },
+    t.identity,
+  );
+}
+
+function isRecord(u: unknown): u is Record<string, unknown> {
+  return typeof u === 'object' && u !== null && !Array.isArray(u);
+}

@@ -1,4 +1,4 @@
-import { chain, left, map } from 'fp-ts/lib/Either.js';
+import { chain, isRight, left, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
@@ -21,10 +21,26 @@ export interface MobizonOptions {
   readonly baseUrl?: string;
 }
 
-const STATUS: Readonly<Record<number, TaskStatus>> = { 0: 'pending', 1: 'running', 2: 'completed', 3: 'failed' };
 /** A host name with an optional port, as `domain` and code 13's `data` spell it. */
 const HOST_NAME = /^[a-z0-9.-]+(:\d+)?$/i;
 const AUTH_CODES: ReadonlySet<number> = new Set([MOBIZON_CODES.badApiKey, MOBIZON_CODES.noAccess, MOBIZON_CODES.accountBlocked]);
+/** Codes about the caller's request or account: they mean the same under any HTTP status. */
+const CALLER_CODES: ReadonlySet<number> = new Set([MOBIZON_CODES.notFound, MOBIZON_CODES.wrongDomain, ...AUTH_CODES]);
+
+/** 0 waiting, 1 in progress, 2 completed, 3 rejected; anything new is taken as work in progress. */
+function statusOf(status: number): TaskStatus {
+  switch (status) {
+    case 0:
+      return 'pending';
+    case 2:
+      return 'completed';
+    case 3:
+      return 'failed';
+    default:
+      return 'running';
+  }
+}
+
 
 /**
  * Background tasks of Mobizon (SMS campaigns, contact imports), followed with
@@ -60,25 +76,29 @@ export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = definePro
   }),
   decode: (response, { id, baseUrl, movedFrom }): DecodeResult => {
     const what = `Mobizon task ${id}`;
+    const parsed = parseJsonBody(response, what);
     const envelope = pipe(
-      parseJsonBody(response, what),
+      parsed,
       chain((body) => decodeWith(MobizonEnvelope, body, what)),
     );
     // Mobizon answers errors with 200 and a code; a non-JSON answer is a proxy's, and its status means what it usually does.
     if (envelope._tag === 'Left') return response.status >= 200 && response.status < 300 ? envelope : left(httpFailure({ response, what }));
     const { code, data, message = '' } = envelope.right;
-    // A 5xx is the server (or a proxy) failing, whatever its envelope says: transient, as with the other providers.
-    if (response.status >= 500) return left(httpFailure({ response, what, reason: `${message || 'no message'} (code ${code})` }));
+    // The code decides, not the HTTP status, with one exception: a 5xx whose code
+    // says nothing about the caller (not "not found", not "bad key", not "wrong
+    // domain") is the server or a proxy failing, and transient like any 5xx.
+    if (response.status >= 500 && !CALLER_CODES.has(code)) return left(httpFailure({ response, what, reason: `${message || 'no message'} (code ${code})` }));
     const moved = movedFrom === undefined ? undefined : { movedFrom, movedTo: baseUrl };
     if (code !== MOBIZON_CODES.ok) return left(mobizonFailure({ code, data, message, what, baseUrl, moved }));
     return pipe(
       decodeWith(MobizonTaskStatus, data, `${what} (data)`),
       map(({ progress, status }) => ({
-        status: STATUS[status] ?? 'running',
-        providerStatus: String(status),
-        progress: progress / 100,
+        status: statusOf(status),
+        // Exactly as sent: "2" stays "2", and "2.0" stays "2.0".
+        providerStatus: String((data as { status: unknown }).status).trim(),
+        ...(progress === undefined ? {} : { progress: progress / 100 }),
         ...(status === 3 ? { error: { message: message || 'task rejected', code: 'rejected' } } : {}),
-        raw: envelope.right,
+        raw: isRight(parsed) ? parsed.right : envelope.right,
       })),
     );
   },

@@ -1,12 +1,16 @@
 import * as t from 'io-ts';
-import { LooseNumber } from './codecs.js';
+import { lenient, LooseNumber } from './codecs.js';
 
 /** Every Mobizon answer: `code` 0 is success, anything else an error; the HTTP status says nothing. */
-export const MobizonEnvelope = t.intersection([t.type({ code: LooseNumber }), t.partial({ data: t.unknown, message: t.string })]);
+export const MobizonEnvelope = t.intersection([t.type({ code: LooseNumber }), lenient({ data: t.unknown, message: t.string })]);
 export type MobizonEnvelope = t.TypeOf<typeof MobizonEnvelope>;
 
-/** `data` of a successful Taskqueue/GetStatus: progress 0–100; status 0 waiting, 1 running, 2 done, 3 rejected. */
-export const MobizonTaskStatus = t.type({ progress: LooseNumber, status: LooseNumber });
+/**
+ * `data` of a successful Taskqueue/GetStatus: progress 0–100; status 0
+ * waiting, 1 running, 2 done, 3 rejected. Only `status` is needed: a missing
+ * or odd `progress` leaves the state without one.
+ */
+export const MobizonTaskStatus = t.intersection([t.type({ status: LooseNumber }), lenient({ progress: LooseNumber })]);
 export type MobizonTaskStatus = t.TypeOf<typeof MobizonTaskStatus>;
 
 /** Mobizon's documented API codes (the `code` of the envelope). */

@@ -9,7 +9,7 @@ import type { ProviderFailure } from '../core/provider.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
 import { expectNonEmptyString, expectSecret, show } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
-import { PostmanLegacyError, PostmanProblem, PostmanTask } from './postmanCodecs.js';
+import { PostmanTask } from './postmanCodecs.js';
 
 export const POSTMAN_BASE_URL = 'https://api.getpostman.com';
 
@@ -63,6 +63,8 @@ interface Target {
  * Defaults: one poll every 2 s per task and 2 requests per second for the
  * source. Postman allows 300 requests per minute per user for all endpoints
  * together, so the default leaves 60 % of it to the user's other calls.
+ * Failed polls are retried 9 times (1 s doubling, at most 60 s apart: about
+ * three minutes in all), since Postman's 503s "usually clear within minutes".
  *
  * ```ts
  * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
@@ -71,7 +73,8 @@ interface Target {
  */
 export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = defineProvider({
   name: 'postman',
-  defaults: { interval: 2000, maxRequestsPerSecond: 2 },
+  // A 503 is a traffic spike that "usually clears within minutes": retries reach about three minutes before giving up.
+  defaults: { interval: 2000, maxRequestsPerSecond: 2, retry: { retries: 9, maxDelay: 60_000 } },
   setup: (options: PostmanOptions) => {
     const apiKey = expectSecret('apiKey', options.apiKey);
     return { baseUrl: options.baseUrl ?? POSTMAN_BASE_URL, context: { apiKey }, secrets: [apiKey] };
@@ -91,13 +94,17 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
       parseJsonBody(response, what),
       // The 202 that starts an update wraps the task in `task`; the status endpoints do not. Accept both.
       map((body) => (isWrapped(body) ? body.task : body)),
-      chain((body) => decodeWith(PostmanTask, body, what)),
-      map(toTaskState),
+      chain((body) =>
+        pipe(
+          decodeWith(PostmanTask, body, what),
+          map((task) => toTaskState(task, body)),
+        ),
+      ),
     );
   },
 });
 
-function toTaskState(task: PostmanTask): TaskStateInit {
+function toTaskState(task: PostmanTask, raw: unknown): TaskStateInit {
   const status = statusOf(task.status);
   const createdAt = optional(Timestamp, task.createdAt);
   const updatedAt = optional(Timestamp, task.updatedAt);
@@ -110,7 +117,7 @@ function toTaskState(task: PostmanTask): TaskStateInit {
     ...(status === 'failed' ? { error: { message: failure ?? 'task failed' } } : {}),
     ...(createdAt === undefined ? {} : { createdAt }),
     ...(updatedAt === undefined ? {} : { updatedAt }),
-    raw: task,
+    raw,
   };
 }
 
@@ -122,23 +129,36 @@ function toTaskState(task: PostmanTask): TaskStateInit {
 function postmanFailure(response: HttpResponse, what: string): ProviderFailure {
   const body = parseJsonBody(response, what);
   const parsed = body._tag === 'Right' ? body.right : undefined;
-  const problem = PostmanProblem.decode(parsed);
-  const legacy = PostmanLegacyError.decode(parsed);
-  const name = problem._tag === 'Right' ? `${problem.right.type} ${problem.right.title ?? ''}` : legacy._tag === 'Right' ? legacy.right.error.name : '';
-  const reason =
-    problem._tag === 'Right'
-      ? (problem.right.detail ?? problem.right.title)
-      : legacy._tag === 'Right'
-        ? (legacy.right.error.message ?? legacy.right.error.name)
-        : undefined;
+  const { names, reason } = readErrorBody(parsed);
   const details = parsed === undefined ? undefined : { body: parsed };
-  if (response.status === 429 && /serviceLimitExhausted|service-limit-exhausted/i.test(name)) {
+  if (response.status === 429 && names.some((name) => SERVICE_LIMIT_EXHAUSTED.test(name))) {
     return {
       error: new RateLimitError(`${what}: the plan's usage limit is exhausted${reason ? `: ${reason}` : ''}`, { exhausted: true, details }),
       retryable: false,
     };
   }
   return httpFailure({ response, what, ...(reason === undefined ? {} : { reason }), ...(details === undefined ? {} : { details }) });
+}
+
+/** `serviceLimitExhausted`, `service-limit-exhausted`, "Service Limit Exhausted"… */
+const SERVICE_LIMIT_EXHAUSTED = /service[-_\s]?limit[-_\s]?exhausted/i;
+
+/**
+ * What an error body of either shape calls the error, and why. Read field by
+ * field rather than through a codec: a `null` title or a status sent as a
+ * string must not hide that a 429 is final.
+ */
+function readErrorBody(parsed: unknown): { names: string[]; reason?: string } {
+  const problem = asRecord(parsed);
+  const legacy = asRecord(problem?.['error']);
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+  const names = [text(problem?.['type']), text(problem?.['title']), text(legacy?.['name'])].filter((name): name is string => name !== undefined);
+  const reason = text(problem?.['detail']) ?? text(problem?.['title']) ?? text(legacy?.['message']) ?? text(legacy?.['name']);
+  return reason === undefined ? { names } : { names, reason };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function targetOf(ref: PostmanTaskRef): Target {

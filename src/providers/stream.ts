@@ -24,7 +24,11 @@ export interface StreamOptions {
   readonly apiSecret?: string;
   /** A server token made elsewhere, used as given. Pass this or `apiSecret`. */
   readonly token?: string;
-  /** Default {@link STREAM_VIDEO_BASE_URL}; {@link STREAM_CHAT_BASE_URL} works the same. */
+  /**
+   * Default {@link STREAM_VIDEO_BASE_URL} (or {@link STREAM_CHAT_BASE_URL} with
+   * `endpoint: 'legacy'`, the only host of the legacy path); the chat host
+   * serves `/api/v2` the same.
+   */
   readonly baseUrl?: string;
   /** `'v2'` (default): `GET /api/v2/tasks/{id}`. `'legacy'`: the chat API's `GET /tasks/{id}`. */
   readonly endpoint?: 'v2' | 'legacy';
@@ -82,7 +86,7 @@ export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvi
     const endpoint = options.endpoint ?? 'v2';
     if (endpoint !== 'v2' && endpoint !== 'legacy') throw new TypeError(`Expected \`endpoint\` to be 'v2' or 'legacy', got ${String(endpoint)}.`);
     return {
-      baseUrl: options.baseUrl ?? STREAM_VIDEO_BASE_URL,
+      baseUrl: options.baseUrl ?? (endpoint === 'legacy' ? STREAM_CHAT_BASE_URL : STREAM_VIDEO_BASE_URL),
       context: { apiKey, token, path: endpoint === 'v2' ? '/api/v2/tasks/' : '/tasks/' } satisfies StreamContext,
       secrets: [apiKey, options.apiSecret, options.token],
     };
@@ -103,13 +107,17 @@ export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvi
     if (response.status < 200 || response.status > 299) return left(streamFailure(response, what));
     return pipe(
       parseJsonBody(response, what),
-      chain((body) => decodeWith(StreamTaskResponse, body, what)),
-      map(toTaskState),
+      chain((body) =>
+        pipe(
+          decodeWith(StreamTaskResponse, body, what),
+          map((task) => toTaskState(task, body)),
+        ),
+      ),
     );
   },
 });
 
-function toTaskState(body: StreamTaskResponse): TaskStateInit {
+function toTaskState(body: StreamTaskResponse, raw: unknown): TaskStateInit {
   const createdAt = optional(Timestamp, body.created_at);
   const updatedAt = optional(Timestamp, body.updated_at);
   const failure = body.error;
@@ -122,7 +130,7 @@ function toTaskState(body: StreamTaskResponse): TaskStateInit {
       : { error: { message: failure.description ?? failure.type ?? 'task failed', ...(failure.type === undefined ? {} : { code: failure.type }) } }),
     ...(createdAt === undefined ? {} : { createdAt }),
     ...(updatedAt === undefined ? {} : { updatedAt }),
-    raw: body,
+    raw,
   };
 }
 

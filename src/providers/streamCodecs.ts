@@ -1,29 +1,34 @@
 import * as t from 'io-ts';
-import { LooseNumber } from './codecs.js';
+import { lenient, LooseNumber } from './codecs.js';
 
 /**
  * Stream's `GetTaskResponse`. The spec makes `task_id`, `created_at`,
  * `updated_at` and `duration` required too; only `status` is required here,
- * since a state can be made without the others (they are read when present:
- * see `Timestamp`), and a body that drops one is drift, not a broken task.
+ * since a state can be made without the others, and a body that drops one or
+ * sends it in another shape is drift, not a broken task: such a field is left
+ * out (see {@link lenient}) and `raw` keeps it as sent.
  */
 export const StreamTaskResponse = t.intersection([
   t.type({ status: t.string }),
-  t.partial({
+  lenient({
     task_id: t.string,
     created_at: t.unknown,
     updated_at: t.unknown,
     duration: t.string,
     result: t.unknown,
-    error: t.intersection([t.partial({ type: t.string, description: t.string }), t.partial({ stacktrace: t.string, version: t.string })]),
+    error: lenient({ type: t.string, description: t.string, stacktrace: t.string, version: t.string }, 'StreamTaskError'),
   }),
 ]);
 export type StreamTaskResponse = t.TypeOf<typeof StreamTaskResponse>;
 
-/** Stream's `APIError` body. The HTTP status travels as `StatusCode`. */
+/**
+ * Stream's `APIError` body. The HTTP status travels as `StatusCode`. Only
+ * `code` is needed to classify it; `unrecoverable` must survive a body whose
+ * other fields are odd, so everything else is read leniently.
+ */
 export const StreamApiError = t.intersection([
   t.type({ code: LooseNumber }),
-  t.partial({
+  lenient({
     message: t.string,
     StatusCode: LooseNumber,
     duration: t.string,
