@@ -41,6 +41,7 @@ export interface CliOptions {
   readonly signal?: AbortSignal;
   readonly stdout?: Captured;
   readonly stderr?: Captured;
+  readonly version?: string;
 }
 
 export async function runCli(argv: readonly string[], options: CliOptions = {}): Promise<CliRun> {
@@ -52,6 +53,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     stderr: stderr.stream,
     isTTY: options.isTTY ?? false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.version === undefined ? {} : { version: options.version }),
   });
   // PassThrough delivers 'data' on a later tick.
   await new Promise((resolve) => setImmediate(resolve));

@@ -57,7 +57,10 @@ describe('rx-task-status watch', () => {
     const { code, stdout, stderr } = await runCli(['watch', 'mobizon', '4821', '--base-url', server.url, '--timeout', '0.3'], { env: envFor(server) });
 
     expect(code).toBe(2);
-    expect(jsonLines(stdout)).toEqual([expect.objectContaining({ id: '4821', status: 'running', progress: 0.4 })]);
+    expect(jsonLines(stdout)).toEqual([
+      expect.objectContaining({ id: '4821', status: 'running', progress: 0.4 }),
+      { type: 'error', provider: 'mobizon', id: '4821', code: 'TASK_TIMEOUT', message: expect.stringMatching(/300 ms/) },
+    ]);
     expect(stderr).toBe('rx-task-status: mobizon task 4821: timed out after 0.3s\n');
   });
 
@@ -77,7 +80,7 @@ describe('rx-task-status watch', () => {
     const { code, stdout, stderr } = await runCli(['watch', 'postman', 'update-1', '--base-url', server.url], { env: { POSTMAN_API_KEY: wrongKey } });
 
     expect(code).toBe(3);
-    expect(stdout).toBe('');
+    expect(jsonLines(stdout)).toEqual([{ type: 'error', provider: 'postman', id: 'update-1', code: 'AUTHENTICATION', message: expect.stringContaining('refused') }]);
     expect(stderr).toMatch(/^rx-task-status: postman task update-1: AuthenticationError: /);
     expect(stdout + stderr).not.toContain(wrongKey);
   });
@@ -86,8 +89,15 @@ describe('rx-task-status watch', () => {
     [['watch', 'postman', 'a/b/c'], /"a\/b\/c" is not a Postman task id/],
     [['watch', 'mobizon', '4821'], /mobizon needs --domain/],
     [['watch', 'stream', 'x', '--domain', 'api.mobizon.kz'], /--domain applies to mobizon only/],
-    [['watch', 'stream', 'x', '--base-url', 'http://example.com'], /Refusing plain http base URL/],
-    [['watch', 'stream', 'x', '--interval', '-5'], /Expected a positive whole number/],
+    [['watch', 'stream', 'x', '--base-url', 'http://example.com'], /Refusing plain http base URL "http:\/\/example\.com".*add --allow-insecure-http/],
+    [['watch', 'stream', 'x', '--base-url', 'ftp://example.com', '--allow-insecure-http'], /to use https/],
+    [['watch', 'stream', 'x', '--interval', '-5'], /Expected a positive whole number of ms/],
+    // Node's timers hold 2^31-1 ms: more would fire at once (a --timeout) or poll in a tight loop (an --interval).
+    [['watch', 'stream', 'x', '--interval', '2147483648'], /argument '2147483648' is invalid\. Expected at most 2147483647 ms/],
+    [['watch', 'stream', 'x', '--timeout', '3000000'], /argument '3000000' is invalid\. Expected at most 2147483\.647 seconds/],
+    [['watch', 'stream', 'x', '--timeout', 'soon'], /Expected a positive number of seconds/],
+    [['demo', '--tasks', '0'], /Expected a whole number from 1 to 1000/],
+    [['demo', '--speed', '1000'], /Expected a number above 0 and at most 50/],
     [['watch', 'sms', 'x'], /Allowed choices are stream, mobizon, postman/],
     [['watch', 'stream'], /missing required argument 'id'/],
     [['launch'], /unknown command 'launch'/],
@@ -99,12 +109,45 @@ describe('rx-task-status watch', () => {
     expect(server.log.count()).toBe(0);
   });
 
-  it('prints the help on stdout and exits 0 with --help', async () => {
+  it('prints the help on stdout and exits 0 with --help: options, environment variables, exit codes, examples', async () => {
     const { code, stdout } = await runCli(['watch', '--help']);
 
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: rx-task-status watch [options] <provider> <id...>');
     expect(stdout).toContain('--timeout <seconds>');
+    expect(stdout).toContain('--allow-insecure-http');
+    for (const variable of ['STREAM_API_KEY', 'STREAM_API_SECRET', 'MOBIZON_API_KEY', 'POSTMAN_API_KEY']) expect(stdout).toContain(variable);
+    expect(stdout).toMatch(/Exit codes:\n {2}0 +every task completed\n {2}1 +a task failed, .*\n {2}2 +--timeout ran out.*\n {2}3 +usage error.*\n {2}130 .*\n {2}141 .*\n {2}143 /);
+    expect(stdout).toMatch(/Examples:\n {2}export POSTMAN_API_KEY=.*\n {2}rx-task-status watch postman /);
+  });
+
+  it('lists both commands, the environment and the exit codes in the top-level help', async () => {
+    const { code, stdout } = await runCli(['--help'], { version: '9.8.7' });
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Commands:\n {2}watch .*\n {2}demo /);
+    expect(stdout).toContain('-V, --version');
+    expect(stdout).toContain('POSTMAN_API_KEY');
+    expect(stdout).toContain('141  the reader of stdout went away');
+    expect(stdout).toContain('rx-task-status demo');
+  });
+
+  it('prints the version it is given with --version', async () => {
+    expect(await runCli(['--version'], { version: '9.8.7' })).toEqual({ code: 0, stdout: '9.8.7\n', stderr: '' });
+  });
+
+  it('talks plain http to another host only with --allow-insecure-http', async () => {
+    server.tasks.create({ provider: 'postman', id: 'update-1', steps: [{ at: 0, status: 'successful' }] });
+    // 0.0.0.0 is not a loopback name, yet Linux connects it to this machine: another host, as far as the check can tell.
+    const elsewhere = server.url.replace('127.0.0.1', '0.0.0.0');
+
+    const refused = await runCli(['watch', 'postman', 'update-1', '--base-url', elsewhere], { env: envFor(server) });
+    const allowed = await runCli(['watch', 'postman', 'update-1', '--base-url', elsewhere, '--allow-insecure-http'], { env: envFor(server) });
+
+    expect(refused).toMatchObject({ code: 3, stdout: '', stderr: expect.stringContaining('add --allow-insecure-http') });
+    expect(allowed.code).toBe(0);
+    expect(jsonLines(allowed.stdout)).toEqual([expect.objectContaining({ id: 'update-1', status: 'completed' })]);
+    expect(server.log.count()).toBe(1);
   });
 
   it('never prints a credential, whatever happens to the tasks', async () => {

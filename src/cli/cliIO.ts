@@ -11,4 +11,6 @@ export interface CliIO {
   readonly isTTY: boolean;
   /** Aborted on Ctrl-C: every watch stops, and `run()` resolves with 130. */
   readonly signal?: AbortSignal;
+  /** What `--version` prints (bin.ts reads it from package.json). */
+  readonly version?: string;
 }

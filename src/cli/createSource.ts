@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import { isLoopback } from '../core/baseUrl.js';
 import { mobizonTasks, postmanTasks, streamTasks, type TaskState } from '../index.js';
 import { readCredentials, type Environment, type ProviderName } from './credentials.js';
 import { parsePostmanRef } from './postmanRef.js';
@@ -10,6 +11,8 @@ export interface SourceSettings {
   readonly domain?: string;
   readonly baseUrl?: string;
   readonly interval?: number;
+  /** `--allow-insecure-http`: the user accepts sending the key in clear text to a plain http host. */
+  readonly allowInsecureHttp?: boolean;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -18,13 +21,19 @@ export type WatchById = (id: string) => Observable<TaskState>;
 
 /**
  * One source of the provider, configured from the command line and the
- * environment. A bad option (an `http:` URL on another host, a too-short
- * interval) is a {@link UsageError} carrying the library's own message,
- * which never shows a credential.
+ * environment. A bad option (a malformed URL, a too-short interval) is a
+ * {@link UsageError} carrying the library's own message, which never shows
+ * a credential.
  */
-export function createSource({ provider, env, domain, baseUrl, interval, scheduler }: SourceSettings): WatchById {
+export function createSource({ provider, env, domain, baseUrl, interval, allowInsecureHttp = false, scheduler }: SourceSettings): WatchById {
   if (domain !== undefined && provider !== 'mobizon') throw new UsageError(`--domain applies to mobizon only; use --base-url to point ${provider} elsewhere.`);
-  const common = { ...(baseUrl === undefined ? {} : { baseUrl }), ...(interval === undefined ? {} : { interval }), ...(scheduler === undefined ? {} : { scheduler }) };
+  if (baseUrl !== undefined && !allowInsecureHttp) refuseInsecureHttp(baseUrl);
+  const common = {
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(interval === undefined ? {} : { interval }),
+    ...(scheduler === undefined ? {} : { scheduler }),
+    allowInsecureHttp,
+  };
   try {
     switch (provider) {
       case 'stream': {
@@ -50,4 +59,19 @@ export function createSource({ provider, env, domain, baseUrl, interval, schedul
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/**
+ * The library refuses plain http off this machine too, but its message names
+ * its own option; this one names the flag a command-line user can give.
+ * Anything else wrong with the URL is left to the library to say.
+ */
+function refuseInsecureHttp(baseUrl: string): void {
+  if (!URL.canParse(baseUrl)) return;
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:' || isLoopback(url.hostname)) return;
+  throw new UsageError(
+    `Refusing plain http base URL "${url.origin}": the API key would travel unencrypted. ` +
+      'Use https, a loopback host (127.0.0.1, ::1, localhost), or add --allow-insecure-http if you accept that risk.',
+  );
 }

@@ -12,6 +12,10 @@ export const EXIT = {
   usage: 3,
   /** Stopped by Ctrl-C (128 + SIGINT), as shells expect. */
   interrupted: 130,
+  /** The reader of stdout went away (128 + SIGPIPE): what a shell reports for `… | head -n 1`. */
+  pipeClosed: 141,
+  /** Stopped by SIGTERM (128 + SIGTERM), as `kill` and `timeout` send it. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,11 +1,27 @@
-import type { TaskBatchState, TaskState } from '../index.js';
+import { TaskError, type TaskBatchState, type TaskState } from '../index.js';
 import { describeError, type TaskLabel, type TaskView } from './taskView.js';
+
+/**
+ * The line written on stdout for a task whose watch ended in an error rather
+ * than a state (a timeout, a rejected key, a task not found): told apart
+ * from state lines by its `type`. `code` is the library's stable error code
+ * (`TASK_TIMEOUT`, `AUTHENTICATION`, `TASK_NOT_FOUND`, …), `UNEXPECTED` for
+ * anything else. Library messages never contain a credential.
+ */
+export interface ErrorLine {
+  readonly type: 'error';
+  readonly provider: string;
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+}
 
 /**
  * Output for pipes and `--json`: one JSON line (NDJSON) per state change on
  * stdout, each a whole `TaskState` (dates as ISO 8601 strings, `raw`
- * included), so `jq` and log shippers read it as is. Errors go to stderr as
- * plain lines, keeping stdout a clean stream of states.
+ * included), so `jq` and log shippers read it as is; an {@link ErrorLine}
+ * for a task that could not be followed to its end. Errors also go to
+ * stderr as plain lines, for the person watching the script.
  */
 export class JsonLinesView implements TaskView {
   private labels: readonly TaskLabel[] = [];
@@ -24,8 +40,17 @@ export class JsonLinesView implements TaskView {
   }
 
   error(index: number, error: unknown): void {
-    const label = this.labels[index];
-    this.stderr.write(`rx-task-status: ${label?.provider ?? ''} task ${label?.id ?? index}: ${describeError(error)}\n`);
+    const provider = this.labels[index]?.provider ?? '';
+    const id = this.labels[index]?.id ?? String(index);
+    const line: ErrorLine = {
+      type: 'error',
+      provider,
+      id,
+      code: error instanceof TaskError ? error.code : 'UNEXPECTED',
+      message: error instanceof Error ? error.message : String(error),
+    };
+    this.stdout.write(`${JSON.stringify(line)}\n`);
+    this.stderr.write(`rx-task-status: ${provider} task ${id}: ${describeError(error)}\n`);
   }
 
   /** Batch totals are for people; a consumer of JSON lines sums the states itself. */

@@ -1,115 +1,134 @@
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
-import { isTerminal, type TaskBatchState, type TaskState } from '../index.js';
-import { describeError, formatElapsed, type TaskLabel, type TaskView } from './taskView.js';
+import type { TaskBatchState, TaskState } from '../index.js';
+import { cut, layoutLines, type ScreenSize, type TaskRow } from './liveLayout.js';
+import { describeError, type TaskLabel, type TaskView } from './taskView.js';
 
-/** What a terminal output stream may tell about itself. */
-export type OutputStream = NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number };
+/** What a terminal output stream may tell about itself (a `tty.WriteStream` tells all, and emits `resize`). */
+export type OutputStream = NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
 
-interface Row {
-  readonly bar: cliProgress.SingleBar;
-  status: string;
-  /** Set when the task ended: its elapsed time stops there. */
-  endedAt?: number;
-}
-
-/** Labels are cut to this, so that a line fits 80 columns with its bar, percentage and time. */
-const LABEL_WIDTH = 28;
 /** How often the elapsed times move when nothing else changes, ms of wall time. */
 const TICK_MS = 200;
+/** A terminal that does not say its size is taken for the classic one. */
+const DEFAULT_SIZE: ScreenSize = { rows: 24, columns: 80 };
+
+interface LinePayload {
+  readonly line: string;
+}
+
+
+/** One cli-progress drawing: a bar per line on screen, each showing whatever line {@link layoutLines} puts there. */
+interface Board {
+  readonly bars: cliProgress.MultiBar;
+  readonly lines: cliProgress.SingleBar[];
+  readonly columns: number;
+}
 
 /**
- * The terminal view: one progress bar per task (progress as the provider
- * reports it, a status word, the time since the watch began or until the task
- * ended) and a total bar with the batch's counts. Drawn with cli-progress at
- * most 10 times a second, whatever the rate of states. Failures and errors,
- * which a line would cut short, are listed in full below the bars at the end.
+ * The terminal view: a line per task (a bar of the progress the provider
+ * reports, the time since the watch began or until the task ended, a status
+ * word) and a total, fitted to the terminal's rows and columns (see
+ * {@link layoutLines}). cli-progress redraws them in place at most 10 times a
+ * second, whatever the rate of states. When the terminal is resized the
+ * drawing is cleared and started afresh at the new size, since cli-progress
+ * can only redraw as many lines as it first drew. At the end the last frame
+ * stays as plain lines, and failures and errors, which a line would cut
+ * short, are listed in full below it.
  */
 export class LiveView implements TaskView {
-  private readonly bars: cliProgress.MultiBar;
-  private rows: Row[] = [];
-  private total: cliProgress.SingleBar | undefined;
-  private totalStatus = '';
-  private labels: readonly TaskLabel[] = [];
+  private board: Board | undefined;
+  private tasks: TaskRow[] = [];
   private readonly failures: string[] = [];
   private startedAt = 0;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private readonly onResize = () => this.draw(this.clock());
 
   constructor(
     private readonly stdout: OutputStream,
     private readonly clock: () => number,
-  ) {
-    this.bars = new cliProgress.MultiBar({
-      stream: asTerminal(stdout),
-      // The time before the status: a long failure message may run off the edge, the time must not.
-      format: '{label} |{bar}| {percent} {elapsed} {status}',
-      barsize: 20,
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-      // We own Ctrl-C (the watch stops and then the view): no handler of cli-progress's own.
-      gracefulExit: false,
-    });
-  }
+  ) {}
 
   start(labels: readonly TaskLabel[], at: number): void {
-    this.labels = labels;
+    this.tasks = labels.map((label) => ({ label: labelText(label), status: 'pending', text: 'pending', progress: 0 }));
     this.startedAt = at;
-    const texts = labels.map(labelText);
-    const width = Math.min(LABEL_WIDTH, Math.max('total'.length, ...texts.map((text) => text.length)));
-    this.rows = texts.map((text) => ({ bar: this.bars.create(100, 0, { label: fit(text, width), percent: percent(0), status: 'pending', elapsed: '' }), status: 'pending' }));
-    this.total = this.bars.create(100, 0, { label: 'total'.padEnd(width), percent: percent(0), status: '', elapsed: '' });
-    this.totalStatus = `0/${labels.length} done`;
-    this.ticker = setInterval(() => this.tick(), TICK_MS);
-    this.tick();
+    this.stdout.on('resize', this.onResize);
+    this.ticker = setInterval(() => this.draw(this.clock()), TICK_MS);
+    this.draw(at);
   }
 
   state(index: number, state: TaskState, at: number): void {
-    const row = this.rows[index];
-    if (row === undefined) return;
-    row.status = state.status === 'failed' && state.error !== undefined ? `failed: ${state.error.message}` : state.status;
-    if (isTerminal(state)) row.endedAt = at;
-    if (state.status === 'failed') this.failures.push(`${this.labelOf(index)}: failed${state.error === undefined ? '' : `: ${state.error.message}`}`);
-    const progress = state.progress ?? 0;
-    row.bar.update(Math.round(progress * 100), { percent: percent(progress), status: row.status, elapsed: this.elapsed(row, at) });
+    const task = this.tasks[index];
+    if (task === undefined) return;
+    const failure = state.status === 'failed' ? `failed${state.error === undefined ? '' : `: ${state.error.message}`}` : undefined;
+    task.status = state.status;
+    task.text = failure ?? state.status;
+    task.progress = state.status === 'completed' ? 1 : (state.progress ?? task.progress);
+    if (state.status === 'completed' || state.status === 'failed') task.endedAt = at;
+    if (failure !== undefined) this.failures.push(`${task.label}: ${failure}`);
+    this.draw(at);
   }
 
   error(index: number, error: unknown, at: number): void {
-    const row = this.rows[index];
-    if (row === undefined) return;
+    const task = this.tasks[index];
+    if (task === undefined) return;
     const description = describeError(error);
-    row.status = `error: ${description}`;
-    row.endedAt = at;
-    row.bar.update({ status: row.status, elapsed: this.elapsed(row, at) });
-    this.failures.push(`${this.labelOf(index)}: ${description}`);
+    task.status = 'error';
+    task.text = `error: ${description}`;
+    task.endedAt = at;
+    this.failures.push(`${task.label}: ${description}`);
+    this.draw(at);
   }
 
-  batch({ counts, total, progress }: TaskBatchState, at: number): void {
-    this.totalStatus = `${counts.completed + counts.failed}/${total} done, ${counts.failed} failed`;
-    this.total?.update(Math.round(progress * 100), { percent: percent(progress), status: this.totalStatus, elapsed: formatElapsed(at - this.startedAt).padStart(6) });
+  /** Every count the view shows is its own tally of the states above, so the lines and the total always agree. */
+  batch(_batch: TaskBatchState, at: number): void {
+    this.draw(at);
   }
 
   stop(): void {
-    if (this.ticker !== undefined) clearInterval(this.ticker);
+    if (this.ticker === undefined) return;
+    clearInterval(this.ticker);
     this.ticker = undefined;
-    this.tick();
-    this.bars.stop();
-    for (const failure of this.failures) this.stdout.write(`${failure}\n`);
+    this.stdout.removeListener('resize', this.onResize);
+    this.clearBoard();
+    const lines = this.layout(this.clock());
+    this.stdout.write([...lines, ...this.failures].map((line) => `${line}\n`).join(''));
   }
 
-  private tick(): void {
-    const now = this.clock();
-    for (const row of this.rows) row.bar.update({ elapsed: this.elapsed(row, now) });
-    this.total?.update({ status: this.totalStatus, elapsed: formatElapsed(now - this.startedAt).padStart(6) });
+  private draw(now: number): void {
+    const lines = this.layout(now);
+    if (this.board !== undefined && (this.board.lines.length !== lines.length || this.board.columns !== sizeOf(this.stdout).columns)) this.clearBoard();
+    const fresh = this.board === undefined;
+    const board = (this.board ??= this.createBoard(lines.length));
+    lines.forEach((line, index) => board.lines[index]?.update({ line } satisfies LinePayload));
+    // A new board is drawn at once, not at cli-progress's next frame: no blank moment after a resize.
+    if (fresh) board.bars.update();
   }
 
-  private elapsed(row: Row, now: number): string {
-    return formatElapsed((row.endedAt ?? now) - this.startedAt).padStart(6);
+  private layout(now: number): string[] {
+    return layoutLines({ tasks: this.tasks, size: sizeOf(this.stdout), startedAt: this.startedAt, now });
   }
 
-  private labelOf(index: number): string {
-    const label = this.labels[index];
-    return label === undefined ? String(index) : labelText(label);
+  private createBoard(count: number): Board {
+    const bars = new cliProgress.MultiBar({
+      stream: asTerminal(this.stdout),
+      // The layout fits lines to the size it read; this cuts again at the width of the moment of drawing.
+      format: (_options, params, payload: LinePayload) => cut(payload.line, params.maxWidth - 1),
+      hideCursor: true,
+      // Line wrapping off while drawing (restored on stop): one line per bar, always.
+      linewrap: false,
+      // Erase the drawing on stop: on a resize it is drawn again; at the end, written once as plain lines.
+      clearOnComplete: true,
+      // We own Ctrl-C (the watch stops and then the view): no handler of cli-progress's own.
+      gracefulExit: false,
+    });
+    const lines = Array.from({ length: count }, () => bars.create(1, 0, { line: '' } satisfies LinePayload));
+    return { bars, lines, columns: sizeOf(this.stdout).columns };
+  }
+
+  /** Moves the cursor back to the top of the drawing, clears below, shows the cursor and turns line wrapping back on. */
+  private clearBoard(): void {
+    this.board?.bars.stop();
+    this.board = undefined;
   }
 }
 
@@ -117,15 +136,10 @@ function labelText({ provider, id }: TaskLabel): string {
   return `${provider} ${id}`;
 }
 
-/** Pads or cuts a label to `width` columns, keeping both ends of a long id. */
-function fit(text: string, width: number): string {
-  if (text.length <= width) return text.padEnd(width);
-  const head = Math.ceil((width - 1) / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
-}
-
-function percent(progress: number): string {
-  return `${String(Math.round(progress * 100)).padStart(3)}%`;
+function sizeOf(stdout: OutputStream): ScreenSize {
+  const valid = (cells: number | undefined) => (cells !== undefined && Number.isInteger(cells) && cells > 0 ? cells : undefined);
+  // A pseudo-terminal nobody sized says 0 × 0.
+  return { rows: valid(stdout.rows) ?? DEFAULT_SIZE.rows, columns: valid(stdout.columns) ?? DEFAULT_SIZE.columns };
 }
 
 /**
@@ -141,5 +155,8 @@ function asTerminal(stdout: OutputStream): NodeJS.WritableStream {
       callback();
     },
   });
-  return Object.assign(terminal, { isTTY: true, columns: stdout.columns ?? 100 });
+  return Object.defineProperties(terminal, {
+    isTTY: { value: true },
+    columns: { get: () => sizeOf(stdout).columns },
+  });
 }

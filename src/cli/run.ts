@@ -1,12 +1,22 @@
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { milliseconds, positiveNumber, seconds, wholeNumber } from './argumentParsers.js';
 import type { CliIO } from './cliIO.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { demoCommand } from './demoCommand.js';
 import { EXIT } from './exitCodes.js';
+import { DEMO_HELP, ROOT_HELP, WATCH_HELP } from './helpText.js';
 import { UsageError } from './usageError.js';
 import { watchCommand } from './watchCommand.js';
 
 export type { CliIO } from './cliIO.js';
+
+/** A demo is a picture, not a load test: more tasks than this would only wait on the request budgets. */
+const MAX_DEMO_TASKS = 1000;
+/**
+ * Loopback latency is fast-forwarded with everything else (see `acceleratedTime`):
+ * much faster than this, a millisecond on the wire becomes seconds of task time.
+ */
+const MAX_DEMO_SPEED = 50;
 
 interface WatchFlags {
   readonly domain?: string;
@@ -14,6 +24,7 @@ interface WatchFlags {
   readonly interval?: number;
   readonly timeout?: number;
   readonly json?: boolean;
+  readonly allowInsecureHttp?: boolean;
 }
 
 interface DemoFlags {
@@ -34,27 +45,29 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .description('Follow long-running tasks of Stream, Mobizon and Postman until they end.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-    .showHelpAfterError('(run with --help for usage)');
+    .version(io.version ?? 'unknown', '-V, --version', 'print the version and exit')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ROOT_HELP);
 
   program
     .command('watch')
-    .description(
-      'Watch tasks of one provider until each ends. Credentials come from the environment: ' +
-        `${Object.values(CREDENTIAL_VARIABLES).flatMap((names) => Object.values(names)).join(', ')}.`,
-    )
+    .description('Watch tasks of one provider to their end.')
     .addArgument(new Argument('<provider>', 'stream, mobizon or postman').choices(PROVIDERS))
     .argument('<id...>', 'task ids; Postman: ID or update:ID (collection update), merge:ID (collection merge), API_ID/ID (API task)')
     .option('--domain <domain>', "Mobizon: your account's API domain, such as api.mobizon.kz")
     .option('--base-url <url>', 'the API base URL (a proxy, a regional host, a local fake)')
-    .option('--interval <ms>', 'ms between two polls of one task (default: the provider’s)', positiveInteger)
-    .option('--timeout <seconds>', 'give up on tasks that have not ended after this many seconds (exit code 2)', positiveNumber)
+    .option('--interval <ms>', 'ms between two polls of one task (default: the provider’s)', milliseconds)
+    .option('--timeout <seconds>', 'give up on tasks that have not ended after this many seconds (exit code 2)', seconds)
     .option('--json', 'one JSON line per state change, even on a terminal')
+    .option('--allow-insecure-http', 'allow an http: --base-url on another host than this one (the key then travels unencrypted)')
+    .addHelpText('after', WATCH_HELP)
     .action(async (provider: ProviderName, ids: string[], flags: WatchFlags) => {
       exitCode = await watchCommand(
         {
           provider,
           ids,
           json: flags.json === true,
+          allowInsecureHttp: flags.allowInsecureHttp === true,
           ...(flags.domain === undefined ? {} : { domain: flags.domain }),
           ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }),
           ...(flags.interval === undefined ? {} : { interval: flags.interval }),
@@ -66,11 +79,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   program
     .command('demo')
-    .description('Run a batch of tasks on all three providers against a local fake server: no account, no network.')
-    .addOption(new Option('--tasks <n>', 'how many tasks').argParser(positiveInteger).default(24))
-    .addOption(new Option('--speed <factor>', 'run time this many times faster than the clock').argParser(positiveNumber).default(1))
-    .addOption(new Option('--seed <n>', 'the same seed gives the same tasks').argParser(positiveInteger).default(1))
+    .description('A local batch on all three providers.')
+    .addOption(new Option('--tasks <n>', `how many tasks, 1 to ${MAX_DEMO_TASKS}`).argParser(wholeNumber(1, MAX_DEMO_TASKS)).default(24))
+    .addOption(new Option('--speed <factor>', `run time this many times faster than the clock, at most ${MAX_DEMO_SPEED}`).argParser(positiveNumber(MAX_DEMO_SPEED)).default(1))
+    .addOption(new Option('--seed <n>', 'the same seed gives the same tasks').argParser(wholeNumber(0, 2 ** 32 - 1)).default(1))
     .option('--json', 'one JSON line per state change, then one summary line, even on a terminal')
+    .addHelpText('after', DEMO_HELP)
     .action(async (flags: DemoFlags) => {
       exitCode = await demoCommand({ tasks: flags.tasks, speed: flags.speed, seed: flags.seed, json: flags.json === true }, io);
     });
@@ -105,16 +119,4 @@ function redactCredentials(text: string, { env }: CliIO): string {
     .map((name) => env[name])
     .filter((value): value is string => value !== undefined && value.length >= 4);
   return secrets.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
-}
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError('Expected a positive whole number.');
-  return value;
-}
-
-function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('Expected a positive number.');
-  return value;
 }

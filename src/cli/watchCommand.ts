@@ -16,14 +16,17 @@ export interface WatchCommandInput {
   /** Seconds each task has to end. */
   readonly timeout?: number;
   readonly json: boolean;
+  /** `--allow-insecure-http`. */
+  readonly allowInsecureHttp?: boolean;
 }
 
 /** `rx-task-status watch <provider> <id...>`: follows the tasks until each ends; the exit code says how they ended. */
 export async function watchCommand(input: WatchCommandInput, io: CliIO): Promise<ExitCode> {
-  const { provider, ids, domain, baseUrl, interval, timeout, json } = input;
+  const { provider, ids, domain, baseUrl, interval, timeout, json, allowInsecureHttp = false } = input;
   const watch = createSource({
     provider,
     env: io.env,
+    allowInsecureHttp,
     ...(domain === undefined ? {} : { domain }),
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(interval === undefined ? {} : { interval }),

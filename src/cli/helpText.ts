@@ -1,0 +1,49 @@
+import { CREDENTIAL_VARIABLES } from './credentials.js';
+
+// What `--help` adds after commander's usage and options: what a person needs to call it from a script.
+
+const ENVIRONMENT = [
+  'Environment (credentials are read from here only, never from the command line):',
+  `  ${CREDENTIAL_VARIABLES.stream.apiKey}, ${CREDENTIAL_VARIABLES.stream.apiSecret}   Stream`,
+  `  ${CREDENTIAL_VARIABLES.mobizon.apiKey}                     Mobizon`,
+  `  ${CREDENTIAL_VARIABLES.postman.apiKey}                     Postman`,
+];
+
+const WATCH_EXIT_CODES = [
+  'Exit codes:',
+  '  0    every task completed',
+  '  1    a task failed, or could not be followed (not found, network errors)',
+  '  2    --timeout ran out before a task ended',
+  '  3    usage error, missing credential, or a key the provider rejects',
+  '  130  stopped by Ctrl-C',
+  '  141  the reader of stdout went away (… | head -n 1)',
+  '  143  stopped by SIGTERM',
+];
+
+const WATCH_EXAMPLES = [
+  'Examples:',
+  '  export POSTMAN_API_KEY=PMAK-…',
+  '  rx-task-status watch postman merge:6f1d0c3e-… --timeout 600',
+  '  rx-task-status watch mobizon 4821 4822 --domain api.mobizon.kz | jq .status',
+];
+
+const DEMO_TEXT = [
+  'Needs no account, no credential and no network.',
+  '',
+  'Exit codes:',
+  '  0    every task ended as scripted (the scripted failures included)',
+  '  1    a task did not: a bug worth reporting',
+  '  3    usage error',
+  '  130  stopped by Ctrl-C',
+  '',
+  'Examples:',
+  '  rx-task-status demo',
+  '  rx-task-status demo --tasks 60 --speed 5',
+  '  rx-task-status demo --json | tail -n 1',
+];
+
+const lines = (...blocks: string[][]) => `\n${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
+
+export const ROOT_HELP = lines(ENVIRONMENT, WATCH_EXIT_CODES, [...WATCH_EXAMPLES, '  rx-task-status demo']);
+export const WATCH_HELP = lines(ENVIRONMENT, WATCH_EXIT_CODES, WATCH_EXAMPLES);
+export const DEMO_HELP = lines(DEMO_TEXT);
