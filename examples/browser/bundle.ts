@@ -1,7 +1,8 @@
 // Bundles the example page as a browser bundler would: platform 'browser', the
 // 'browser' export condition, and 'rx-task-status' resolved through the
 // package's own exports map (then from dist/ to the sources, so no build is
-// needed). The metafile then tells whether anything Node-only got in.
+// needed). The metafile then tells whether a Node-only module got in, and
+// nodeGlobals.ts whether the code uses a Node-only global (`process`, `Buffer`…).
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -16,6 +17,8 @@ const NODE_ONLY_SOURCES = [/^src\/testing\//, /^src\/adapters\/toReadable\.ts$/,
 export interface ExampleBundle {
   /** The folder holding index.html and main.js. */
   readonly outDir: string;
+  /** The path of main.js, the bundle itself. */
+  readonly file: string;
   readonly metafile: Metafile;
   /** Size of main.js in bytes. */
   readonly bytes: number;
@@ -41,7 +44,7 @@ export async function bundleExample(outDir: string, entry = join(__dirname, 'mai
   });
   copyFileSync(join(__dirname, 'index.html'), join(outDir, 'index.html'));
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('main.js'));
-  return { outDir, metafile: result.metafile, bytes: output?.[1].bytes ?? 0 };
+  return { outDir, file: join(outDir, 'main.js'), metafile: result.metafile, bytes: output?.[1].bytes ?? 0 };
 }
 
 /**

@@ -6,13 +6,19 @@
 //   &task=stream:ID &task=mobizon:ID &task=postman:ID &task=postman-merge:ID &task=postman-api:API_ID/ID
 //
 // Keys in a URL are fine for a fake server on loopback and nowhere else: a real
-// page holds no provider credentials (see the README paragraph on the browser
-// build: point `baseUrl` at your own back end, which adds them).
+// page holds no provider credentials (docs/browser.md: point `baseUrl` at your
+// own back end, which adds them).
 
 /** One task the page follows. `postman` is a collection update task. */
 export type ExampleTask =
   | { readonly kind: 'stream' | 'mobizon' | 'postman' | 'postman-merge'; readonly id: string }
   | { readonly kind: 'postman-api'; readonly id: string; readonly apiId: string };
+
+/** The provider a task belongs to: one source, one budget and one server each. */
+export type ExampleProvider = 'stream' | 'mobizon' | 'postman';
+
+/** How the page names each provider to its user. */
+export const PROVIDER_NAMES: Readonly<Record<ExampleProvider, string>> = { stream: 'Stream', mobizon: 'Mobizon', postman: 'Postman' };
 
 export interface PageCredentials {
   readonly streamKey?: string;
@@ -35,6 +41,10 @@ const CREDENTIALS = ['streamKey', 'streamToken', 'mobizonKey', 'postmanKey'] as 
 /** The name a task goes by on the page and in `combineTasks`' record: `kind:id`. */
 export function taskKey(task: ExampleTask): string {
   return `${task.kind}:${task.id}`;
+}
+
+export function providerOf(task: ExampleTask): ExampleProvider {
+  return task.kind === 'postman-merge' || task.kind === 'postman-api' ? 'postman' : task.kind;
 }
 
 /** Reads `location.search`; an `Error` says what is missing or malformed. */

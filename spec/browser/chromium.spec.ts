@@ -1,19 +1,23 @@
 // The example page in a real Chromium, against the fake provider server over
-// real cross-origin HTTP: every task reaches its end on the page, within the
-// providers' budgets, and not one request leaves the page while it is hidden.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// real cross-origin HTTP: every task reaches its end on the page, bars moving
+// on the way, within the providers' budgets, and not one request leaves the
+// page while it is hidden. It says so when it cannot follow a task or reach a
+// server, and carries on after a trip through the back/forward cache.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeProviderServer, type FakeProviderServer, type ProviderName } from '../../src/testing/index.js';
 import { bundleExample } from '../../examples/browser/bundle';
-import { pageQuery } from '../../examples/browser/pageConfig';
-import { createExampleScenario, EXAMPLE_SERVER_OPTIONS } from '../../examples/browser/scenario';
+import { pageQuery, type PageConfig } from '../../examples/browser/pageConfig';
+import { createExampleScenario, EXAMPLE_SERVER_OPTIONS, type ScenarioTask } from '../../examples/browser/scenario';
 import { serveStatic, type StaticServer } from '../../examples/browser/serveStatic';
+import { barsOf, fetchRecord, instrumentPage, observeFor, pageTransitions, rowsOf, setHidden, textLayout, within } from './support/examplePage';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOT = resolve(__dirname, '../../artifacts/browser-example.png');
+const ARTIFACTS = resolve(__dirname, '../../artifacts');
 /** The longest poll interval of the page's sources (Postman's and Mobizon's default): a hidden spell must outlast two. */
 const LONGEST_INTERVAL_MS = 2000;
 /** On show, each provider's first poll must come before this: far sooner than any interval would bring it. */
@@ -27,65 +31,16 @@ if (!haveChromium && process.env.BROWSER_TEST === 'required') {
 if (!haveChromium) console.warn(`spec/browser/chromium.spec.ts is SKIPPED: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it).`);
 const describeInChromium = haveChromium ? describe : describe.skip;
 
-/**
- * Counts the fetches the page starts and keeps the first failures' messages;
- * installed before any of its scripts, so the library's default fetch is this one.
- */
-function countFetches(): void {
-  const original = window.fetch;
-  const record = { started: 0, failures: [] as string[] };
-  Object.defineProperty(window, 'fetchRecord', { value: record });
-  window.fetch = function (this: unknown, ...args: Parameters<typeof fetch>) {
-    record.started++;
-    const failed = (error: unknown) => {
-      if (record.failures.length < 3) record.failures.push(String(error));
-      throw error;
-    };
-    try {
-      // `this` passed on as received: a library calling fetch on the wrong receiver fails here as it would without the counter.
-      return original.apply(this, args).catch(failed);
-    } catch (error) {
-      return failed(error);
-    }
-  };
-}
+/** Every row shows its task's expected end. */
+const expectedRows = (tasks: readonly ScenarioTask[]) => Object.fromEntries(tasks.map(({ key, expected }) => [key, expect.stringMatching(new RegExp(`^${expected}:`))]));
 
-interface FetchRecord {
-  readonly started: number;
-  readonly failures: readonly string[];
-}
-
-function fetchRecord(page: Page): Promise<FetchRecord> {
-  return page.evaluate(() => (window as unknown as { fetchRecord: FetchRecord }).fetchRecord);
-}
-
-/** Makes the page hidden or visible as a tab switch does, and answers how many fetches the page had started by then. */
-function setHidden(page: Page, hidden: boolean): Promise<number> {
-  return page.evaluate((hide) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hide ? 'hidden' : 'visible') });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hide });
-    document.dispatchEvent(new Event('visibilitychange'));
-    return (window as unknown as { fetchRecord: FetchRecord }).fetchRecord.started;
-  }, hidden);
-}
-
-/** Each task row as `status: text`, keyed by its name. */
-function rowsOf(page: Page): Promise<Record<string, string>> {
-  return page.$$eval('.task', (rows) =>
-    Object.fromEntries(rows.map((row) => [row.getAttribute('data-task'), `${row.getAttribute('data-status')}: ${row.querySelector('.status')?.textContent ?? ''}`])),
-  );
-}
-
-function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, Math.max(0, ms)));
+/** A port nothing listens on (taken, then given back). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
 }
 
 describeInChromium('the browser example in Chromium', () => {
@@ -96,9 +51,13 @@ describeInChromium('the browser example in Chromium', () => {
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'rx-task-status-chromium-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
     await bundleExample(folder);
+    // Somewhere to go, for the back/forward cache test.
+    writeFileSync(join(folder, 'away.html'), '<!doctype html><title>away</title><p>Another page.</p>');
     site = await serveStatic(folder);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    // Playwright turns the back/forward cache off by default; the page must work with it, as browsers ship it.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   }, 20_000);
 
   afterEach(() => server?.close());
@@ -109,17 +68,31 @@ describeInChromium('the browser example in Chromium', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it('follows every task to its end within the budgets, and sends nothing while the page is hidden', async () => {
-    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
-    const { config, tasks } = await createExampleScenario(server);
-    const context = await (browser as Browser).newContext({ viewport: { width: 800, height: 480 } });
+  /**
+   * Opens the page on `config` in a fresh context and runs `check` on it; then,
+   * passed or failed, saves a screenshot (the page as it was is the first thing
+   * to look at) and asserts that the page threw nothing.
+   */
+  async function onPage(screenshot: string, config: PageConfig, check: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
+    const context = await (browser as Browser).newContext({ viewport: { width: 800, height: 520 } });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     try {
-      await page.addInitScript(countFetches);
+      await page.addInitScript(instrumentPage);
       await page.goto(`${(site as StaticServer).url}/${pageQuery(config)}`);
+      await check(page, context);
+    } finally {
+      await page.screenshot({ path: join(ARTIFACTS, screenshot), fullPage: true });
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }
 
+  it('follows every task to its end with moving bars, within the budgets, and sends nothing while the page is hidden', async () => {
+    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
+    const { config, tasks } = await createExampleScenario(server);
+    await onPage('browser-example.png', config, async (page) => {
       // Visible: every task is heard from (long before the first ends, 4 s after creation).
       await page.waitForFunction((count) => document.querySelectorAll('.task[data-heard="true"]').length === count, tasks.length, { timeout: 10_000 }).catch(async () => {
         const { started, failures } = await fetchRecord(page);
@@ -129,16 +102,42 @@ describeInChromium('the browser example in Chromium', () => {
         );
       });
 
+      // A Mobizon task, which reports progress, shows it partway. Checked on every change of the page (a
+      // MutationObserver sees the page after each update it draws), so no state goes unseen, however short.
+      const { value, text } = await within(
+        5_000,
+        page.evaluate(
+          () =>
+            new Promise<{ value: number; text: string }>((resolve) => {
+              const check = () => {
+                for (const row of document.querySelectorAll('.task[data-task^="mobizon:"][data-status="running"]')) {
+                  const bar = row.querySelector('progress') as HTMLProgressElement;
+                  if (bar.hasAttribute('value') && bar.value > 0 && bar.value < 1) {
+                    observer.disconnect();
+                    resolve({ value: bar.value, text: row.querySelector('.status')?.textContent ?? '' });
+                    return;
+                  }
+                }
+              };
+              const observer = new MutationObserver(check);
+              observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+              check();
+            }),
+        ),
+        'a running Mobizon task shows progress between 0 and 100 %',
+      );
+      expect(text).toBe(`running ${Math.floor(value * 100)}%`);
+
       // Hidden: the requests already on their way arrive and end, and then nothing at all.
       const startedWhenHidden = await setHidden(page, true);
-      const hiddenAt = server.now();
+      const hiddenAt = (server as FakeProviderServer).now();
       expect(startedWhenHidden).toBeGreaterThanOrEqual(tasks.length);
-      await within(5_000, server.log.waitForSettled(startedWhenHidden), 'the requests started before hiding settle');
+      await within(5_000, (server as FakeProviderServer).log.waitForSettled(startedWhenHidden), 'the requests started before hiding settle');
       const lastEnd = Math.max(...tasks.map(({ task }) => task.terminalAt as number));
       // Stay hidden until every task has ended on the server, and for at least two poll intervals.
-      await pause(Math.max(lastEnd, hiddenAt + 2 * LONGEST_INTERVAL_MS) - server.now());
+      await observeFor(Math.max(lastEnd, hiddenAt + 2 * LONGEST_INTERVAL_MS) - (server as FakeProviderServer).now());
       expect((await fetchRecord(page)).started).toBe(startedWhenHidden);
-      expect(server.log.count()).toBe(startedWhenHidden);
+      expect((server as FakeProviderServer).log.count()).toBe(startedWhenHidden);
       // The server has finished every task; the page still shows the ones it had not seen finish before hiding.
       const rows = await rowsOf(page);
       const stale = Object.values(rows).filter((row) => /^(pending|running):/.test(row)).length;
@@ -146,31 +145,108 @@ describeInChromium('the browser example in Chromium', () => {
       expect(await page.locator('#paused').isVisible()).toBe(true);
 
       // Shown again: every provider polls at once, and the page catches up with the server.
-      const shownAt = server.now();
+      const shownAt = (server as FakeProviderServer).now();
       await setHidden(page, false);
       await page.waitForSelector('#total[data-done="true"]', { timeout: 10_000 });
-      const afterShow = server.log.entries().slice(startedWhenHidden);
+      const afterShow = (server as FakeProviderServer).log.entries().slice(startedWhenHidden);
       expect(afterShow.filter((entry) => entry.at < shownAt)).toEqual([]);
       const late = PROVIDERS.map((provider) => ({ provider, delay: (afterShow.find((entry) => entry.provider === provider)?.at ?? Infinity) - shownAt })).filter(
         ({ delay }) => delay >= RESUME_WITHIN_MS,
       );
       expect(late).toEqual([]);
 
-      expect(await rowsOf(page)).toEqual(Object.fromEntries(tasks.map(({ key, expected }) => [key, expect.stringMatching(new RegExp(`^${expected}:`))])));
-      expect(await page.locator('#total .status').textContent()).toBe('done: 5 completed, 3 failed');
+      expect(await rowsOf(page)).toEqual(expectedRows(tasks));
+      // Done with failures: the bar is full (every task has settled), and the summary fits its column on one line.
+      expect(await page.$eval('#total progress', (bar) => (bar as HTMLProgressElement).value)).toBe(1);
+      expect(await textLayout(page, '#total .status')).toEqual({ text: 'done: 5 completed, 3 failed', lines: 1, truncated: false });
+      expect(await page.locator('#paused, #trouble, #problem').filter({ visible: true }).count()).toBe(0);
       const overBudget = PROVIDERS.map((provider) => ({
         provider,
         most: (server as FakeProviderServer).log.maxRequestsInAnyWindow({ provider }),
         budget: EXAMPLE_SERVER_OPTIONS[provider].budget,
       })).filter(({ most, budget }) => most > budget);
       expect(overBudget).toEqual([]);
-      expect(server.log.rateLimitRefusals()).toBe(0);
-      expect(pageErrors).toEqual([]);
-    } finally {
-      // On failure too: the page as it was is the first thing to look at.
-      mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      await context.close();
-    }
+      expect((server as FakeProviderServer).log.rateLimitRefusals()).toBe(0);
+    });
+  }, 30_000);
+
+  it("shows a provider's setup error on its rows, not as news to wait for, and follows the other tasks to their end", async () => {
+    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
+    const { config, tasks } = await createExampleScenario(server, { slowdown: 0.5 });
+    const { postmanKey: _, ...otherCredentials } = config.credentials;
+    await onPage('browser-example-setup-error.png', { ...config, credentials: otherCredentials }, async (page) => {
+      await page.waitForSelector('#total[data-done="true"]', { timeout: 10_000 });
+      const postmanKeys = tasks.filter(({ key }) => key.startsWith('postman')).map(({ key }) => key);
+      const missingKey = 'error: Expected `postmanKey` in the query string.';
+      expect(await rowsOf(page)).toEqual({ ...expectedRows(tasks), ...Object.fromEntries(postmanKeys.map((key) => [key, `error: ${missingKey}`])) });
+      const bars = await barsOf(page);
+      expect(postmanKeys.map((key) => bars[key])).toEqual(postmanKeys.map(() => 0));
+      expect(await page.locator('#problem').textContent()).toBe('Cannot follow the Postman tasks: Expected `postmanKey` in the query string.');
+      expect(await textLayout(page, '#total .status')).toEqual({ text: 'done: 3 completed, 2 failed, 3 errors', lines: 1, truncated: false });
+      expect((server as FakeProviderServer).log.count({ provider: 'postman' })).toBe(0);
+    });
+  }, 20_000);
+
+  it('says it is retrying while a server fails, and carries on once it answers again', async () => {
+    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
+    const failing = server.faults.add({ kind: 'server-error', status: 503 }, { provider: 'mobizon', times: Infinity });
+    const { config, tasks } = await createExampleScenario(server, { slowdown: 0.5 });
+    const mobizonKeys = tasks.filter(({ key }) => key.startsWith('mobizon:')).map(({ key }) => key);
+    await onPage('browser-example-recovered.png', config, async (page) => {
+      const retrying = () => page.$$eval('.task[data-retrying]', (rows) => rows.map((row) => `${row.getAttribute('data-task')}: ${row.querySelector('.status')?.textContent}`));
+      await page.waitForSelector('#trouble:not([hidden])', { timeout: 5_000 });
+      expect(await page.locator('#trouble').textContent()).toMatch(/^Can't reach the Mobizon server: it answered HTTP 503\. Retrying… \(\d+ failed requests?( in a row)?\)$/);
+      await page.waitForFunction((count) => document.querySelectorAll('.task[data-retrying]').length === count, mobizonKeys.length, { timeout: 5_000 });
+      expect(await retrying()).toEqual(mobizonKeys.map((key) => `${key}: retrying: can't reach the server`));
+      await page.screenshot({ path: join(ARTIFACTS, 'browser-example-retrying.png'), fullPage: true });
+
+      failing.remove();
+      await page.waitForSelector('#total[data-done="true"]', { timeout: 15_000 });
+      expect(await rowsOf(page)).toEqual(expectedRows(tasks));
+      expect(await retrying()).toEqual([]);
+      expect(await page.locator('#trouble').isHidden()).toBe(true);
+    });
+  }, 30_000);
+
+  it("says it cannot reach a server nothing listens on, on every row, instead of 'waiting for news'", async () => {
+    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
+    const { config, tasks } = await createExampleScenario(server);
+    const unreachable = `http://127.0.0.1:${await closedPort()}`;
+    await onPage('browser-example-unreachable.png', { ...config, server: unreachable }, async (page) => {
+      await page.waitForFunction((count) => document.querySelectorAll('.task[data-retrying]').length === count, tasks.length, { timeout: 5_000 });
+      expect(Object.values(await rowsOf(page))).toEqual(tasks.map(() => "waiting: retrying: can't reach the server"));
+      const notice = (await page.locator('#trouble').textContent()) ?? '';
+      expect(notice.split('\n').map((line) => line.replace(/ \(\d+ failed requests?( in a row)?\)$/, ''))).toEqual(
+        ['Stream', 'Postman', 'Mobizon'].map((name) => `Can't reach the ${name} server: no answer (Failed to fetch). Retrying…`),
+      );
+    });
+  }, 20_000);
+
+  it('follows again when the page comes back from the back/forward cache, without asking again about finished tasks', async () => {
+    server = await startFakeProviderServer(EXAMPLE_SERVER_OPTIONS);
+    const { config, tasks } = await createExampleScenario(server);
+    await onPage('browser-example-restored.png', config, async (page, context) => {
+      const notRestored: unknown[] = [];
+      const cdp = await context.newCDPSession(page);
+      cdp.on('Page.backForwardCacheNotUsed', (event) => notRestored.push(event.notRestoredExplanations));
+      await cdp.send('Page.enable');
+
+      // Leave once a task has finished on the page, while others still run.
+      await page.waitForSelector('.task[data-status="completed"]', { timeout: 10_000 });
+      const finished = await page.$$eval('.task[data-status="completed"], .task[data-status="failed"]', (rows) => rows.map((row) => row.getAttribute('data-task')));
+      expect(finished.length).toBeLessThan(tasks.length);
+      const leftAt = (server as FakeProviderServer).now();
+      await page.goto(`${(site as StaticServer).url}/away.html`);
+      // A page restored from the cache fires no load event: wait for the navigation only.
+      await page.goBack({ waitUntil: 'commit' });
+      await page.waitForFunction(() => (window as unknown as { pageTransitions: string[] }).pageTransitions.length >= 3, undefined, { timeout: 5_000 });
+      expect({ transitions: await pageTransitions(page), notRestored }).toEqual({ transitions: ['show:false', 'hide:true', 'show:true'], notRestored: [] });
+
+      await page.waitForSelector('#total[data-done="true"]', { timeout: 10_000 });
+      expect(await rowsOf(page)).toEqual(expectedRows(tasks));
+      const finishedIds = new Set(tasks.filter(({ key }) => finished.includes(key)).map(({ task }) => task.id));
+      const askedAgain = (server as FakeProviderServer).log.entries().filter((entry) => entry.at >= leftAt && finishedIds.has(entry.taskId ?? ''));
+      expect(askedAgain).toEqual([]);
+    });
   }, 30_000);
 });
