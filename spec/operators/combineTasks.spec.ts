@@ -403,6 +403,23 @@ describe('combineTasks', () => {
     expect(() => combineTasks([], options as unknown as CombineTasksOptions)).toThrow(TypeError);
   });
 
+  it.each([
+    ['a Map', new Map([['a', of(aR)]]), 'a Map (pass Object.fromEntries(map) or [...map.values()])'],
+    ['a Set', new Set([of(aR)]), 'a Set (pass [...set])'],
+    ['a Promise', Promise.resolve([of(aR)]), 'a Promise (await it first)'],
+  ])('refuses %s rather than making a silent, empty batch of it', (_, tasks, got) => {
+    expect(() => combineTasks(tasks as unknown as TaskInputs)).toThrow(
+      new TypeError(`Expected \`tasks\` to be an array or a record of Observables of task states, got ${got}.`),
+    );
+  });
+
+  it('accepts a record made without a prototype', () => {
+    const tasks = Object.assign(Object.create(null) as Record<string, Observable<TaskState>>, { a: of(aC) });
+    const batches: unknown[] = [];
+    combineTasks(tasks).subscribe((batch) => batches.push(batch.done));
+    expect(batches).toEqual([true]);
+  });
+
   it('says which task is not an Observable', () => {
     expect(() => combineTasks({ users: of(aR), orders: 'task-2' } as unknown as TaskInputs)).toThrow(
       'Expected `tasks` to be an array or a record of Observables of task states; `tasks.orders` is a string of 6 characters.',

@@ -1,4 +1,4 @@
-import { isObservable, Observable } from 'rxjs';
+import { isObservable, Observable, type Subscription } from 'rxjs';
 import { TaskFailedError } from '../core/errors/index.js';
 import type { TaskState } from '../core/taskState.js';
 import { describeValue, expectOptionalBoolean, expectOptions } from './expectations.js';
@@ -115,9 +115,11 @@ export function combineTasks<I extends TaskInputs>(tasks: I, options: CombineTas
       subscriber.complete();
       return;
     }
+    // Kept in a plain array rather than added to `subscriber`: a subscription added there
+    // removes itself when it ends, which costs O(n) per task and O(n²) per batch.
+    const subscriptions: Subscription[] = [];
     for (let index = 0; index < inputs.length && !subscriber.closed; index++) {
-      // Added to `subscriber`, so its teardown (error, complete, unsubscribe) ends every task stream.
-      subscriber.add(
+      subscriptions.push(
         (inputs[index] as Observable<TaskState>).subscribe({
           next: (state) => onState(index, state),
           error: (error: unknown) => {
@@ -128,14 +130,19 @@ export function combineTasks<I extends TaskInputs>(tasks: I, options: CombineTas
         }),
       );
     }
+    // Runs on error, completion and unsubscription alike (at once if the batch already ended): ends every task stream.
+    return () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    };
   });
 }
 
 /** Checks `tasks` once, when the operator is created, and picks how snapshots are shaped. */
 function readInputs(tasks: TaskInputs): { inputs: readonly Observable<TaskState>[]; present: (values: readonly unknown[]) => unknown } {
   const expected = 'Expected `tasks` to be an array or a record of Observables of task states';
-  if (typeof tasks !== 'object' || tasks === null || isObservable(tasks)) {
-    throw new TypeError(`${expected}, got ${describeValue(tasks)}.`);
+  if (typeof tasks !== 'object' || tasks === null || isObservable(tasks) || !(Array.isArray(tasks) || isPlainObject(tasks))) {
+    // A Map, a Set or a Promise has no own enumerable entries: it would make a silent, empty batch.
+    throw new TypeError(`${expected}, got ${describeInput(tasks)}.`);
   }
   const keys = Array.isArray(tasks) ? undefined : Object.keys(tasks);
   const inputs: readonly unknown[] = keys === undefined ? (tasks as readonly unknown[]) : Object.values(tasks);
@@ -150,4 +157,16 @@ function readInputs(tasks: TaskInputs): { inputs: readonly Observable<TaskState>
   const ownInputs = (inputs as readonly Observable<TaskState>[]).slice();
   if (keys === undefined) return { inputs: ownInputs, present: (values) => values };
   return { inputs: ownInputs, present: (values) => Object.freeze(Object.fromEntries(keys.map((key, index) => [key, values[index]]))) };
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describeInput(tasks: unknown): string {
+  if (tasks instanceof Map) return 'a Map (pass Object.fromEntries(map) or [...map.values()])';
+  if (tasks instanceof Set) return 'a Set (pass [...set])';
+  if (typeof (tasks as PromiseLike<unknown> | null)?.then === 'function') return 'a Promise (await it first)';
+  return describeValue(tasks);
 }
