@@ -1,15 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { extractDocCommentBlocks, listSourceFiles } from './docComments.js';
 import { exampleFileOf, extractCodeBlocks, listMarkdownFiles, readPage } from './markdown.js';
 import { CHECKED_LANGUAGES, formatProblems, typeCheckBlocks, type BlockProblem, type PageBlock } from './typeCheckBlocks.js';
 
 // Every ```ts / ```typescript / ```tsx block of README.md and docs/**/*.md is a
-// complete ES module that must compile: the docs cannot rot silently.
+// complete ES module that must compile: the docs cannot rot silently. So is
+// every such block of a doc comment in src/, which TypeDoc publishes as the
+// API reference's examples.
 
 const root = resolve(__dirname, '../..');
 const pages = listMarkdownFiles(root);
 const blocks: PageBlock[] = pages.flatMap((page) => extractCodeBlocks(readPage(root, page)).map((block) => ({ page, block })));
+const sources = listSourceFiles(root);
+const commentBlocks: PageBlock[] = sources.flatMap((page) => extractDocCommentBlocks(readPage(root, page)).map((block) => ({ page, block })));
 const checked = blocks.filter(({ block }) => CHECKED_LANGUAGES[block.lang] !== undefined);
+const checkedComments = commentBlocks.filter(({ block }) => CHECKED_LANGUAGES[block.lang] !== undefined);
 
 // Blocks that prove the checker itself, compiled in the same program (one program is the slow part).
 const PROBE_PAGE = 'docs/__probe__.md';
@@ -27,7 +33,7 @@ const probes: PageBlock[] = [
 
 let problems: BlockProblem[] = [];
 beforeAll(() => {
-  problems = typeCheckBlocks(root, [...blocks, ...probes]);
+  problems = typeCheckBlocks(root, [...blocks, ...commentBlocks, ...probes]);
 });
 
 const problemsOf = (page: string) => problems.filter((problem) => problem.page === page);
@@ -44,6 +50,16 @@ describe('code blocks of the docs', () => {
 
   it.each(pages.filter((page) => checked.some((entry) => entry.page === page)))('of %s all compile', (page) => {
     expect(formatProblems(problemsOf(page))).toBe('');
+  });
+
+  it.each(sources.filter((page) => checkedComments.some((entry) => entry.page === page)))('in the doc comments of %s all compile', (page) => {
+    expect(formatProblems(problemsOf(page))).toBe('');
+  });
+
+  it('are found in the doc comments of src/ too', () => {
+    expect(checkedComments.length).toBeGreaterThan(10);
+    expect(new Set(checkedComments.map((entry) => entry.page))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
+    expect(checkedComments.map((entry) => entry.page)).toEqual(expect.arrayContaining(['src/operators/untilTerminal.ts', 'src/providers/stream.ts']));
   });
 
   it('that name an example file show that file as it is', () => {

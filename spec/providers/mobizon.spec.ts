@@ -278,9 +278,12 @@ describe('mobizonTasks against the fake Mobizon API', () => {
       const fake = await start({ homeHost: '127.0.0.1' });
       fake.tasks.create({ provider: 'mobizon', id: '13', steps: [{ at: 0, status: 2 }] });
       const sms = source(`http://localhost:${fake.port}`);
+      expect(sms.baseUrl).toBe(`http://localhost:${fake.port}`);
       const outcome = await collect(sms.watch('13'));
       expect(outcome.values.map((state) => state.status)).toEqual(['completed']);
       expect(fake.log.entries().map((entry) => entry.providerCode)).toEqual([13, 0]);
+      // The source says where it went, for the user to fix their configuration.
+      expect(sms.baseUrl).toBe(`http://127.0.0.1:${fake.port}`);
     });
 
     it('ends with a ProviderError that says where it moved from and to when the new domain answers 13 again', async () => {

@@ -25,7 +25,7 @@ export function checkBaseUrl(baseUrl: unknown, { allowInsecureHttp = false, opti
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
     throw new TypeError(
       `Refusing plain http base URL "${url.origin}": the API key would travel unencrypted. ` +
-        'Use https, a loopback host (127.0.0.1, ::1, localhost), or pass `allowInsecureHttp: true`.',
+        'Use https, a loopback host (127.0.0.1, ::1, localhost), or opt in to plain http explicitly (the `allowInsecureHttp` option).',
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {

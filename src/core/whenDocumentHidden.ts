@@ -14,7 +14,11 @@ export interface VisibilityDocument {
  * `false` once and completes: nothing is ever paused.
  *
  * ```ts
- * const stream = streamTasks({ apiKey, token, pauseWhen: whenDocumentHidden() });
+ * import { streamTasks, whenDocumentHidden } from 'rx-task-status';
+ *
+ * // In a page: the token comes from your back end, never the API secret.
+ * const stream = streamTasks({ apiKey: 'your-app-key', token: 'a-server-token', pauseWhen: whenDocumentHidden() });
+ * stream.watch('task-id').subscribe((state) => console.log(state.status));
  * ```
  */
 export function whenDocumentHidden(doc: VisibilityDocument | undefined = (globalThis as { document?: VisibilityDocument }).document): Observable<boolean> {

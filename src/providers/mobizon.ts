@@ -55,6 +55,8 @@ function statusOf(status: number): TaskStatus {
  * the end is far, one just after the predicted end.
  *
  * ```ts
+ * import { mobizonTasks } from 'rx-task-status';
+ *
  * const sms = mobizonTasks({ apiKey: process.env.MOBIZON_KEY!, domain: 'api.mobizon.kz' });
  * sms.watch('4821').subscribe((state) => console.log(state.progress));
  * ```

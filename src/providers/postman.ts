@@ -67,7 +67,10 @@ interface Target {
  * three minutes in all), since Postman's 503s "usually clear within minutes".
  *
  * ```ts
+ * import { postmanTasks } from 'rx-task-status';
+ *
  * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
+ * const taskId = process.argv[2] ?? 'c3a1f0de-merge';
  * postman.watch({ id: taskId, kind: 'collection-merge' }).subscribe((state) => console.log(state.status));
  * ```
  */

@@ -70,7 +70,10 @@ function statusOf(providerStatus: string): TaskStatus {
  * common 60-per-minute tier. Raise it if your plan allows more.
  *
  * ```ts
+ * import { streamTasks } from 'rx-task-status';
+ *
  * const stream = streamTasks({ apiKey: process.env.STREAM_KEY!, apiSecret: process.env.STREAM_SECRET! });
+ * const taskId = process.argv[2] ?? '23685bb3-8a1c';
  * stream.watch(taskId).subscribe((state) => console.log(state.status));
  * ```
  */
