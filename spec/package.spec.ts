@@ -79,6 +79,56 @@ export const checked = [done, error.code] as const;
     ).not.toThrow();
   });
 
+  // The fake provider server, as a user's own tests import it: started, asked over HTTP, closed.
+  const testingCode = (importLine: string) => `${importLine}
+(async () => {
+  const server = await startFakeProviderServer();
+  const task = server.tasks.create({ provider: 'postman', kind: 'collection-merge', id: 'm1', duration: 1000 });
+  const response = await fetch(server.url + '/collection-merges-tasks/m1', { headers: { 'x-api-key': FAKE_CREDENTIALS.postman.apiKey } });
+  const body = await response.json();
+  const scenario = generateScenario({ seed: 3, count: 3 }).map((spec) => spec.provider);
+  await server.close();
+  console.log(JSON.stringify({ status: response.status, body, id: task.id, logged: server.log.count(), open: server.openConnections(), scenario }));
+})();
+`;
+  const testingExpected = { status: 200, body: { id: 'm1', status: 'in-progress' }, id: 'm1', logged: 1, open: 0, scenario: ['stream', 'mobizon', 'postman'] };
+
+  it('exports the fake provider server as rx-task-status/testing, to an ES module', () => {
+    writeFileSync(join(work, 'testing.mjs'), testingCode("import { FAKE_CREDENTIALS, generateScenario, startFakeProviderServer } from 'rx-task-status/testing';"));
+    expect(JSON.parse(node(['testing.mjs'], work))).toEqual(testingExpected);
+  });
+
+  it('exports the fake provider server as rx-task-status/testing, to CommonJS', () => {
+    writeFileSync(join(work, 'testing.cjs'), testingCode("const { FAKE_CREDENTIALS, generateScenario, startFakeProviderServer } = require('rx-task-status/testing');"));
+    expect(JSON.parse(node(['testing.cjs'], work))).toEqual(testingExpected);
+  });
+
+  it('ships types for rx-task-status/testing that resolve for both, under Node16 module resolution', () => {
+    const typed = (ext: string) =>
+      writeFileSync(
+        join(work, `typed-testing.${ext}`),
+        `import { acceleratedTime, startFakeProviderServer, type FakeProviderServer, type Fault, type RequestLogEntry, type TaskSpec } from 'rx-task-status/testing';
+const spec: TaskSpec = { provider: 'mobizon', steps: [{ at: 0, status: 1, progress: 10 }] };
+const fault: Fault = { kind: 'rate-limited', answeredBy: 'gateway', retryAfterAs: 'http-date' };
+export async function run(): Promise<RequestLogEntry[]> {
+  const server: FakeProviderServer = await startFakeProviderServer({ clock: acceleratedTime(10).now, mobizon: { strict: true } });
+  server.tasks.create(spec);
+  server.faults.add(fault, { provider: 'mobizon' });
+  // @ts-expect-error: a Mobizon status is a number
+  server.tasks.create({ provider: 'mobizon', steps: [{ at: 0, status: 'running' }] });
+  await server.close();
+  return server.log.entries();
+}
+`,
+      );
+    typed('mts');
+    typed('cts');
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+    expect(() =>
+      node([tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed-testing.mts', 'typed-testing.cts'], work),
+    ).not.toThrow();
+  });
+
   it('gives browser bundlers the portable build: no Node builtin, no stream adapter, types to match', async () => {
     writeFileSync(join(work, 'browser.mjs'), "import { combineTasks, streamTasks, whenDocumentHidden } from 'rx-task-status';\nexport const used = [combineTasks, streamTasks, whenDocumentHidden];\n");
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));

@@ -1,3 +1,5 @@
+import { createHook } from 'node:async_hooks';
+import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Observable, timer, type SchedulerLike } from 'rxjs';
@@ -5,13 +7,38 @@ import { readRateLimitHints, type HttpRequest, type HttpResponse, type Transport
 import type { ProviderName } from '../../src/testing/index.js';
 
 /**
- * The V8 garbage collector, without starting Node with --expose-gc: the flag
- * set at run time exposes `gc` to contexts created afterwards, such as a
- * fresh `vm` context. (Checked: a WeakRef to a dropped array is cleared by it.)
+ * The V8 garbage collector, however this process was started:
+ *
+ * - Node's own `gc` when it runs with `--expose-gc` (`node --expose-gc
+ *   node_modules/.bin/jest`): read from Node's realm, since Jest's sandbox
+ *   global need not carry it;
+ * - otherwise the flag set at run time, which exposes `gc` to contexts created
+ *   afterwards, such as a fresh `vm` context.
+ *
+ * Either way it is proven before use: a `WeakRef` to a dropped object must be
+ * cleared by it, or this throws (a heap bound checked without a working gc
+ * would prove nothing).
  */
-export function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+export async function exposeGc(): Promise<() => void> {
+  const nodeGlobal = (inspect.constructor as FunctionConstructor)('return globalThis')() as { gc?: () => void };
+  let gc = typeof nodeGlobal.gc === 'function' ? nodeGlobal.gc : undefined;
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    const fromContext: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    if (typeof fromContext === 'function') gc = fromContext as () => void;
+  }
+  if (gc === undefined) throw new Error('No garbage collector could be obtained: run Node with --expose-gc.');
+  if (!(await collects(gc))) throw new Error('The garbage collector obtained does not collect: run Node with --expose-gc.');
+  return gc;
+}
+
+async function collects(gc: () => void): Promise<boolean> {
+  const ref = (() => new WeakRef({ probe: new Array(1000).fill(0) }))();
+  for (let round = 0; round < 4 && ref.deref() !== undefined; round++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    gc();
+  }
+  return ref.deref() === undefined;
 }
 
 /** Heap in use after full collections, with the event loop let run in between (WeakRefs clear between jobs). */
@@ -21,6 +48,62 @@ export async function settledHeapUsed(gc: () => void): Promise<number> {
     gc();
   }
   return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Kinds of async resource that hold the event loop or a socket: timers,
+ * sockets, servers, connection attempts, DNS look-ups, shutdowns. (Promises
+ * and pooled HTTP parsers are not resources of that sort; an Immediate runs
+ * once and cannot linger.)
+ */
+const HOLDING_KINDS: ReadonlySet<string> = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP', 'TCPCONNECTWRAP', 'SHUTDOWNWRAP', 'GETADDRINFOREQWRAP', 'PIPEWRAP', 'PIPECONNECTWRAP']);
+
+export interface ResourceTracker {
+  /** Resources created since the tracker started and not destroyed yet, by kind: `{ Timeout: 1 }`. */
+  alive(): Record<string, number>;
+  stop(): void;
+}
+
+/**
+ * Follows every holding resource created from now on, one by one (async_hooks
+ * `init` and `destroy`), so that what is left at the end is exactly what was
+ * created and never released: a count per kind could not tell a leaked timer
+ * from one of Jest's that went away meanwhile. Read {@link ResourceTracker.alive}
+ * after letting the event loop turn: Node reports destructions a little later.
+ */
+export function trackNewResources(): ResourceTracker {
+  const live = new Map<number, string>();
+  const hook = createHook({
+    init: (asyncId, type) => {
+      if (HOLDING_KINDS.has(type) && !isJestOwn()) live.set(asyncId, type);
+    },
+    destroy: (asyncId) => {
+      live.delete(asyncId);
+    },
+  }).enable();
+  return {
+    alive: () => {
+      const counts: Record<string, number> = {};
+      for (const type of live.values()) counts[type] = (counts[type] ?? 0) + 1;
+      return counts;
+    },
+    stop: () => {
+      hook.disable();
+    },
+  };
+}
+
+/**
+ * Whether the resource being made is Jest's own: when a file runs in band,
+ * its reporter's status timers tick in this very process, and one caught
+ * mid-debounce would read as a leak. Told by the stack that made it.
+ */
+function isJestOwn(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 16;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return /[\\/]node_modules[\\/](@jest[\\/]|jest-)/.test(stack);
 }
 
 /** `process.getActiveResourcesInfo()` as counts per kind: `{ Timeout: 2, TCPSocketWrap: 1 }`. */

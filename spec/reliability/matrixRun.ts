@@ -1,7 +1,7 @@
 // Runs one cell of the fault matrix over real HTTP against the fake provider
 // server, on one accelerated clock shared by server and source.
 import crossFetch from 'cross-fetch';
-import { tap, type Observable } from 'rxjs';
+import { firstValueFrom, tap, timer, type Observable } from 'rxjs';
 import {
   type FetchLike,
   fixedInterval,
@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import {
   acceleratedTime,
+  type AcceleratedTime,
   signStreamToken,
   startFakeProviderServer,
   type FakeProviderServer,
@@ -56,17 +57,52 @@ export interface CaseRun {
   readonly wireStatusAt: (at: number) => string | undefined;
   /** The terminal wire status of the scripted task. */
   readonly finalWireStatus: string;
+  /** Rows with `quietAfterEnd`: requests that came after the watch ended, while time ran past the script's return to running. */
+  readonly requestsAfterEnd?: number;
+  /** Rows with `quietAfterEnd`: the first state a fresh watch sees once the script is back to running. */
+  readonly probeAfterEnd?: TaskState;
 }
 
-function taskSpec(provider: ProviderName, id: string): TaskSpec {
+/** Three non-terminal wire states before the end, so that a skipped one shows; Postman's collection tasks document one only, and an undocumented one is allowed (their enum "should be considered partial"). */
+function taskSpec(provider: ProviderName, id: string, arrange: ProviderCase['arrange']): TaskSpec {
   const step = STEP_MS[provider];
+  // `terminal-then-running`: the end lasts one step of time, then the script reports the task running again.
+  const again = arrange === 'terminal-then-running';
   switch (provider) {
     case 'stream':
-      return { provider, id, steps: [{ at: 0, status: 'pending' }, { at: step, status: 'running' }, { at: 2 * step, status: 'completed', result: { url: 'https://example.com/x.json' } }] };
+      return {
+        provider,
+        id,
+        steps: [
+          { at: 0, status: 'pending' },
+          { at: step, status: 'running' },
+          { at: 2 * step, status: 'completed', result: { url: 'https://example.com/x.json' } },
+          ...(again ? [{ at: 3 * step, status: 'running' }] : []),
+        ],
+      };
     case 'mobizon':
-      return { provider, id, steps: [{ at: 0, status: 0, progress: 0 }, { at: step, status: 1, progress: 50 }, { at: 2 * step, status: 2, progress: 100 }] };
+      return {
+        provider,
+        id,
+        steps: [
+          { at: 0, status: 0, progress: 0 },
+          { at: step, status: 1, progress: 50 },
+          { at: 2 * step, status: 2, progress: 100 },
+          ...(again ? [{ at: 3 * step, status: 1, progress: 90 }] : []),
+        ],
+      };
     case 'postman':
-      return { provider, kind: 'collection-merge', id, steps: [{ at: 0, status: 'in-progress' }, { at: step, status: 'successful' }] };
+      return {
+        provider,
+        kind: 'collection-merge',
+        id,
+        steps: [
+          { at: 0, status: 'in-progress' },
+          { at: step, status: 'merging' },
+          { at: 2 * step, status: 'successful' },
+          ...(again ? [{ at: 3 * step, status: 'in-progress' }] : []),
+        ],
+      };
   }
 }
 
@@ -97,7 +133,7 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
     const now = time.now();
     if (armed && !created && server !== undefined) {
       created = true;
-      server.tasks.create(taskSpec(provider, taskId));
+      server.tasks.create(taskSpec(provider, taskId, providerCase.arrange));
     }
     return now;
   };
@@ -135,16 +171,41 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
     const outcome = await collectBounded(watch$, CASE_BOUND_MS);
     await fake.log.waitForSettled(fake.log.count());
     const snapshot = fake.tasks.get(taskId);
+    const log = fake.log.entries();
+    const afterEnd = row.quietAfterEnd === true && snapshot !== undefined ? await quietAfterEnd({ fake, snapshot, provider, time, watchAgain: () => watchOf(provider, taskId, fake, options) }) : {};
     return {
       taskId,
       ...outcome,
-      log: fake.log.entries(),
+      log,
       wireStatusAt: (at) => (snapshot === undefined ? undefined : String(fake.tasks.stepAt(taskId, at)?.status)),
       finalWireStatus: FINAL[provider],
+      ...afterEnd,
     };
   } finally {
     await fake.close();
   }
+}
+
+/**
+ * Lets the accelerated clock run until the script has been back to running
+ * for three polling intervals, counting any request the ended watch still
+ * made; then a fresh watch takes one state, proving what the server now says.
+ */
+async function quietAfterEnd(input: {
+  fake: FakeProviderServer;
+  snapshot: { readonly createdAt: number; readonly steps: readonly { readonly at: number }[] };
+  provider: ProviderName;
+  time: AcceleratedTime;
+  watchAgain: () => Observable<TaskState>;
+}): Promise<{ requestsAfterEnd: number; probeAfterEnd: TaskState }> {
+  const { fake, snapshot, provider, time, watchAgain } = input;
+  const endedWith = fake.log.count();
+  const backToRunning = snapshot.createdAt + (snapshot.steps[snapshot.steps.length - 1]?.at ?? 0);
+  const quietUntil = backToRunning + 3 * INTERVAL_MS[provider];
+  await firstValueFrom(timer(Math.max(0, quietUntil - time.now()), time.scheduler));
+  const requestsAfterEnd = fake.log.count() - endedWith;
+  const probeAfterEnd = await firstValueFrom(watchAgain());
+  return { requestsAfterEnd, probeAfterEnd };
 }
 
 /** Subscribes until the stream ends or `boundMs` passes (then unsubscribes); never rejects, leaves no timer. */

@@ -16,12 +16,18 @@ function cell(expected: Expected | undefined): string {
   return `\`${expected.error}\`${detail.length > 0 ? ` (${detail.join(', ')})` : ''}, ${requests}`;
 }
 
+function mib(bytes: number): string {
+  return `${bytes / (1024 * 1024)} MiB`;
+}
+
 function checks(row: MatrixRow): string {
   const notes: string[] = [];
   if (row.when === 'mid') notes.push('fault placed after the first state');
   if (row.waitsAtLeastMs !== undefined) notes.push(`next request ≥ ${row.waitsAtLeastMs / 1000} s later`);
   if (row.clientHangsUp === true) notes.push('client hangs up');
   if (row.requestTimeout !== undefined) notes.push(`\`requestTimeout: ${row.requestTimeout}\``);
+  if (row.bytesSent !== undefined) notes.push(`server sent ≥ ${mib(row.bytesSent.atLeast)} and < ${mib(row.bytesSent.below)} of body`);
+  if (row.quietAfterEnd === true) notes.push('one request got the terminal answer, none after it while the server went back to running');
   return notes.join('; ');
 }
 

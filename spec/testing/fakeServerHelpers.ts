@@ -48,18 +48,44 @@ export async function streamGet(server: FakeProviderServer, id: string, options:
   return fetch(`${server.url}${path}${query}`, { headers });
 }
 
-export function mobizonPost(server: FakeProviderServer, id: string | undefined, options: { apiKey?: string; body?: string } = {}): Promise<Response> {
+export interface MobizonPostOptions {
+  readonly apiKey?: string;
+  readonly body?: string;
+  /** The query before `apiKey`. Default `output=json&api=v1`, as WIRE.md says. */
+  readonly query?: string;
+  /** Default `application/x-www-form-urlencoded`; `null`: no Content-Type header. */
+  readonly contentType?: string | null;
+}
+
+/** A Taskqueue/GetStatus request, shaped as WIRE.md says unless options change it. */
+export function mobizonPost(server: FakeProviderServer, id: string | undefined, options: MobizonPostOptions = {}): Promise<Response> {
   const apiKey = options.apiKey ?? server.credentials.mobizon.apiKey;
-  return fetch(`${server.url}/service/taskqueue/getstatus?output=json&api=v1&apiKey=${encodeURIComponent(apiKey)}`, {
+  const query = options.query ?? 'output=json&api=v1';
+  const contentType = options.contentType === undefined ? 'application/x-www-form-urlencoded' : options.contentType;
+  const body = options.body ?? (id === undefined ? '' : new URLSearchParams({ id }).toString());
+  // A Blob without a type keeps fetch from adding a Content-Type of its own to a string body.
+  return fetch(`${server.url}/service/taskqueue/getstatus?${query}${query === '' ? '' : '&'}apiKey=${encodeURIComponent(apiKey)}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: options.body ?? (id === undefined ? '' : new URLSearchParams({ id }).toString()),
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    body: contentType === null ? new Blob([body]) : body,
   });
 }
 
-export function postmanGet(server: FakeProviderServer, path: string, options: { apiKey?: string | null } = {}): Promise<Response> {
+/** The `Accept` header Postman's API Builder endpoints need (v10 of its API). */
+export const POSTMAN_V10 = 'application/vnd.api.v10+json';
+
+/**
+ * A GET as a Postman client sends it: `x-api-key`, and on an API Builder path
+ * (`/apis/…`) `Accept: application/vnd.api.v10+json` unless `accept` says
+ * otherwise (`null`: no Accept header).
+ */
+export function postmanGet(server: FakeProviderServer, path: string, options: { apiKey?: string | null; accept?: string | null } = {}): Promise<Response> {
   const apiKey = options.apiKey === undefined ? server.credentials.postman.apiKey : options.apiKey;
-  return fetch(`${server.url}${path}`, { headers: apiKey === null ? {} : { 'x-api-key': apiKey } });
+  const accept = options.accept === undefined ? (path.startsWith('/apis/') ? POSTMAN_V10 : 'application/json') : options.accept;
+  const headers: Record<string, string> = {};
+  if (apiKey !== null) headers['x-api-key'] = apiKey;
+  if (accept !== null) headers.accept = accept;
+  return fetch(`${server.url}${path}`, { headers });
 }
 
 /** Response headers as a plain object (lower-case names), for exact assertions. */

@@ -101,6 +101,10 @@ describe('placing faults', () => {
     ['a Stream fault on Postman', { kind: 'stream-error', status: 400, code: 4 }, { provider: 'postman' }],
     ['a Mobizon fault on a Stream route', { kind: 'mobizon-error', code: 1 }, { route: 'stream:get-task' }],
     ['zero times', { kind: 'hang' }, { times: 0 }],
+    ['a rate limit answered by no one known', { kind: 'rate-limited', answeredBy: 'cdn' } as unknown as Fault, {}],
+    ['an unknown Retry-After form', { kind: 'rate-limited', retryAfterAs: 'minutes' } as unknown as Fault, {}],
+    ['exception_fields that are not strings', { kind: 'stream-error', status: 400, code: 4, exceptionFields: { id: 1 } } as unknown as Fault, {}],
+    ['details that are not integers', { kind: 'stream-error', status: 400, code: 4, details: ['x'] } as unknown as Fault, {}],
   ])('refuses %s at once', (_, fault, placement) => {
     expect(() => server.faults.add(fault, placement)).toThrow(TypeError);
   });

@@ -77,7 +77,7 @@ describe('fake Mobizon Taskqueue/GetStatus', () => {
 
     it('answers code 11 when the form has no id', async () => {
       const response = await mobizonPost(server, undefined, { body: 'other=1' });
-      expect(await response.json()).toEqual({ code: 11, data: { id: 'Required parameter missing' }, message: 'Required parameter missing' });
+      expect(await response.json()).toEqual({ code: 11, data: { id: 'Required parameter missing' }, message: 'Required parameter missing: id' });
     });
 
     it('lets a task be polled as often as asked when not strict', async () => {
@@ -118,6 +118,38 @@ describe('fake Mobizon Taskqueue/GetStatus', () => {
       clock.advance(1000);
       expect(await code('1')).toBe(0);
       expect(server.log.rateLimitRefusals({ provider: 'mobizon' })).toBe(2);
+    });
+
+    it('in strict mode, forgets a task\'s last request with the task: one created again under its id starts afresh', async () => {
+      ({ server, clock } = await startOnClock({ mobizon: { strict: true } }));
+      const code = async (id: string) => ((await (await mobizonPost(server, id)).json()) as { code: number }).code;
+      server.tasks.create({ provider: 'mobizon', id: '1', duration: 60_000 });
+      server.tasks.create({ provider: 'mobizon', id: '2', duration: 60_000 });
+      expect(await code('1')).toBe(0);
+      expect(await code('2')).toBe(0);
+      server.tasks.remove('1');
+      server.tasks.create({ provider: 'mobizon', id: '1', duration: 60_000 });
+      expect(await code('1')).toBe(0); // no 30: the gap was the old task's
+      expect(await code('1')).toBe(30);
+      server.tasks.clear();
+      server.tasks.create({ provider: 'mobizon', id: '2', duration: 60_000 });
+      expect(await code('2')).toBe(0);
+    });
+
+    it('in strict mode, keeps no record for an unknown task: it is not found, however fast it is asked', async () => {
+      ({ server, clock } = await startOnClock({ mobizon: { strict: true } }));
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push(((await (await mobizonPost(server, '404')).json()) as { code: number }).code);
+      expect(codes).toEqual([2, 2, 2]);
+    });
+
+    it('in strict mode, counts a request refused by a fault as a request about the task', async () => {
+      ({ server, clock } = await startOnClock({ mobizon: { strict: true } }));
+      server.tasks.create({ provider: 'mobizon', id: '1', duration: 60_000 });
+      server.faults.add({ kind: 'server-error', status: 503 }, { taskId: '1' });
+      expect((await mobizonPost(server, '1')).status).toBe(503);
+      clock.advance(500);
+      expect(await (await mobizonPost(server, '1')).json()).toMatchObject({ code: 30 });
     });
 
     it('answers code 13 with the home host in `data` to a request under another Host', async () => {

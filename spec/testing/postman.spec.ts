@@ -1,4 +1,6 @@
-import type { FakeProviderServer } from '../../src/testing/index.js';
+import { lastValueFrom, toArray } from 'rxjs';
+import { postmanTasks, TaskNotFoundError } from '../../src/index.js';
+import { acceleratedTime, startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { postmanGet, startOnClock, type ManualClock } from './fakeServerHelpers.js';
 
 describe('fake Postman task endpoints', () => {
@@ -88,6 +90,46 @@ describe('fake Postman task endpoints', () => {
       for (const path of ['/collection-updates-tasks/m1', '/apis/a1/tasks/m1', '/apis/a2/tasks/t1', '/collection-merges-tasks/t1']) {
         expect((await postmanGet(server, path)).status).toBe(404);
       }
+    });
+  });
+
+  describe('collection merge tasks are kept 24 h, then 404', () => {
+    beforeEach(async () => {
+      ({ server, clock } = await startOnClock());
+    });
+
+    it('answers for a merge until 24 h after its creation (server clock), then "not found"', async () => {
+      const merge = server.tasks.create({ provider: 'postman', kind: 'collection-merge', id: 'm1', duration: 1000 });
+      const update = server.tasks.create({ provider: 'postman', id: 'u1', duration: 1000 });
+      const day = 24 * 60 * 60 * 1000;
+      expect(merge.expiresAt).toBe(merge.createdAt + day);
+      expect(update.expiresAt).toBeUndefined();
+      clock.advance(day - 1);
+      expect(await (await postmanGet(server, '/collection-merges-tasks/m1')).json()).toEqual({ id: 'm1', status: 'successful' });
+      clock.advance(1);
+      const gone = await postmanGet(server, '/collection-merges-tasks/m1');
+      expect(gone.status).toBe(404);
+      expect(await gone.json()).toMatchObject({ title: 'Task not found', detail: 'We could not find a task with id m1.' });
+      // Other kinds are not expired, and the merge is still on the board (its script can be read).
+      expect((await postmanGet(server, '/collection-updates-tasks/u1')).status).toBe(200);
+      expect(server.tasks.get('m1')).toBe(merge);
+    });
+
+    it('ends a watch that outlives the task with TaskNotFoundError, in accelerated time', async () => {
+      await server.close();
+      // A merge that never finishes, polled every hour of task time for a day and more: 86,400× faster than the wall clock.
+      const time = acceleratedTime(86_400);
+      server = await startFakeProviderServer({ clock: time.now });
+      server.tasks.create({ provider: 'postman', kind: 'collection-merge', id: 'stuck', steps: [{ at: 0, status: 'in-progress' }] });
+      const postman = postmanTasks({ apiKey: server.credentials.postman.apiKey, baseUrl: server.url, interval: 3_600_000, scheduler: time.scheduler, requestTimeout: 600_000_000 });
+      const outcome = await lastValueFrom(postman.watch({ id: 'stuck', kind: 'collection-merge' }).pipe(toArray())).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(TaskNotFoundError);
+      const log = server.log.entries();
+      expect(log[log.length - 1]).toMatchObject({ status: 404 });
+      expect(log.slice(0, -1).every((entry) => entry.status === 200)).toBe(true);
+      const expiresAt = server.tasks.get('stuck')?.expiresAt as number;
+      expect(log[log.length - 1]?.at).toBeGreaterThanOrEqual(expiresAt);
+      expect(log[log.length - 2]?.at).toBeLessThan(expiresAt);
     });
   });
 

@@ -85,6 +85,34 @@ describe('refusal faults (answered in the provider\'s place)', () => {
       expect(rateLimitHeaders(response)).toEqual({});
     });
 
+    describe('answered by a gateway in front of the provider (`answeredBy: \'gateway\'`)', () => {
+      const page = '<!DOCTYPE html>\n<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n';
+
+      it.each([
+        ['seconds', { 'retry-after': '2' }],
+        ['http-date', { 'retry-after': 'Sat, 13 Dec 2025 10:25:18 GMT' }],
+        ['reset-only', {}],
+      ] as const)('is an HTTP 429 HTML page for Mobizon too, with Retry-After as %s and X-RateLimit-*', async (retryAfterAs, retryAfter) => {
+        server.faults.add({ kind: 'rate-limited', answeredBy: 'gateway', retryAfterSeconds: 2, retryAfterAs });
+        const response = await mobizonPost(server, '1');
+        expect(response.status).toBe(429);
+        expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(await response.text()).toBe(page);
+        expect(rateLimitHeaders(response)).toEqual({ ...retryAfter, 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': RESET_IN_2_S });
+        expect(server.log.entries()[0]).toMatchObject({ fault: 'rate-limited', status: 429, rateLimited: true });
+        expect(server.log.entries()[0]?.providerCode).toBeUndefined();
+      });
+
+      it('is the same page whatever the provider behind it', async () => {
+        server.faults.add({ kind: 'rate-limited', answeredBy: 'gateway' }, { times: 2 });
+        for (const response of [await streamGet(server, 's1'), await postmanGet(server, '/collection-updates-tasks/p1')]) {
+          expect(response.status).toBe(429);
+          expect(response.headers.get('retry-after')).toBe('1');
+          expect(await response.text()).toBe(page);
+        }
+      });
+    });
+
     it('is logged as a rate-limit refusal', async () => {
       server.faults.add({ kind: 'rate-limited' }, { times: 3 });
       await streamGet(server, 's1');
@@ -175,6 +203,21 @@ describe('refusal faults (answered in the provider\'s place)', () => {
       expect(await response.text()).toMatch(
         /^\{"code":4,"message":"task expired","StatusCode":400,"duration":"[\d.]+ms","more_info":"[^"]+","details":\[\],"unrecoverable":true\}$/,
       );
+    });
+
+    it('stream-error carries exception_fields and details when given', async () => {
+      server.faults.add({ kind: 'stream-error', status: 400, code: 4, message: 'GetTask failed with error: "id is not a valid uuid"', exceptionFields: { id: 'id is not a valid uuid' }, details: [4, 17] });
+      const response = await streamGet(server, 's1');
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        code: 4,
+        message: 'GetTask failed with error: "id is not a valid uuid"',
+        StatusCode: 400,
+        duration: expect.stringMatching(/ms$/),
+        more_info: 'https://getstream.io/chat/docs/api_errors_response',
+        details: [4, 17],
+        exception_fields: { id: 'id is not a valid uuid' },
+      });
     });
 
     it('stream-error placed everywhere touches only Stream', async () => {

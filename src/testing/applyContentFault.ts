@@ -1,7 +1,7 @@
 import type { FakeProvider, FakeRequest } from './fakeProvider.js';
 import { stepBeforeTerminal } from './fakeTask.js';
 import type { ContentFault } from './fault.js';
-import { cloneJson, deletePath, setPath } from './jsonText.js';
+import { cloneJson, deletePath, setPath } from './jsonPaths.js';
 import { outcomeOf, VOCABULARY } from './taskKinds.js';
 import type { WireResponse } from './wireResponse.js';
 

@@ -1,7 +1,7 @@
 import type { AnswerInput, FakeProvider, FakeRequest } from './fakeProvider.js';
 import { stepAt, type FakeTask } from './fakeTask.js';
 import type { PostmanErrorShape, RefusalFault } from './fault.js';
-import { postmanError, postmanTaskBody, rateLimited, serviceLimitExhausted, taskNotFound, unauthorized } from './postmanWire.js';
+import { postmanError, postmanTaskBody, rateLimited, serviceLimitExhausted, taskNotFound, unauthorized, unsupportedVersion } from './postmanWire.js';
 import { ietfRateLimitHeaders, NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders, type QuotaSnapshot } from './rateLimitHeaders.js';
 import type { BudgetDecision, SlidingWindowBudget } from './requestBudget.js';
 import type { RouteName } from './routes.js';
@@ -12,10 +12,14 @@ import { jsonResponse, withHeaders, type WireResponse } from './wireResponse.js'
 
 export interface FakePostmanSettings {
   readonly apiKey: string;
+  /** Refuse an API Builder request without `Accept: application/vnd.api.v10+json`. */
+  readonly checkRequestShape: boolean;
   readonly errorShape: PostmanErrorShape;
   readonly duplicateRateLimitHeaders: boolean;
   readonly budget?: SlidingWindowBudget;
 }
+
+const POSTMAN_V10 = 'application/vnd.api.v10+json';
 
 const KIND_OF_ROUTE: Partial<Record<RouteName, PostmanTaskKind>> = {
   'postman:collection-update-task': 'collection-update',
@@ -40,16 +44,19 @@ export class FakePostman implements FakeProvider {
   ) {}
 
   address(request: FakeRequest): { apiKey: string; taskId?: string } {
-    const key = request.headers['x-api-key'];
-    return { apiKey: (Array.isArray(key) ? key[0] : key) ?? '', ...(request.route.params.id === undefined ? {} : { taskId: request.route.params.id }) };
+    return { apiKey: header(request, 'x-api-key') ?? '', ...(request.route.params.id === undefined ? {} : { taskId: request.route.params.id }) };
   }
 
   answer({ request, taskId }: AnswerInput): WireResponse {
     const shape = this.settings.errorShape;
     if (this.address(request).apiKey !== this.settings.apiKey) return unauthorized(shape);
+    if (request.route.name === 'postman:api-task' && this.settings.checkRequestShape && !acceptsV10(request)) {
+      return unsupportedVersion(header(request, 'accept'), shape);
+    }
     const task = taskId === undefined ? undefined : this.tasks.get(taskId);
     const sameApi = request.route.name !== 'postman:api-task' || task?.apiId === request.route.params.apiId;
-    if (task === undefined || task.kind !== KIND_OF_ROUTE[request.route.name] || !sameApi) return taskNotFound(taskId ?? '', shape);
+    const expired = task?.expiresAt !== undefined && request.at >= task.expiresAt;
+    if (task === undefined || task.kind !== KIND_OF_ROUTE[request.route.name] || !sameApi || expired) return taskNotFound(taskId ?? '', shape);
     const step = stepAt(task, request.at);
     return jsonResponse(200, this.render(task, step), { snapshot: { task, step } });
   }
@@ -107,4 +114,15 @@ export class FakePostman implements FakeProvider {
     const duplicate = this.settings.duplicateRateLimitHeaders;
     return { ...ietfRateLimitHeaders(quota, duplicate), ...xRateLimitHeaders(quota, duplicate) };
   }
+}
+
+/** The API Builder's version header: `application/vnd.api.v10+json` among the media types of `Accept`. */
+function acceptsV10(request: FakeRequest): boolean {
+  const accept = header(request, 'accept') ?? '';
+  return accept.split(',').some((range) => range.split(';')[0]?.trim().toLowerCase() === POSTMAN_V10);
+}
+
+function header(request: FakeRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

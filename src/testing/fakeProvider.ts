@@ -20,11 +20,16 @@ export interface FakeRequest {
   readonly receivedAt: bigint;
 }
 
+/** What a provider noted when a request arrived, before faults and budgets had their say. */
+export interface ArrivalNote {
+  /** When the previous request about the same task arrived (server clock), if the provider keeps track. */
+  readonly previousRequestAt?: number;
+}
+
 export interface AnswerInput {
   readonly request: FakeRequest;
   readonly taskId?: string;
-  /** When the previous request about the same task arrived (server clock), if any. */
-  readonly previousRequestAt?: number;
+  readonly arrival: ArrivalNote;
 }
 
 /**
@@ -38,6 +43,12 @@ export interface FakeProvider {
   readonly statusPath: string;
   /** The API key a request presents (budgets are per key) and the task it asks about. */
   address(request: FakeRequest): { readonly apiKey: string; readonly taskId?: string };
+  /**
+   * Called for every request to this provider as soon as it is read, refused
+   * or not: what a provider whose answer depends on earlier requests records
+   * (strict Mobizon's 1 s per task). Providers that keep no such record leave it out.
+   */
+  arrive?(request: FakeRequest, taskId: string | undefined): ArrivalNote;
   /** The honest answer to an admitted request: credentials checked, task looked up. */
   answer(input: AnswerInput): WireResponse | Promise<WireResponse>;
   /** Its own spelling of a refusal fault. */
@@ -48,4 +59,6 @@ export interface FakeProvider {
   budgetHeaders(decision: BudgetDecision): Record<string, string>;
   /** The body reporting `task` at `step`. */
   render(task: FakeTask, step: TaskStep, request: FakeRequest): unknown;
+  /** Forgets whatever `arrive` recorded: the server is closing. */
+  close?(): void;
 }

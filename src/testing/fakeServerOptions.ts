@@ -34,7 +34,10 @@ export interface FakeMobizonOptions {
   /**
    * Enforce the docs' "no more than once per second" per task: a request less
    * than 1 s (server clock) after the previous request about the same task,
-   * whatever became of that one, gets code 30. Default false.
+   * whatever became of that one, gets code 30. Only tasks on the board are
+   * followed (an unknown id is not found, however fast it is asked), and what
+   * is kept of a task goes with it (`tasks.remove`, `tasks.clear`, `close`).
+   * Default false.
    */
   readonly strict?: boolean;
   /**
@@ -45,6 +48,15 @@ export interface FakeMobizonOptions {
   readonly homeHost?: string;
   /** Send `data.progress` and `data.status` as strings (`"45"`). Default false. */
   readonly numbersAsStrings?: boolean;
+  /**
+   * Refuse a request not shaped as Mobizon's docs say, as Mobizon would: no
+   * `output=json` in the query gets code 6 (unsupported format), no `api=v1`
+   * code 1 (validation error), a body that is not
+   * `application/x-www-form-urlencoded` code 11 (Mobizon does not read it, so
+   * the `id` is missing). Each message says what was expected. Default true;
+   * false accepts any such request.
+   */
+  readonly checkRequestShape?: boolean;
 }
 
 export interface FakePostmanOptions {
@@ -56,10 +68,16 @@ export interface FakePostmanOptions {
   readonly errorShape?: PostmanErrorShape;
   /** Send every rate-limit value twice, `"10, 10"`. Default false. */
   readonly duplicateRateLimitHeaders?: boolean;
+  /**
+   * Refuse an API Builder task request (`/apis/:apiId/tasks/:id`) that does
+   * not accept `application/vnd.api.v10+json`, with a 400
+   * `unsupportedVersionError` naming the header. Default true; false serves it anyway.
+   */
+  readonly checkRequestShape?: boolean;
 }
 
 export interface FakeProviderServerOptions {
-  /** Default `'127.0.0.1'`. */
+  /** The address to listen on: an IP address or a host name. Default `'127.0.0.1'`. */
   readonly host?: string;
   /** Default 0: a free port. */
   readonly port?: number;
@@ -72,24 +90,4 @@ export interface FakeProviderServerOptions {
   readonly stream?: FakeStreamOptions;
   readonly mobizon?: FakeMobizonOptions;
   readonly postman?: FakePostmanOptions;
-}
-
-/** Checks options once, at start, so a typo fails there and not on the first request. */
-export function checkServerOptions(options: FakeProviderServerOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected the fake server's options to be an object, got ${String(options)}.`);
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('Expected `clock` to be a function returning ms.');
-  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
-    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(options.port)}.`);
-  }
-  const shape = options.postman?.errorShape;
-  if (shape !== undefined && shape !== 'problem' && shape !== 'legacy') throw new TypeError(`Expected \`postman.errorShape\` to be problem or legacy, got ${JSON.stringify(shape)}.`);
-  for (const [name, value] of [
-    ['stream.apiKey', options.stream?.apiKey],
-    ['stream.apiSecret', options.stream?.apiSecret],
-    ['mobizon.apiKey', options.mobizon?.apiKey],
-    ['postman.apiKey', options.postman?.apiKey],
-    ['mobizon.homeHost', options.mobizon?.homeHost],
-  ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) throw new TypeError(`Expected \`${name}\` to be a non-empty string.`);
-  }
 }

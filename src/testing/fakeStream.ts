@@ -80,6 +80,8 @@ export class FakeStream implements FakeProvider {
           message: fault.message ?? 'the request failed',
           duration,
           ...(fault.unrecoverable === undefined ? {} : { unrecoverable: fault.unrecoverable }),
+          ...(fault.exceptionFields === undefined ? {} : { exceptionFields: fault.exceptionFields }),
+          ...(fault.details === undefined ? {} : { details: fault.details }),
         });
       default:
         throw new Error(`A ${fault.kind} fault cannot be answered by Stream.`);

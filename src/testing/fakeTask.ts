@@ -19,6 +19,12 @@ export interface FakeTask {
    */
   readonly terminalAt?: number;
   readonly outcome?: TaskOutcome;
+  /**
+   * Server clock (ms) from which the server answers "not found" for the task
+   * although it is still on the board: Postman keeps a collection merge task
+   * 24 h after its creation, then 404. `undefined` for every other kind.
+   */
+  readonly expiresAt?: number;
   /** Postman API tasks: the API the task belongs to. */
   readonly apiId?: string;
   /** Postman API tasks: `meta` of the body. */

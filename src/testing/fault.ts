@@ -11,13 +11,21 @@ export type PostmanErrorShape = 'problem' | 'legacy';
  * checks (it is not counted against a budget either).
  */
 export type RefusalFault =
-  /** The provider's own 429 (Mobizon: code 30 with HTTP 200). */
+  /**
+   * A rate-limit refusal. By default the provider's own: Stream's and Postman's
+   * 429 with their headers, Mobizon's code 30 with HTTP 200 (which carries no
+   * wait: Mobizon ignores `retryAfterSeconds` and `retryAfterAs`). With
+   * `answeredBy: 'gateway'`, the HTTP 429 of a proxy or API gateway in front of
+   * any provider: an HTML page with `Retry-After` and `X-RateLimit-*`.
+   */
   | {
       readonly kind: 'rate-limited';
       /** Default 1. */
       readonly retryAfterSeconds?: number;
       /** Default `'seconds'`. */
       readonly retryAfterAs?: RetryAfterForm;
+      /** Default `'provider'`. */
+      readonly answeredBy?: 'provider' | 'gateway';
       readonly errorShape?: PostmanErrorShape;
     }
   /** A 5xx with the provider's error body (Mobizon: code 999). */
@@ -25,7 +33,17 @@ export type RefusalFault =
   /** A proxy's HTML page instead of JSON. */
   | { readonly kind: 'html-error-page'; /** Default 502; 200 for the kind of proxy that hides errors. */ readonly status?: number }
   /** Any Stream `APIError`; `unrecoverable: true` tells the client never to retry. */
-  | { readonly kind: 'stream-error'; readonly status: number; readonly code: number; readonly message?: string; readonly unrecoverable?: boolean }
+  | {
+      readonly kind: 'stream-error';
+      readonly status: number;
+      readonly code: number;
+      readonly message?: string;
+      readonly unrecoverable?: boolean;
+      /** The body's `exception_fields` (field name → what is wrong with it), as Stream sends on a 400. Default: none. */
+      readonly exceptionFields?: Readonly<Record<string, string>>;
+      /** The body's `details` (integers). Default `[]`. */
+      readonly details?: readonly number[];
+    }
   /** Any Postman error, in either shape. */
   | {
       readonly kind: 'postman-error';
@@ -65,7 +83,11 @@ export type ContentFault =
   | { readonly kind: 'missing-fields'; readonly fields?: readonly string[] }
   /** Adds fields, keyed by dot path. Default `{ unexpected_field: { added_by: 'fake server' } }`. */
   | { readonly kind: 'extra-fields'; readonly fields?: Readonly<Record<string, unknown>> }
-  /** A finished task reported as it was before it finished; applies only once the task is terminal. */
+  /**
+   * A terminal answer replaced by the task's state from before it finished:
+   * the end shows up late, as with an eventually consistent store. It waits for
+   * an answer that would be terminal, and spoils `times` of them.
+   */
   | { readonly kind: 'flap' };
 
 /** Something going wrong on purpose, for one request or many. */
@@ -109,6 +131,13 @@ export function checkFault(fault: Fault): Fault {
   if ((fault.kind === 'stream-error' || fault.kind === 'postman-error' || fault.kind === 'html-error-page') && status !== undefined && !isStatus(status, 200)) {
     throw new TypeError(`Expected the ${fault.kind} \`status\` to be an HTTP status from 200 to 599, got ${String(status)}.`);
   }
+  if (fault.kind === 'rate-limited' && fault.answeredBy !== undefined && fault.answeredBy !== 'provider' && fault.answeredBy !== 'gateway') {
+    throw new TypeError(`Expected \`answeredBy\` to be provider or gateway, got ${JSON.stringify(fault.answeredBy)}.`);
+  }
+  if (fault.kind === 'rate-limited' && fault.retryAfterAs !== undefined && !['seconds', 'http-date', 'reset-only'].includes(fault.retryAfterAs)) {
+    throw new TypeError(`Expected \`retryAfterAs\` to be seconds, http-date or reset-only, got ${JSON.stringify(fault.retryAfterAs)}.`);
+  }
+  if (fault.kind === 'stream-error') checkStreamErrorBody(fault);
   if (fault.kind === 'rate-limited' && fault.retryAfterSeconds !== undefined && !(fault.retryAfterSeconds >= 0 && Number.isFinite(fault.retryAfterSeconds))) {
     throw new TypeError(`Expected \`retryAfterSeconds\` to be a non-negative number, got ${String(fault.retryAfterSeconds)}.`);
   }
@@ -124,6 +153,16 @@ export function checkFault(fault: Fault): Fault {
     throw new TypeError(`Expected \`bytes\` to be a positive integer, got ${String(fault.bytes)}.`);
   }
   return fault;
+}
+
+function checkStreamErrorBody(fault: Extract<RefusalFault, { kind: 'stream-error' }>): void {
+  const { exceptionFields, details } = fault;
+  if (exceptionFields !== undefined && (typeof exceptionFields !== 'object' || exceptionFields === null || Array.isArray(exceptionFields) || Object.values(exceptionFields).some((v) => typeof v !== 'string'))) {
+    throw new TypeError(`Expected \`exceptionFields\` to be an object of strings (field → problem), got ${JSON.stringify(exceptionFields)}.`);
+  }
+  if (details !== undefined && !(Array.isArray(details) && details.every((n) => Number.isInteger(n)))) {
+    throw new TypeError(`Expected \`details\` to be an array of integers, got ${JSON.stringify(details)}.`);
+  }
 }
 
 function isStatus(status: unknown, min: number): boolean {

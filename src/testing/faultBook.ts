@@ -33,6 +33,10 @@ export interface PlacedFault {
  *
  * @example
  * ```ts
+ * import { startFakeProviderServer } from 'rx-task-status/testing';
+ *
+ * const server = await startFakeProviderServer();
+ * const task = server.tasks.create({ provider: 'stream', duration: 5000 });
  * server.faults.add({ kind: 'rate-limited', retryAfterSeconds: 2 }, { taskId: task.id });
  * server.faults.add({ kind: 'hang' }, { route: 'stream:get-task', times: Infinity });
  * ```

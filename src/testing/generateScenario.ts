@@ -37,7 +37,11 @@ const POSTMAN_ERRORS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import { generateScenario, startFakeProviderServer } from 'rx-task-status/testing';
+ *
+ * const server = await startFakeProviderServer();
  * const tasks = server.tasks.createMany(generateScenario({ seed: 42, count: 12, maxDuration: 5000 }));
+ * console.log(tasks.filter((task) => task.outcome === 'failed').length); // 2: round(12 × 0.2)
  * ```
  */
 export function generateScenario(options: ScenarioOptions = {}): TaskSpec[] {

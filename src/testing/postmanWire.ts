@@ -34,6 +34,17 @@ export function taskNotFound(taskId: string, shape: PostmanErrorShape): WireResp
   return postmanError({ status: 404, name: 'instanceNotFoundError', problem: 'not-found', title: 'Task not found', message: `We could not find a task with id ${taskId}.`, shape });
 }
 
+/**
+ * Postman's answer to an API Builder request without the v10 `Accept` header
+ * (the fake's choice: Postman documents the header, not the refusal): a 400
+ * that names the header it wants.
+ */
+export function unsupportedVersion(accept: string | undefined, shape: PostmanErrorShape): WireResponse {
+  const got = accept === undefined || accept.trim() === '' ? 'no Accept header' : `Accept: ${accept.slice(0, 80)}`;
+  const message = `This endpoint is only available in v10 of the Postman API: send the header Accept: application/vnd.api.v10+json (got ${got}).`;
+  return postmanError({ status: 400, name: 'unsupportedVersionError', problem: 'unsupported-version', title: 'Unsupported API version', message, shape });
+}
+
 export function rateLimited(shape: PostmanErrorShape): WireResponse {
   const message = 'Rate limit exceeded. Retry after the period indicated by the Retry-After header.';
   return postmanError({ status: 429, name: 'rateLimited', problem: 'rate-limit-exceeded', title: 'Too Many Requests', message, shape });

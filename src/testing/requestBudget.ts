@@ -53,7 +53,7 @@ export class SlidingWindowBudget {
   }
 }
 
-function normalizeBudget(budget: RequestBudget): { limit: number; windowSeconds: number } {
+export function normalizeBudget(budget: RequestBudget): { limit: number; windowSeconds: number } {
   if (typeof budget === 'number') {
     if (!(budget > 0 && Number.isFinite(budget))) throw new TypeError(`Expected a budget of a positive number of requests per second, got ${String(budget)}.`);
     return budget >= 1 ? { limit: Math.floor(budget), windowSeconds: 1 } : { limit: 1, windowSeconds: 1 / budget };

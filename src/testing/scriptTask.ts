@@ -3,6 +3,9 @@ import { PROVIDER_NAMES } from './routes.js';
 import { VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
 import type { TaskSpec, TaskStep } from './taskSpec.js';
 
+/** How long Postman keeps a collection merge task (WIRE.md: "Kept 24 h, then 404"), from its creation. */
+export const MERGE_TASK_KEPT_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Checks a task spec and turns it into a {@link FakeTask}: explicit steps are
  * validated, the `duration` shorthand is expanded into steps. Throws a
@@ -23,8 +26,12 @@ export function scriptTask(spec: TaskSpec, { id, createdAt }: { id: string; crea
     createdAt,
     steps,
     ...(terminal === undefined ? {} : { terminalAt: createdAt + terminal.at, outcome: terminal.outcome }),
+    ...(kind === 'collection-merge' ? { expiresAt: createdAt + MERGE_TASK_KEPT_MS } : {}),
   };
   if (spec.provider !== 'postman' || spec.kind !== 'api') return task;
+  if (spec.apiId !== undefined && (typeof spec.apiId !== 'string' || spec.apiId === '')) {
+    throw new TypeError(`Expected \`apiId\` to be a non-empty string, got ${JSON.stringify(spec.apiId)}.`);
+  }
   const apiId = spec.apiId ?? uuidFrom(`api:${id}`);
   return { ...task, apiId, meta: spec.meta ?? { url: `/apis/${apiId}/versions`, model: 'api-version', action: 'create' } };
 }
@@ -47,6 +54,7 @@ function checkSteps(kind: FakeTaskKind, steps: readonly TaskStep[]): TaskStep[] 
   let previous = 0;
   return steps.map((step, index) => {
     const where = `steps[${index}]`;
+    if (typeof step !== 'object' || step === null) throw new TypeError(`Expected \`${where}\` to be a step object { at, status }, got ${step === null ? 'null' : typeof step}.`);
     if (typeof step.at !== 'number' || !Number.isFinite(step.at) || step.at < previous) {
       throw new TypeError(`Expected \`${where}.at\` to be a finite number of ms, not before the previous step's (${previous}), got ${String(step.at)}.`);
     }

@@ -2,12 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectionTracker } from './connectionTracker.js';
 import { FakeMobizon } from './fakeMobizon.js';
+import type { FakeProvider } from './fakeProvider.js';
 import { FakePostman } from './fakePostman.js';
-import { checkServerOptions, FAKE_CREDENTIALS, type FakeCredentials, type FakeProviderServerOptions } from './fakeServerOptions.js';
+import { checkServerOptions } from './checkServerOptions.js';
+import { FAKE_CREDENTIALS, type FakeCredentials, type FakeProviderServerOptions } from './fakeServerOptions.js';
 import { FakeStream } from './fakeStream.js';
 import { FaultQueue, type FaultBook } from './faultBook.js';
-import { createRequestHandler } from './handleRequest.js';
 import { SlidingWindowBudget } from './requestBudget.js';
+import { requestListener } from './requestListener.js';
 import { RequestRecorder, type RequestLog } from './requestLog.js';
 import { TaskBoard } from './taskBoard.js';
 
@@ -22,13 +24,17 @@ export interface FakeProviderServer {
   readonly tasks: TaskBoard;
   /** Make things go wrong on purpose. */
   readonly faults: FaultBook;
-  /** Every request it received. */
+  /** Every request it received; its waits reject once the server is closed. */
   readonly log: RequestLog;
   /** The server clock, in ms. */
   now(): number;
   /** Sockets open right now (keep-alive connections included): 0 after `close()`. */
   openConnections(): number;
-  /** Stops listening, ends every connection (hanging responses too) and every timer. Idempotent. */
+  /**
+   * Stops listening, ends every connection (idle keep-alive ones and hanging
+   * responses too) and every timer, and forgets what strict Mobizon kept per
+   * task. Idempotent: a second call returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -81,17 +87,19 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
     mobizon: new FakeMobizon(tasks, {
       apiKey: credentials.mobizon.apiKey,
       strict: mobizon.strict ?? false,
+      checkRequestShape: mobizon.checkRequestShape ?? true,
       numbersAsStrings: mobizon.numbersAsStrings ?? false,
       ...(homeHost === undefined ? {} : { homeHost }),
     }),
     postman: new FakePostman(tasks, {
       apiKey: credentials.postman.apiKey,
+      checkRequestShape: postman.checkRequestShape ?? true,
       errorShape: postman.errorShape ?? 'problem',
       duplicateRateLimitHeaders: postman.duplicateRateLimitHeaders ?? false,
       ...pick(budgets, 'postman'),
     }),
   };
-  server.on('request', createRequestHandler({ clock, providers, budgets, faults, log, connections }));
+  server.on('request', requestListener({ clock, providers, budgets, faults, log, connections }));
 
   let closed: Promise<void> | undefined;
   return {
@@ -108,6 +116,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await connections.closeAll();
         await stopped;
+        for (const provider of Object.values<FakeProvider>(providers)) provider.close?.();
         log.dispose();
       })();
       return closed;

@@ -13,7 +13,12 @@ export interface StreamAuthFailure {
  *
  * @example
  * ```ts
- * const token = await signStreamToken(server.credentials.stream.apiSecret);
+ * import { signStreamToken, startFakeProviderServer } from 'rx-task-status/testing';
+ *
+ * const server = await startFakeProviderServer();
+ * const { id } = server.tasks.create({ provider: 'stream', duration: 1000 });
+ * const { apiKey, apiSecret } = server.credentials.stream;
+ * const token = await signStreamToken(apiSecret);
  * await fetch(`${server.url}/api/v2/tasks/${id}?api_key=${apiKey}`, {
  *   headers: { Authorization: token, 'stream-auth-type': 'jwt' },
  * });

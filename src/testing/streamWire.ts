@@ -33,12 +33,16 @@ export function streamError({
   message,
   duration,
   unrecoverable,
+  exceptionFields,
+  details = [],
 }: {
   status: number;
   code: number;
   message: string;
   duration: string;
   unrecoverable?: boolean;
+  exceptionFields?: Readonly<Record<string, string>>;
+  details?: readonly number[];
 }): WireResponse {
   const body = {
     code,
@@ -46,7 +50,8 @@ export function streamError({
     StatusCode: status,
     duration,
     more_info: code === 9 ? '' : MORE_INFO,
-    details: [],
+    details: [...details],
+    ...(exceptionFields === undefined ? {} : { exception_fields: { ...exceptionFields } }),
     ...(unrecoverable === undefined ? {} : { unrecoverable }),
   };
   return jsonResponse(status, body, { providerCode: code });

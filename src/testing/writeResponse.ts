@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ConnectionTracker } from './connectionTracker.js';
 import type { TransportFault } from './fault.js';
-import { toJsonText } from './jsonText.js';
+import { toJsonText } from './toJsonText.js';
 import type { WireResponse } from './wireResponse.js';
 
 /** How a response went out. */
@@ -10,6 +10,8 @@ export interface Delivery {
   readonly status?: number;
   /** The server itself cut the exchange on purpose: if it ends early, the client did not go away. */
   readonly brokenByServer: boolean;
+  /** Body bytes handed to the socket so far (an oversized body keeps counting while it streams). */
+  readonly bytesSent: () => number;
 }
 
 // Long enough for the client to have read the headers and the first half before the reset discards the rest.
@@ -38,34 +40,47 @@ export function writeResponse({
   const full = { ...head, 'Content-Length': String(Buffer.byteLength(text)) };
   const firstHalf = text.slice(0, Math.floor(text.length / 2));
   const { status } = response;
+  let sent = 0;
+  const bytesSent = () => sent;
+  const write = (chunk: string, done?: () => void): boolean => {
+    sent += Buffer.byteLength(chunk);
+    return done === undefined ? res.write(chunk) : res.write(chunk, done);
+  };
   switch (fault?.kind) {
     case undefined:
     case 'wrong-content-type':
-      res.writeHead(status, full).end(text);
-      return { status, brokenByServer: false };
+      res.writeHead(status, full);
+      write(text);
+      res.end();
+      return { status, brokenByServer: false, bytesSent };
     case 'malformed-json': {
       // A strict prefix of a JSON object is never valid JSON: the body is complete on the wire, but unreadable.
-      res.writeHead(status, { ...head, 'Content-Length': String(Buffer.byteLength(firstHalf)) }).end(firstHalf);
-      return { status, brokenByServer: false };
+      res.writeHead(status, { ...head, 'Content-Length': String(Buffer.byteLength(firstHalf)) });
+      write(firstHalf);
+      res.end();
+      return { status, brokenByServer: false, bytesSent };
     }
     case 'truncated-body':
-      res.writeHead(status, full).write(firstHalf, () => res.socket?.end());
-      return { status, brokenByServer: true };
+      res.writeHead(status, full);
+      write(firstHalf, () => res.socket?.end());
+      return { status, brokenByServer: true, bytesSent };
     case 'connection-reset':
       if ((fault.stage ?? 'before-headers') === 'before-headers') {
         res.socket?.resetAndDestroy();
-        return { brokenByServer: true };
+        return { brokenByServer: true, bytesSent };
       }
-      res.writeHead(status, full).write(firstHalf, () => connections.after(RESET_DELAY_MS, () => res.socket?.resetAndDestroy()));
-      return { status, brokenByServer: true };
+      res.writeHead(status, full);
+      write(firstHalf, () => connections.after(RESET_DELAY_MS, () => res.socket?.resetAndDestroy()));
+      return { status, brokenByServer: true, bytesSent };
     case 'hang':
       // Abandoned, not cut: if the exchange ends, it is the client giving up (or the server closing).
-      if ((fault.stage ?? 'mid-body') === 'before-headers') return { brokenByServer: false };
-      res.writeHead(status, full).write(firstHalf);
-      return { status, brokenByServer: false };
+      if ((fault.stage ?? 'mid-body') === 'before-headers') return { brokenByServer: false, bytesSent };
+      res.writeHead(status, full);
+      write(firstHalf);
+      return { status, brokenByServer: false, bytesSent };
     case 'oversized-body':
-      streamOversized(res, status, head, text, fault.bytes ?? DEFAULT_OVERSIZED_BYTES);
-      return { status, brokenByServer: false };
+      streamOversized({ res, status, head, text, bytes: fault.bytes ?? DEFAULT_OVERSIZED_BYTES, write });
+      return { status, brokenByServer: false, bytesSent };
   }
 }
 
@@ -74,23 +89,40 @@ export function writeResponse({
  * Content-Length) as the socket drains: a client's size cap can be tested
  * without the server ever holding the whole body.
  */
-function streamOversized(res: ServerResponse, status: number, head: Record<string, string>, text: string, bytes: number): void {
+function streamOversized({
+  res,
+  status,
+  head,
+  text,
+  bytes,
+  write,
+}: {
+  res: ServerResponse;
+  status: number;
+  head: Record<string, string>;
+  text: string;
+  bytes: number;
+  write: (chunk: string) => boolean;
+}): void {
   const isObject = text.startsWith('{') && text.endsWith('}');
   const opening = isObject ? `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"padding":"` : text;
   const closing = isObject ? '"}' : '';
   let left = Math.max(0, bytes - Buffer.byteLength(opening) - closing.length);
   res.writeHead(status, head);
-  res.write(opening);
+  write(opening);
   const pump = (): void => {
     while (left > 0 && !res.destroyed) {
       const size = Math.min(CHUNK_BYTES, left);
       left -= size;
-      if (!res.write('x'.repeat(size))) {
+      if (!write('x'.repeat(size))) {
         res.once('drain', pump);
         return;
       }
     }
-    if (!res.destroyed) res.end(closing);
+    if (!res.destroyed) {
+      write(closing);
+      res.end();
+    }
   };
   pump();
 }
