@@ -29,7 +29,7 @@ export { defineProvider, type TaskSource, type TaskSourceFactory } from './core/
 export { streamTasks, STREAM_CHAT_BASE_URL, STREAM_VIDEO_BASE_URL, type StreamOptions } from './providers/stream.js';
 export { mobizonTasks, MOBIZON_DOMAINS, type MobizonOptions } from './providers/mobizon.js';
 export { postmanTasks, POSTMAN_BASE_URL, type PostmanOptions, type PostmanTaskRef } from './providers/postman.js';
-export { LooseNumber, Timestamp } from './providers/codecs.js';
+export { lenient, LooseNumber, Timestamp } from './providers/codecs.js';
 export { StreamApiError, StreamTaskResponse } from './providers/streamCodecs.js';
 export { MOBIZON_CODES, MobizonEnvelope, MobizonTaskStatus } from './providers/mobizonCodecs.js';
 export { PostmanLegacyError, PostmanProblem, PostmanTask } from './providers/postmanCodecs.js';

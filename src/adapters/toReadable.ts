@@ -6,6 +6,7 @@ import { expectInteger } from '../core/validate.js';
 import { expectTaskStream } from './expectations.js';
 import { StateQueue } from './stateQueue.js';
 
+/** Options of {@link toReadable}. */
 export interface ToReadableOptions {
   /**
    * How many states the Readable holds for its consumer before it asks for a

@@ -4,6 +4,7 @@ import type { TaskState } from '../core/taskState.js';
 import { expectOptions } from '../operators/expectations.js';
 import { expectOptionalSignal, expectTaskStream } from './expectations.js';
 
+/** Options of {@link waitForTask}. */
 export interface WaitForTaskOptions {
   /**
    * Gives up the wait when aborted: the promise rejects with `signal.reason`

@@ -12,8 +12,10 @@ export interface RetryOptions {
   readonly maxDelay?: number;
 }
 
+/** {@link RetryOptions} with every field filled in. */
 export type RetryPolicy = Required<RetryOptions>;
 
+/** The retry defaults of every source, under the provider's own (Postman's: 9 retries, up to 60 s). */
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minDelay: 1000, factor: 2, maxDelay: 30_000 };
 
 export function normalizeRetry(options: RetryOptions | undefined): RetryPolicy {

@@ -5,21 +5,30 @@ import { redactGeneric } from './redact.js';
 import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
 import { BodyTooLargeError, readBodyCapped, type ResponseLike } from './readBody.js';
 
+/** The HTTP methods a provider may use. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 /** A request, fully addressed. */
 export interface HttpRequest {
+  /** The HTTP method. */
   readonly method: HttpMethod;
+  /** The absolute URL, query included (which may hold a key: never log it as is). */
   readonly url: string;
+  /** Request headers (credentials among them: never log them as is). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The request body, already serialised. */
   readonly body?: string;
 }
 
 /** A response with its body read (up to the size cap) and its rate-limit headers parsed. */
 export interface HttpResponse {
+  /** The HTTP status; any status, errors included (what it means is the provider's to say). */
   readonly status: number;
+  /** The response headers, read case-insensitively. */
   readonly headers: HeaderReader;
+  /** The whole body as UTF-8 text (a body over `maxBodyBytes` fails the request instead). */
   readonly body: string;
+  /** What the rate-limit and `Retry-After` headers said, already parsed. */
   readonly hints: RateLimitHints;
 }
 
@@ -27,7 +36,12 @@ export interface HttpResponse {
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
-) => Promise<ResponseLike & { readonly status: number }>;
+) => Promise<
+  ResponseLike & {
+    /** The HTTP status. */
+    readonly status: number;
+  }
+>;
 
 /** Performs one request; unsubscribing aborts it. The seam where tests in virtual time plug in. */
 export type Transport = (request: HttpRequest) => Observable<HttpResponse>;

@@ -8,12 +8,15 @@ import {
 import type { HttpResponse } from './http.js';
 import type { ProviderFailure } from './provider.js';
 
+/** What {@link httpFailure} reads. */
 export interface HttpFailureInput {
+  /** The failed response; its status decides, its `Retry-After` gives a 429's wait. */
   readonly response: HttpResponse;
   /** What was asked, for the message: `Stream task abc`. */
   readonly what: string;
   /** The provider's own explanation, when its error body had one. */
   readonly reason?: string;
+  /** Becomes the error's `details`. */
   readonly details?: unknown;
 }
 

@@ -23,7 +23,12 @@ export type NextPollDelay = (observation: PollObservation) => number;
  * never lets a server's `Retry-After` or rate-limit headers be overridden by it.
  */
 export interface IntervalPolicy {
+  /** For logs and messages: `'fixed'`, `'exponential'`, `'progress'`, or a custom policy's own. */
   readonly name: string;
+  /**
+   * Called once per watched task, with its interval in ms (the source's, or
+   * the watch's own); returns the function asked for each next gap.
+   */
   create(interval: number): NextPollDelay;
 }
 
@@ -36,6 +41,7 @@ export function fixedInterval(): IntervalPolicy {
   return { name: 'fixed', create: (interval) => () => interval };
 }
 
+/** Options of {@link exponentialInterval}. */
 export interface ExponentialIntervalOptions {
   /** The first gap, ms. Default: the source's `interval`. */
   readonly start?: number;
@@ -69,6 +75,7 @@ export function exponentialInterval(options: ExponentialIntervalOptions = {}): I
   };
 }
 
+/** Options of {@link progressAwareInterval}. */
 export interface ProgressAwareOptions {
   /**
    * While the predicted finish is further than this many intervals away, the

@@ -6,11 +6,15 @@ import type { TaskStateInit } from './taskState.js';
 
 /** A request as a provider describes it: relative to the source's base URL. */
 export interface ProviderRequest {
+  /** The HTTP method. */
   readonly method: HttpMethod;
   /** Appended to the base URL's own path (`/api/v2/tasks/abc`). Encode ids yourself. */
   readonly path: string;
+  /** Query parameters, URL-encoded by the source. Messages never show the query string, so a key may go here. */
   readonly query?: Readonly<Record<string, string>>;
+  /** Request headers, sent as given. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The request body, already serialised (set `content-type` in `headers` to match). */
   readonly body?: string;
 }
 
@@ -19,6 +23,7 @@ export type DecodeResult = Either<TaskError | ProviderFailure, TaskStateInit>;
 
 /** Why a poll did not yield a state, and what the source should do about it. */
 export interface ProviderFailure {
+  /** The error the stream ends with: at once when not `retryable`, else after more than `retry.retries` failed polls in a row. */
   readonly error: TaskError;
   /** Transient (5xx, rate limited, …): poll again after a backoff. Otherwise the stream ends with `error`. */
   readonly retryable: boolean;
@@ -34,6 +39,11 @@ export interface ProviderFailure {
 
 /** What `setup` returns: how to reach the provider, and the values that must never be shown. */
 export interface ProviderSetup<TContext> {
+  /**
+   * Where requests go (usually the user's `baseUrl`, else the provider's default): an
+   * absolute `https:` URL without query; plain `http:` is refused unless the host
+   * is loopback or the user set `allowInsecureHttp`.
+   */
   readonly baseUrl: string;
   /** Anything the provider needs to build requests (credentials, a token cache…). */
   readonly context: TContext;
@@ -43,17 +53,23 @@ export interface ProviderSetup<TContext> {
 
 /** A task as the source knows it: the id states carry, and the key polls are shared by. */
 export interface TaskIdentity {
+  /** The id every state and error of the task carries. */
   readonly id: string;
   /** Two refs with one key are one task: one poll loop serves both. Default: `id`. */
   readonly key?: string;
 }
 
+/** What a provider's `request` gets, to build the poll request of one task. */
 export interface RequestInput<TRef, TContext> {
+  /** The ref as given to `watch`. */
   readonly ref: TRef;
+  /** The task id, as `identify` returned it. */
   readonly id: string;
+  /** What `setup` returned as its `context`. */
   readonly context: TContext;
 }
 
+/** What a provider's `decode` gets beside the response: the request's input, and where it went. */
 export interface DecodeInput<TRef, TContext> extends RequestInput<TRef, TContext> {
   /** The base URL the request went to. */
   readonly baseUrl: string;
@@ -69,6 +85,7 @@ export interface DecodeInput<TRef, TContext> extends RequestInput<TRef, TContext
 export interface ProviderDefinition<TOptions extends object, TRef, TContext> {
   /** Goes into every state's `provider` and every error's `provider`. */
   readonly name: string;
+  /** The provider's default pace and limits, under the user's {@link SourceOptions}. */
   readonly defaults: ProviderDefaults;
   /** Checks the provider's own options (throw a `TypeError` for bad ones) and prepares requests. */
   setup(options: TOptions): ProviderSetup<TContext>;

@@ -2,6 +2,7 @@ import { show } from './validate.js';
 
 /** Reads one header, case-insensitively; `null` when absent (the `Headers.get` contract). */
 export interface HeaderReader {
+  /** The header's value (several joined by `, `), or `null` when absent. */
   get(name: string): string | null;
 }
 
@@ -9,7 +10,9 @@ export interface HeaderReader {
 export interface RateLimitHints {
   /** Wait at least this long before the next request (`Retry-After`, `X-RateLimit-RetryAfter`). */
   readonly retryAfterMs?: number;
+  /** Requests allowed per window (`X-RateLimit-Limit`, `RateLimit-Limit`). */
   readonly limit?: number;
+  /** Requests left in the current window (`X-RateLimit-Remaining`, `RateLimit-Remaining`). */
   readonly remaining?: number;
   /** When the current window ends, as a time on the scheduler's clock (ms). */
   readonly resetAt?: number;

@@ -1,7 +1,17 @@
 /** The parts of a fetch `Response` the body reader needs; WHATWG and node-fetch bodies both fit. */
 export interface ResponseLike {
-  readonly headers: { get(name: string): string | null };
+  /** The response headers. */
+  readonly headers: {
+    /** One header's value, the name matched case-insensitively; `null` when absent. */
+    get(name: string): string | null;
+  };
+  /**
+   * The body as a stream: a WHATWG `ReadableStream` or a Node async iterable.
+   * Read chunk by chunk so the size cap stops the download early; when absent,
+   * `text()` is used and the cap checked afterwards.
+   */
   readonly body?: unknown;
+  /** The whole body as text; used only when `body` is not a stream. */
   text(): Promise<string>;
 }
 

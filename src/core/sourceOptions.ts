@@ -11,13 +11,15 @@ import { expectDelay, expectFunction, expectOptionalBoolean, expectPositiveNumbe
 export interface SourceOptions {
   /**
    * Milliseconds between the starts of two polls of one task.
-   * Default: the provider's (see its docs); never below the provider's minimum.
+   * Default: the provider's (Stream 1000, Mobizon 2000, Postman 2000); never
+   * below the provider's minimum (Mobizon: 1000).
    */
   readonly interval?: number;
   /**
    * Requests this source may start in any one-second window, shared by all its
-   * tasks. Default: the provider's. Values of 1 and more are rounded down;
-   * below 1, one request per `1 / maxRequestsPerSecond` seconds.
+   * tasks. Default: the provider's (Stream 2, Mobizon 1, Postman 2). Values of
+   * 1 and more are rounded down; below 1, one request per
+   * `1 / maxRequestsPerSecond` seconds.
    */
   readonly maxRequestsPerSecond?: number;
   /** Requests of this source in flight at once. Default: the provider's, else 6. */
@@ -25,7 +27,8 @@ export interface SourceOptions {
   /**
    * How the gap between two polls of a task is chosen: `fixedInterval()`,
    * `exponentialInterval({...})` or `progressAwareInterval()`. Default: the
-   * provider's (progress-aware where the provider reports progress, else fixed).
+   * provider's (progress-aware for Mobizon, which reports progress; fixed for
+   * Stream and Postman).
    */
   readonly policy?: IntervalPolicy;
   /** The gap between two polls of a task never grows past this, ms. Default 60000 (or `interval`, if longer). */
@@ -41,13 +44,17 @@ export interface SourceOptions {
    * While this emits `true`, the source sends no polls (a front end passes the
    * page's visibility: see `whenDocumentHidden()`). When it turns `false`, every
    * waiting task polls at once. Subscribed while the source watches anything.
+   * Default: never paused.
    */
   readonly pauseWhen?: Observable<boolean>;
   /** A request that has not fully answered within this many ms is aborted and retried. Default 10000. */
   readonly requestTimeout?: number;
   /** Response bodies over this many bytes are cut off with a `TransportError`. Default 1 MiB. */
   readonly maxBodyBytes?: number;
-  /** How failed polls are retried. */
+  /**
+   * How failed polls are retried, field by field over the provider's defaults.
+   * Default: 5 retries, 1 s doubling up to 30 s (Postman: 9 retries, up to 60 s).
+   */
   readonly retry?: RetryOptions;
   /** The fetch to use. Default: cross-fetch. */
   readonly fetch?: FetchLike;
@@ -60,7 +67,7 @@ export interface SourceOptions {
   /**
    * Replaces the fetch-based transport altogether (advanced: a test in virtual
    * time, a custom HTTP client). `fetch`, `requestTimeout` and `maxBodyBytes`
-   * then do nothing.
+   * then do nothing. Default: `fetch` with the options above.
    */
   readonly transport?: Transport;
 }
@@ -95,6 +102,7 @@ export interface ProviderDefaults {
   readonly interval: number;
   /** Default request budget per second for a source. */
   readonly maxRequestsPerSecond: number;
+  /** Default requests in flight at once for a source. Default 6. */
   readonly maxConcurrentRequests?: number;
   /** The provider's documented minimum gap between two requests for one task, in ms. Default 0. */
   readonly minInterval?: number;

@@ -6,9 +6,11 @@ export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed';
 
 /** Why a task failed, as the provider told it. */
 export interface TaskStateError {
+  /** The provider's explanation, or a generic one (`'task failed'`) when it gave none. */
   readonly message: string;
   /** The provider's own error type or code (Stream `error.type`, for instance). */
   readonly code?: string;
+  /** Anything more the provider said about the failure, as plain data. */
   readonly details?: unknown;
 }
 
@@ -23,14 +25,22 @@ export interface TaskState<TResult = unknown> {
   readonly provider: string;
   /** The task id as the provider knows it. */
   readonly id: string;
+  /** The normalised status; `completed` and `failed` are terminal (see {@link isTerminal}). */
   readonly status: TaskStatus;
   /** The status exactly as the provider sent it (`'in-progress'`, `'2'`, …). */
   readonly providerStatus: string;
   /** A fraction in 0..1 where the provider reports progress; always 1 once completed. */
   readonly progress?: number;
+  /**
+   * What the task produced, as the provider sent it (Stream's `result`,
+   * Postman's `details.resources`); unset when it sent nothing. Frozen.
+   */
   readonly result?: TResult;
+  /** Why the task failed: on every `failed` state of Mobizon and Postman, and on Stream's when its body has an `error`. */
   readonly error?: TaskStateError;
+  /** When the provider says the task was created; unset when it does not say (Mobizon never does). */
   readonly createdAt?: Date;
+  /** When the provider says the task last changed; unset when it does not say. */
   readonly updatedAt?: Date;
   /** The decoded body this state was read from. */
   readonly raw: unknown;

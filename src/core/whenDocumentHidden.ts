@@ -2,8 +2,11 @@ import { distinctUntilChanged, Observable, of } from 'rxjs';
 
 /** The part of `document` this needs; a test can pass its own. */
 export interface VisibilityDocument {
+  /** `'hidden'` while the page is hidden; any other value counts as shown. */
   readonly visibilityState: string;
+  /** Called once per subscription to {@link whenDocumentHidden}. */
   addEventListener(type: 'visibilitychange', listener: () => void): void;
+  /** Called with the same listener when that subscription ends. */
   removeEventListener(type: 'visibilitychange', listener: () => void): void;
 }
 

@@ -5,6 +5,7 @@ import { describeValue, expectOptionalBoolean, expectOptions } from './expectati
 import { BatchTally } from './batchTally.js';
 import type { TaskBatchState } from './taskBatchState.js';
 
+/** Options of {@link combineTasks}. */
 export interface CombineTasksOptions {
   /**
    * End the batch at the first failure: the first `failed` state errors it with

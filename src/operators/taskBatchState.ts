@@ -3,11 +3,13 @@ import type { ArrayVersion, PersistentArray } from './persistentArray.js';
 
 /** How many tasks of a batch are in each status. They add up to `total`. */
 export interface TaskCounts {
-  /** Includes the tasks not heard from yet. */
+  /** Tasks whose latest state is `pending`, and those not heard from yet. */
   readonly pending: number;
+  /** Tasks whose latest state is `running`. */
   readonly running: number;
+  /** Tasks whose latest state is `completed`. */
   readonly completed: number;
-  /** Includes the tasks whose stream errored (without `failFast`). */
+  /** Tasks whose latest state is `failed`, and those whose stream errored (without `failFast`). */
   readonly failed: number;
 }
 
@@ -39,6 +41,7 @@ export interface TaskBatchState<TTasks = readonly (TaskState | undefined)[]> {
    * (With `failFast` the first error ends the batch instead, so every entry stays `undefined`.)
    */
   readonly errors: TaskErrors<TTasks>;
+  /** How many tasks are in each status; they add up to `total`. */
   readonly counts: TaskCounts;
   /** The number of tasks in the batch. */
   readonly total: number;

@@ -3,6 +3,7 @@ import { TaskFailedError } from '../core/errors/index.js';
 import { isTerminal, type TaskState } from '../core/taskState.js';
 import { expectOptionalBoolean, expectOptions } from './expectations.js';
 
+/** Options of {@link untilTerminal}. */
 export interface UntilTerminalOptions {
   /**
    * Error with a {@link TaskFailedError} (carrying the failed state) instead of

@@ -3,6 +3,7 @@ import { TaskTimeoutError } from '../core/errors/index.js';
 import { isSameState, type TaskState } from '../core/taskState.js';
 import { describeValue, expectDuration } from './expectations.js';
 
+/** The bounds of {@link withTimeout}, in ms; give at least one. */
 export interface WithTimeoutConfig {
   /**
    * Ms from subscription within which the source must complete.

@@ -13,7 +13,9 @@ import { MOBIZON_CODES, MobizonEnvelope, MobizonTaskStatus } from './mobizonCode
 /** The API domains confirmed on Mobizon's official pages. `api.mobizon.com` is deprecated. */
 export const MOBIZON_DOMAINS = ['api.mobizon.kz', 'api.mobizon.ua', 'api.mobizon.com.br', 'api.mobizon.gmbh'] as const;
 
+/** Options of {@link mobizonTasks}, beside the common {@link SourceOptions}. Give `apiKey`, and `domain` or `baseUrl`. */
 export interface MobizonOptions {
+  /** Your Mobizon API key, sent as the `apiKey` query parameter. */
   readonly apiKey: string;
   /** Your account's API domain, such as `'api.mobizon.kz'` (see {@link MOBIZON_DOMAINS}). Required unless `baseUrl` is given. */
   readonly domain?: string;

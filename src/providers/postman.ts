@@ -11,8 +11,10 @@ import { expectNonEmptyString, expectSecret, show } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
 import { PostmanTask } from './postmanCodecs.js';
 
+/** The Postman API's host, and the default `baseUrl`. */
 export const POSTMAN_BASE_URL = 'https://api.getpostman.com';
 
+/** Options of {@link postmanTasks}, beside the common {@link SourceOptions}. */
 export interface PostmanOptions {
   /** The Postman API key, sent as `x-api-key`. */
   readonly apiKey: string;
@@ -27,8 +29,18 @@ export interface PostmanOptions {
  */
 export type PostmanTaskRef =
   | string
-  | { readonly id: string; readonly kind?: 'collection-update' | 'collection-merge' }
-  | { readonly id: string; readonly apiId: string };
+  | {
+      /** The task id Postman returned when the update or merge started. */
+      readonly id: string;
+      /** Which collection task: `'collection-update'` (the default) or `'collection-merge'`. */
+      readonly kind?: 'collection-update' | 'collection-merge';
+    }
+  | {
+      /** The API Builder task's id. */
+      readonly id: string;
+      /** The id of the API the task belongs to. */
+      readonly apiId: string;
+    };
 
 /**
  * Collection tasks say `in-progress | successful | failed`, API Builder tasks

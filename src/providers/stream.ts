@@ -17,6 +17,11 @@ export const STREAM_VIDEO_BASE_URL = 'https://video.stream-io-api.com';
 /** The host of the v2 OpenAPI files (and of the official Node SDK's GetTask); same path and body. */
 export const STREAM_CHAT_BASE_URL = 'https://chat.stream-io-api.com';
 
+/**
+ * Options of {@link streamTasks}, beside the common {@link SourceOptions}.
+ * Give `apiKey` and exactly one of `apiSecret` (on a server) and `token`
+ * (anywhere else: a server token your back end made).
+ */
 export interface StreamOptions {
   /** The app's API key, sent as `api_key`. */
   readonly apiKey: string;

@@ -1,7 +1,8 @@
 import { TaskError, type TaskErrorOptions } from './TaskError.js';
 
+/** Options of {@link RateLimitError}. */
 export interface RateLimitErrorOptions extends TaskErrorOptions {
-  /** How long the provider asked us to wait, when it said. */
+  /** How long the provider asked us to wait, in ms, when it said. */
   readonly retryAfterMs?: number;
   /**
    * `true` when the quota itself is used up (Postman's `serviceLimitExhausted`):
@@ -17,7 +18,13 @@ export interface RateLimitErrorOptions extends TaskErrorOptions {
 export class RateLimitError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:RateLimitError';
   override name = 'RateLimitError';
+  /** How long the provider asked to wait before the next request, in ms (from `Retry-After` or its own rule); unset when it did not say. */
   readonly retryAfterMs?: number;
+  /**
+   * `true` when the quota itself is used up (Postman's `serviceLimitExhausted`,
+   * a Stream rate-limit error marked `unrecoverable`): waiting will not help,
+   * and it was not retried. `false` for an ordinary rate limit whose retries ran out.
+   */
   readonly exhausted: boolean;
 
   constructor(message: string, options: RateLimitErrorOptions = {}) {

@@ -9,6 +9,7 @@ export type TaskErrorCode =
   | 'TASK_FAILED'
   | 'PROVIDER';
 
+/** What every error of this library can be told on top of its message; each field becomes the error's field of the same name. */
 export interface TaskErrorOptions {
   /** The error this one was made from (already stripped of secrets). */
   readonly cause?: unknown;
@@ -29,6 +30,11 @@ export class TaskError extends Error {
   /** Used by `instanceof` across copies of the package; one per class. */
   protected static readonly brand: string = 'rx-task-status:TaskError';
 
+  /**
+   * `instanceof` by class and brand: an error made by the other module format's
+   * copy of this package (ESM beside CommonJS) has another prototype chain, and
+   * still passes.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== 'object' || value === null) return false;
@@ -38,10 +44,18 @@ export class TaskError extends Error {
     return false;
   }
 
+  /** The class's name (`'TaskError'`, `'RateLimitError'`, …), as logs print it. */
   override name = 'TaskError';
+  /** What kind of failure this is; one per class, stable across versions. */
   readonly code: TaskErrorCode;
+  /**
+   * The provider concerned (`'stream'`, `'mobizon'`, …). Set on every error of
+   * a poll; unset when not known, as on a timeout before any state came.
+   */
   readonly provider?: string;
+  /** The id of the task concerned; set like `provider`. */
   readonly taskId?: string;
+  /** Extra facts as plain data (the provider's error code, the error body), with secrets removed; unset when there are none. */
   readonly details?: unknown;
 
   constructor(message: string, code: TaskErrorCode, options: TaskErrorOptions = {}) {

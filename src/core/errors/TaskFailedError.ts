@@ -5,6 +5,7 @@ import { TaskError, type TaskErrorOptions } from './TaskError.js';
 export class TaskFailedError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:TaskFailedError';
   override name = 'TaskFailedError';
+  /** The `failed` state itself: its `error` says why, its `raw` what the provider sent. */
   readonly state: TaskState;
 
   constructor(state: TaskState, options: Omit<TaskErrorOptions, 'provider' | 'taskId'> = {}) {

@@ -8,8 +8,11 @@ import { TaskError, type TaskErrorOptions } from './TaskError.js';
  */
 export type TransportFailure = 'network' | 'timeout' | 'status' | 'body-too-large';
 
+/** Options of {@link TransportError}. */
 export interface TransportErrorOptions extends TaskErrorOptions {
+  /** The HTTP status, when a response came. */
   readonly status?: number;
+  /** What went wrong. */
   readonly reason: TransportFailure;
 }
 
@@ -17,7 +20,9 @@ export interface TransportErrorOptions extends TaskErrorOptions {
 export class TransportError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:TransportError';
   override name = 'TransportError';
+  /** The HTTP status of the last response (`503`, `408`, …); set when `reason` is `'status'`. */
   readonly status?: number;
+  /** What went wrong with the last attempt: see {@link TransportFailure}. */
   readonly reason: TransportFailure;
 
   constructor(message: string, options: TransportErrorOptions) {

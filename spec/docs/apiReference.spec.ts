@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+// The API reference is TypeDoc's rendering of the doc comments of src/. It is
+// run here as `npm run docs` runs it, with every warning an error, so an export
+// without documentation, a broken {@link} or a type that is used but not
+// exported fails a test instead of leaving a hole in the published reference.
+
+const root = resolve(__dirname, '../..');
+const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as {
+  validation: Record<string, boolean>;
+  intentionallyNotDocumented: string[];
+};
+
+interface TypedocRun {
+  readonly status: number | null;
+  /** What TypeDoc printed, colours removed: its warnings and errors, one per line. */
+  readonly output: string[];
+}
+
+function runTypedoc(): TypedocRun {
+  const args = [join(root, 'node_modules/typedoc/bin/typedoc'), '--options', 'typedoc.json', '--emit', 'none', '--treatWarningsAsErrors'];
+  try {
+    execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    return { status: 0, output: [] };
+  } catch (error) {
+    const { status, stdout, stderr, message } = error as { status: number | null; stdout?: string; stderr?: string; message: string };
+    const printed = `${stdout ?? ''}\n${stderr ?? ''}`.trim() || message;
+    return {
+      status,
+      output: printed
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    };
+  }
+}
+
+/** The io-ts codecs whose decoded types TypeDoc expands: their members are the providers' wire fields. */
+function codecNames(): string[] {
+  const dir = join(root, 'src/providers');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('Codecs.ts'))
+    .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/^export const (\w+)/gm)].map((match) => match[1] ?? ''));
+}
+
+describe('the API reference', () => {
+  let run: TypedocRun;
+  beforeAll(() => {
+    run = runTypedoc();
+  });
+
+  it('builds without a single TypeDoc warning', () => {
+    expect(run).toEqual({ status: 0, output: [] });
+  });
+
+  it('is checked for undocumented exports, broken links and unexported types', () => {
+    expect(config.validation).toEqual(expect.objectContaining({ notDocumented: true, invalidLink: true, notExported: true }));
+  });
+
+  it('exempts from documentation only the wire fields of the provider codecs, and src/testing until it is documented', () => {
+    const codecs = codecNames();
+    expect(codecs).toEqual(expect.arrayContaining(['StreamTaskResponse', 'MOBIZON_CODES', 'PostmanTask']));
+    const misplaced = config.intentionallyNotDocumented.filter(
+      (name) => !name.startsWith('rx-task-status/testing.') && !codecs.some((codec) => name.startsWith(`rx-task-status.${codec}.__type.`)),
+    );
+    expect(misplaced).toEqual([]);
+  });
+});
