@@ -59,7 +59,7 @@ export { DEFAULT_RETRY, type RetryOptions, type RetryPolicy } from './core/backo
 export type { ResponseLike } from './core/readBody.js';
 export type { FetchLike, HttpMethod, HttpRequest, HttpResponse, Transport } from './core/http.js';
 export { parseRetryAfter, readRateLimitHints, type HeaderReader, type RateLimitHints } from './core/rateLimitHints.js';
-export { decodeWith, describeValidationErrors, parseJsonBody } from './core/decodeBody.js';
+export { decodeJsonBody, decodeWith, describeValidationErrors, parseJsonBody, type DecodedBody } from './core/decodeBody.js';
 export { httpFailure, type HttpFailureInput } from './core/httpFailure.js';
 export { untilTerminal, type UntilTerminalOptions } from './operators/untilTerminal.js';
 export { withTimeout, type WithTimeoutConfig } from './operators/withTimeout.js';

@@ -52,4 +52,23 @@ describe('joinUrl', () => {
     expect(joinUrl('https://h/prefix', '/tasks/a b', { api_key: 'k&1' })).toBe('https://h/prefix/tasks/a%20b?api_key=k%261');
     expect(joinUrl('https://h/', 'tasks/1')).toBe('https://h/tasks/1');
   });
+
+  // The per-poll fast path must build exactly what the URL parser would.
+  const byParser = (base: string, path: string, query?: Record<string, string>) => {
+    const url = new URL(base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+    return url.toString();
+  };
+  it.each([
+    ['http://127.0.0.1:4100', '/api/v2/tasks/23685bb3-8a1c', { api_key: 'k3y+/=?&é' }],
+    ['https://api.mobizon.kz', '/service/taskqueue/getstatus', { output: 'json', api: 'v1', apiKey: 'a b' }],
+    ['https://api.getpostman.com', `/apis/${encodeURIComponent('a/b')}/tasks/${encodeURIComponent('ü ?#')}`, undefined],
+    ['https://h/prefix', '/tasks/x', {}],
+    ['https://h', '/a/../b', undefined],
+    ['https://h', '/a/./b', undefined],
+    ['https://h', '/a b', { q: '' }],
+    ['https://h', '/.well-known/x', undefined],
+  ])('builds %s + %s exactly as the URL parser does', (base, path, query) => {
+    expect(joinUrl(base, path, query)).toBe(byParser(base, path, query));
+  });
 });

@@ -1,4 +1,4 @@
-import { MAX_SERVER_WAIT_MS, parseRetryAfter, readRateLimitHints } from '../../src/core/rateLimitHints.js';
+import { MAX_SERVER_WAIT_MS, parseRetryAfter, readRateLimitHints, type HeaderReader } from '../../src/core/rateLimitHints.js';
 
 const NOW = Date.parse('2025-12-13T10:00:00Z');
 const at = (headers: Record<string, string>) => readRateLimitHints(new Headers(headers), NOW);
@@ -67,6 +67,20 @@ describe('readRateLimitHints', () => {
     expect(at({ 'Retry-After': '99999999999' }).retryAfterMs).toBe(MAX_SERVER_WAIT_MS);
     expect(at({ 'X-RateLimit-Reset': String(NOW / 1000 + 10 * 365 * 24 * 3600) }).resetAt).toBe(NOW + MAX_SERVER_WAIT_MS);
     expect(MAX_SERVER_WAIT_MS).toBe(3_600_000);
+  });
+
+  it('reads node-fetch headers (what cross-fetch gives in Node) through their raw map, whatever the case, and any reader by get()', () => {
+    const { Headers: NodeFetchHeaders } = require('node-fetch') as { Headers: new (init: Array<[string, string]>) => HeaderReader };
+    const nodeFetch = new NodeFetchHeaders([
+      ['X-RateLimit-Limit', '300'],
+      ['x-ratelimit-limit', '300'],
+      ['X-RateLimit-Remaining', '7'],
+      ['Retry-After', '2'],
+    ]);
+    expect(readRateLimitHints(nodeFetch, NOW)).toEqual({ limit: 300, remaining: 7, retryAfterMs: 2000 });
+    const plain: HeaderReader = { get: (name) => ({ 'ratelimit-remaining': '3', 'ratelimit-reset': '4' })[name] ?? null };
+    expect(readRateLimitHints(plain, NOW)).toEqual({ remaining: 3, resetAt: NOW + 4000 });
+    expect(readRateLimitHints(new NodeFetchHeaders([['content-type', 'application/json']]), NOW)).toEqual({});
   });
 
   it('accepts a reset in Unix milliseconds', () => {

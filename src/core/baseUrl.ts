@@ -48,9 +48,19 @@ export function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** Characters a URL path may hold as they are, with no dot segment: what providers build with `encodeURIComponent`. */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[\w\-.~%!$&'()*+,;=:@]*)+$/;
+
 /** Appends a path and query to a base URL, keeping the base's own path prefix. */
 export function joinUrl(baseUrl: string, path: string, query?: Readonly<Record<string, string>>): string {
-  const url = new URL(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+  const base = baseUrl.replace(/\/+$/, '');
+  const relative = path.startsWith('/') ? path : `/${path}`;
+  // Runs for every poll: a plain path after a checked base needs no URL parser to be normalised.
+  if (PLAIN_PATH.test(relative) && base === baseUrl) {
+    const search = query === undefined ? '' : new URLSearchParams(query).toString();
+    return search === '' ? base + relative : `${base}${relative}?${search}`;
+  }
+  const url = new URL(base + relative);
   for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
   return url.toString();
 }

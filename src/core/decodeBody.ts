@@ -21,6 +21,28 @@ export function parseJsonBody(response: HttpResponse, what: string): Either<Deco
   }
 }
 
+/**
+ * Parses a JSON body and decodes it with an io-ts codec, in one step: the
+ * decoded value, and the body as sent (what a state's `raw` keeps). Written
+ * with plain branches, not `pipe`/`chain`: it runs for every poll, and fp-ts'
+ * combinators copy their arguments on each call to tell data-first from
+ * data-last.
+ */
+export function decodeJsonBody<A, O>(response: HttpResponse, codec: t.Type<A, O, unknown>, what: string): Either<DecodeError, DecodedBody<A>> {
+  const parsed = parseJsonBody(response, what);
+  if (parsed._tag === 'Left') return parsed;
+  const decoded = decodeWith(codec, parsed.right, what);
+  return decoded._tag === 'Left' ? decoded : right({ value: decoded.right, body: parsed.right });
+}
+
+/** What {@link decodeJsonBody} gives. */
+export interface DecodedBody<A> {
+  /** The body as the codec decoded it. */
+  readonly value: A;
+  /** The body as sent, parsed. */
+  readonly body: unknown;
+}
+
 /** Decodes a value with an io-ts codec; a `Left` is a `DecodeError` naming each field that failed. */
 export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, what: string): Either<DecodeError, A> {
   const result = codec.decode(value);

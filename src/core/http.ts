@@ -4,6 +4,7 @@ import { TransportError } from './errors/index.js';
 import { redactGeneric } from './redact.js';
 import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
 import { BodyTooLargeError, readBodyCapped, type ResponseLike } from './readBody.js';
+import { TimeoutQueue } from './timeoutQueue.js';
 
 /** The HTTP methods a provider may use. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -63,6 +64,7 @@ export interface HttpTransportOptions {
  * by method, origin and path, never by its query string.
  */
 export function httpTransport(options: HttpTransportOptions): Transport {
+  const timeouts = new TimeoutQueue(options.scheduler, options.timeoutMs);
   return (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const controller = new AbortController();
@@ -71,7 +73,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       const fail = (reason: 'network' | 'timeout' | 'body-too-large', cause: unknown) =>
         subscriber.error(transportFailure(request, reason, cause, options));
       // Failing (its teardown aborts) rather than only aborting: a `fetch` that ignores its signal must not keep the stream waiting.
-      const timer = options.scheduler.schedule(() => fail('timeout', undefined), options.timeoutMs);
+      const timer = timeouts.add(() => fail('timeout', undefined));
 
       // Called unbound: a browser's own fetch throws "Illegal invocation" when called as a method of another object.
       const { fetch } = options;
@@ -88,19 +90,19 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         (response) => {
           if (subscriber.closed) return;
           answered = true;
-          timer.unsubscribe();
+          timer.cancel();
           subscriber.next(response);
           subscriber.complete();
         },
         (error: unknown) => {
           if (subscriber.closed) return;
-          timer.unsubscribe();
+          timer.cancel();
           fail(error instanceof BodyTooLargeError ? 'body-too-large' : 'network', error);
         },
       );
 
       return () => {
-        timer.unsubscribe();
+        timer.cancel();
         if (!answered) controller.abort();
       };
     });

@@ -4,6 +4,12 @@ import { show } from './validate.js';
 export interface HeaderReader {
   /** The header's value (several joined by `, `), or `null` when absent. */
   get(name: string): string | null;
+  /**
+   * node-fetch's (cross-fetch's in Node) map of lower-case names to values:
+   * where it exists, the hints are read from it, without a scan of every header
+   * per name.
+   */
+  raw?(): Record<string, string[] | undefined>;
 }
 
 /** What a response's headers say about the provider's rate limit, in the scheduler's clock. */
@@ -30,8 +36,10 @@ export const MAX_SERVER_WAIT_MS = 60 * 60 * 1000;
  * `RateLimit-*`) and `Retry-After`. Duplicated values such as `"300, 300"`
  * (seen from Stream) count once: the first is taken.
  */
-export function readRateLimitHints(headers: HeaderReader, now: number): RateLimitHints {
+export function readRateLimitHints(all: HeaderReader, now: number): RateLimitHints {
   const hints: { -readonly [K in keyof RateLimitHints]: RateLimitHints[K] } = {};
+  const headers = rateLimitHeaders(all);
+  if (headers === undefined) return hints;
   // Retry-After is authoritative when present: it is the server's own answer to "when may I come back".
   const retryAfter =
     parseRetryAfter(firstValue(headers.get('retry-after')), now) ??
@@ -81,6 +89,36 @@ function parseReset(value: string | undefined, now: number): number | undefined 
   if (n >= 1e12) return n;
   if (n >= 1e9) return n * 1000;
   return now + n * 1000;
+}
+
+/** The names {@link readRateLimitHints} reads. */
+const HINT_HEADERS: ReadonlySet<string> = new Set([
+  'retry-after',
+  'x-ratelimit-retryafter',
+  'ratelimit-limit',
+  'x-ratelimit-limit',
+  'ratelimit-remaining',
+  'x-ratelimit-remaining',
+  'ratelimit-reset',
+  'x-ratelimit-reset',
+]);
+
+/**
+ * The rate-limit headers of a response, or `undefined` when there are none (the
+ * common case, decided at once). node-fetch's `get` scans every header for
+ * each name asked: with its `raw()` map the eight names cost eight property
+ * reads instead.
+ */
+function rateLimitHeaders(headers: HeaderReader): HeaderReader | undefined {
+  if (typeof headers.raw !== 'function') return headers;
+  const map = headers.raw();
+  let found: Map<string, string> | undefined;
+  // Names keep the case they were first set with: lower-case them (a response's are already).
+  for (const name in map) {
+    const key = name.toLowerCase();
+    if (HINT_HEADERS.has(key)) (found ??= new Map()).set(key, map[name]?.join(', ') ?? '');
+  }
+  return found === undefined ? undefined : { get: (name) => found?.get(name) ?? null };
 }
 
 function firstOf(headers: HeaderReader, ...names: string[]): string | undefined {

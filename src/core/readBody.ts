@@ -29,12 +29,15 @@ export class BodyTooLargeError extends Error {
  * is never buffered whole.
  */
 export async function readBodyCapped(response: ResponseLike, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
+  const declared = declaredLength(response);
   const body = response.body;
-  if (Number.isFinite(declared) && declared > limit) {
+  if (declared !== undefined && declared > limit) {
     cancelBody(body);
     throw new BodyTooLargeError(limit);
   }
+  // A declared length within the cap bounds the body already (HTTP framing reads no more): read it in one go,
+  // which is much cheaper than chunk by chunk. Not for a compressed body: its length is not the text's.
+  if (declared !== undefined && isIdentityEncoded(response)) return response.text();
   if (isWebStream(body)) return readWebStream(body, limit);
   if (isAsyncIterable(body)) return readNodeStream(body, limit);
   // A fetch without a streaming body: the best left is to check after the fact.
@@ -79,6 +82,16 @@ async function readNodeStream(body: AsyncIterable<unknown> & { destroy?: () => v
     text += decoder.decode(bytes, { stream: true });
   }
   return text + decoder.decode();
+}
+
+function declaredLength(response: ResponseLike): number | undefined {
+  const header = response.headers.get('content-length');
+  return header !== null && /^\s*\d+\s*$/.test(header) ? Number(header) : undefined;
+}
+
+function isIdentityEncoded(response: ResponseLike): boolean {
+  const encoding = response.headers.get('content-encoding');
+  return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
 }
 
 function cancelBody(body: unknown): void {

@@ -1,6 +1,5 @@
-import { chain, isRight, left, map } from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
+import { left, right } from 'fp-ts/lib/Either.js';
+import { decodeJsonBody, decodeWith } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
 import { AuthenticationError, ProviderError, RateLimitError, TaskNotFoundError, type TaskError } from '../core/errors/index.js';
 import { httpFailure } from '../core/httpFailure.js';
@@ -80,31 +79,27 @@ export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = definePro
   }),
   decode: (response, { id, baseUrl, movedFrom }): DecodeResult => {
     const what = `Mobizon task ${id}`;
-    const parsed = parseJsonBody(response, what);
-    const envelope = pipe(
-      parsed,
-      chain((body) => decodeWith(MobizonEnvelope, body, what)),
-    );
+    const envelope = decodeJsonBody(response, MobizonEnvelope, what);
     // Mobizon answers errors with 200 and a code; a non-JSON answer is a proxy's, and its status means what it usually does.
     if (envelope._tag === 'Left') return response.status >= 200 && response.status < 300 ? envelope : left(httpFailure({ response, what }));
-    const { code, data, message = '' } = envelope.right;
+    const { code, data, message = '' } = envelope.right.value;
     // The code decides, not the HTTP status, with one exception: a 5xx whose code
     // says nothing about the caller (not "not found", not "bad key", not "wrong
     // domain") is the server or a proxy failing, and transient like any 5xx.
     if (response.status >= 500 && !CALLER_CODES.has(code)) return left(httpFailure({ response, what, reason: `${message || 'no message'} (code ${code})` }));
     const moved = movedFrom === undefined ? undefined : { movedFrom, movedTo: baseUrl };
     if (code !== MOBIZON_CODES.ok) return left(mobizonFailure({ code, data, message, what, baseUrl, moved }));
-    return pipe(
-      decodeWith(MobizonTaskStatus, data, `${what} (data)`),
-      map(({ progress, status }) => ({
-        status: statusOf(status),
-        // Exactly as sent: "2" stays "2", and "2.0" stays "2.0".
-        providerStatus: String((data as { status: unknown }).status).trim(),
-        ...(progress === undefined ? {} : { progress: progress / 100 }),
-        ...(status === 3 ? { error: { message: message || 'task rejected', code: 'rejected' } } : {}),
-        raw: isRight(parsed) ? parsed.right : envelope.right,
-      })),
-    );
+    const task = decodeWith(MobizonTaskStatus, data, `${what} (data)`);
+    if (task._tag === 'Left') return task;
+    const { progress, status } = task.right;
+    return right({
+      status: statusOf(status),
+      // Exactly as sent: "2" stays "2", and "2.0" stays "2.0".
+      providerStatus: String((data as { status: unknown }).status).trim(),
+      ...(progress === undefined ? {} : { progress: progress / 100 }),
+      ...(status === 3 ? { error: { message: message || 'task rejected', code: 'rejected' } } : {}),
+      raw: envelope.right.body,
+    });
   },
 });
 

@@ -1,5 +1,4 @@
-import { chain, left, map } from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import { left, right } from 'fp-ts/lib/Either.js';
 import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
 import { RateLimitError } from '../core/errors/index.js';
@@ -105,17 +104,12 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
   decode: (response, { id }) => {
     const what = `Postman task ${id}`;
     if (response.status < 200 || response.status > 299) return left(postmanFailure(response, what));
-    return pipe(
-      parseJsonBody(response, what),
-      // The 202 that starts an update wraps the task in `task`; the status endpoints do not. Accept both.
-      map((body) => (isWrapped(body) ? body.task : body)),
-      chain((body) =>
-        pipe(
-          decodeWith(PostmanTask, body, what),
-          map((task) => toTaskState(task, body)),
-        ),
-      ),
-    );
+    const parsed = parseJsonBody(response, what);
+    if (parsed._tag === 'Left') return parsed;
+    // The 202 that starts an update wraps the task in `task`; the status endpoints do not. Accept both.
+    const body = isWrapped(parsed.right) ? parsed.right.task : parsed.right;
+    const task = decodeWith(PostmanTask, body, what);
+    return task._tag === 'Left' ? task : right(toTaskState(task.right, body));
   },
 });
 

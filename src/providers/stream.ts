@@ -1,7 +1,6 @@
-import { chain, left, map } from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import { left, right } from 'fp-ts/lib/Either.js';
 import { SignJWT } from 'jose';
-import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
+import { decodeJsonBody, parseJsonBody } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
 import { RateLimitError, TaskNotFoundError } from '../core/errors/index.js';
 import type { HttpResponse } from '../core/http.js';
@@ -113,15 +112,8 @@ export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvi
   decode: (response, { id }) => {
     const what = `Stream task ${id}`;
     if (response.status < 200 || response.status > 299) return left(streamFailure(response, what));
-    return pipe(
-      parseJsonBody(response, what),
-      chain((body) =>
-        pipe(
-          decodeWith(StreamTaskResponse, body, what),
-          map((task) => toTaskState(task, body)),
-        ),
-      ),
-    );
+    const decoded = decodeJsonBody(response, StreamTaskResponse, what);
+    return decoded._tag === 'Left' ? decoded : right(toTaskState(decoded.right.value, decoded.right.body));
   },
 });
 
