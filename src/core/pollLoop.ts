@@ -1,5 +1,5 @@
 import { isRight, left } from 'fp-ts/lib/Either.js';
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { Observable, Observer, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { retryDelay, type RetryPolicy } from './backoff.js';
 import { messageOf } from './errorLike.js';
 import { DecodeError, RateLimitError, TaskError, TransportError } from './errors/index.js';
@@ -10,12 +10,10 @@ import { redactError, type Redactor } from './redact.js';
 import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
 import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
 
-export interface PollLoopConfig {
+/** What every poll loop of one source shares: its settings, its scheduler, and the way to its provider. */
+export interface PollHost<TRef> {
   readonly provider: string;
-  readonly id: string;
-  /** The gap policy's answer for this task: ms from a poll's start to the next one's. */
-  readonly nextDelay: NextPollDelay;
-  /** Never start two requests for this task closer than this, whatever the reason (retries included). */
+  /** The provider's minimum gap between two requests of one task, in ms (0: none). */
   readonly minInterval: number;
   /** The policy's gap is never longer than this. */
   readonly maxInterval: number;
@@ -25,149 +23,225 @@ export interface PollLoopConfig {
   readonly random: () => number;
   readonly scheduler: SchedulerLike;
   readonly requests: RequestScheduler;
-  /** Sends this task's poll request; unsubscribing aborts it. */
-  send(): Observable<HttpResponse>;
-  decode(response: HttpResponse): DecodeResult;
+  readonly redact: Redactor;
+  /** Sends one poll request of the task; unsubscribing aborts it. */
+  send(ref: TRef, id: string): Observable<HttpResponse>;
+  decode(ref: TRef, id: string, response: HttpResponse): DecodeResult;
   /** Moves the source to another base URL; returns false when the URL is refused. */
   move(baseUrl: string): boolean;
-  readonly redact: Redactor;
-  /** No request of this task before this time: what an earlier loop of the same task left (see `onStop`). */
-  readonly notBefore?: number;
   /**
-   * Called when the loop stops, with the earliest time the task may be polled
-   * again (its minimum gap, a `Retry-After`): a loop started again for the
-   * same task (a re-subscription) must keep to it.
+   * The loop has stopped (terminal state, error, or no subscriber left), with
+   * the earliest time the task may be polled again (its minimum gap, a
+   * `Retry-After`), which a loop started again for it must keep to.
    */
-  onStop?(notBefore: number): void;
+  stopped(loop: PollLoop<TRef>, notBefore: number): void;
 }
 
 /**
- * Polls one task until it is terminal. Emits a state when (and only when) the
- * normalised state changes, completes after the first terminal state, retries
- * transient failures with backoff, and errors at once on anything else. All
- * requests go through the source's {@link RequestScheduler}; unsubscribing
- * gives up the queued turn and aborts the request in flight.
+ * Polls one task until it is terminal, for every subscriber of it at once:
+ * one request per poll however many watch it, and a late subscriber first gets
+ * the latest state. Emits a state when (and only when) the normalised state
+ * changes, completes after the first terminal state, retries transient
+ * failures with backoff, and errors at once on anything else. Every request
+ * goes through the source's {@link RequestScheduler}; when the last
+ * subscriber leaves, the queued turn is given up and the request in flight
+ * aborted.
+ *
+ * A class rather than closures and RxJS's `share`: one lives for every
+ * watched task, and an idle task should cost little more than its last state.
  */
-export function pollLoop(config: PollLoopConfig): Observable<TaskState> {
-  const floor = config.minInterval > 0 ? config.minInterval + ARRIVAL_MARGIN_MS : 0;
-  return new Observable<TaskState>((subscriber) => {
-    let last: TaskState | undefined;
-    let polls = 0;
-    let failures = 0;
-    let moved = false;
-    let lastStart = -Infinity;
-    /**
-     * When the last request of this task ended. The provider's minimum gap
-     * counts from here, not from the start: the server saw the request arrive
-     * somewhere in between, so a request delayed on the way could otherwise
-     * be followed by the next one less than the minimum later.
-     */
-    let lastEnd = -Infinity;
+export class PollLoop<TRef> {
+  private readonly subscribers: Subscriber<TaskState>[] = [];
+  private readonly floor: number;
+  private readonly responses: Observer<HttpResponse>;
+  private last: TaskState | undefined;
+  private polls = 0;
+  private failures = 0;
+  private moved = false;
+  private started = false;
+  private done = false;
+  private lastStart = -Infinity;
+  /**
+   * When the last request of this task ended. The provider's minimum gap counts
+   * from here, not from the start: the server saw the request arrive somewhere
+   * in between, so a request delayed on the way could otherwise be followed by
+   * the next one less than the minimum later.
+   */
+  private lastEnd = -Infinity;
+  private ticket: Ticket | undefined;
+  private turn: Turn | undefined;
+  private inFlight: Subscription | undefined;
+
+  constructor(
+    private readonly host: PollHost<TRef>,
+    private readonly ref: TRef,
+    readonly id: string,
+    readonly key: string,
+    private readonly nextDelay: NextPollDelay,
     /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
-    let notBefore = config.notBefore ?? -Infinity;
-    let ticket: Ticket | undefined;
-    let inFlight: Subscription | undefined;
+    private notBefore = -Infinity,
+  ) {
+    this.floor = host.minInterval > 0 ? host.minInterval + ARRIVAL_MARGIN_MS : 0;
+    this.responses = new ResponseObserver(this);
+  }
 
-    const fail = (error: unknown) => subscriber.error(redactError(asTaskError(error, config), config.redact));
+  /** Adds a subscriber, who first gets the latest state if there is one; returns what removes it. */
+  attach(subscriber: Subscriber<TaskState>): () => void {
+    this.subscribers.push(subscriber);
+    if (this.last !== undefined) subscriber.next(this.last);
+    return () => this.detach(subscriber);
+  }
 
-    /** The policy's time (`dueAt`) may move (a paused source resumes at once); the floors may not. */
-    const pollAt = (dueAt: number, backoffUntil = -Infinity) => {
-      ticket = config.requests.request(dueAt, poll, Math.max(lastEnd + floor, notBefore, backoffUntil));
-    };
+  /** Asks for the first poll (once the first subscriber is attached, so that an answer at once reaches it). */
+  start(): void {
+    if (this.started || this.done) return;
+    this.started = true;
+    this.pollAt(this.host.scheduler.now());
+  }
 
-    // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must
-    // pause the source before the freed slot can go to the next task.
-    const poll = (turn: Turn) => {
-      lastStart = turn.startedAt;
-      inFlight = config.send().subscribe({
-        next: (response) => {
-          lastEnd = config.scheduler.now();
-          try {
-            onResponse(response);
-          } finally {
-            turn.release();
-          }
-        },
-        error: (error: unknown) => {
-          lastEnd = config.scheduler.now();
-          try {
-            onFailure({ error: asTaskError(error, config), retryable: isRetryable(error) });
-          } finally {
-            turn.release();
-          }
-        },
-      });
-    };
+  private detach(subscriber: Subscriber<TaskState>): void {
+    const index = this.subscribers.indexOf(subscriber);
+    if (index < 0) return;
+    this.subscribers.splice(index, 1);
+    if (this.subscribers.length === 0) this.stop();
+  }
 
-    const onResponse = (response: HttpResponse) => {
-      config.requests.observe(response.hints);
-      let outcome: DecodeResult;
-      try {
-        outcome = config.decode(response);
-      } catch (error) {
-        // A provider's decode must not throw; if one does, it ends here rather than escaping.
-        outcome = left(decodeCrash(error, config));
-      }
-      if (isRight(outcome)) {
-        const problem = describeInvalidInit(outcome.right);
-        if (problem === undefined) onState(createTaskState(config.provider, config.id, outcome.right), response);
-        else onFailure({ error: new DecodeError(`The ${config.provider} provider made an invalid state for task ${config.id}: ${problem}`), retryable: false });
-      } else {
-        onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
-      }
-    };
+  /** The policy's time (`dueAt`) may move (a paused source resumes at once); the floors may not. */
+  private pollAt(dueAt: number, backoffUntil = -Infinity): void {
+    this.ticket = this.host.requests.request(dueAt, this, Math.max(this.lastEnd + this.floor, this.notBefore, backoffUntil));
+  }
 
-    const onState = (state: TaskState, response: HttpResponse) => {
-      const now = config.scheduler.now();
-      failures = 0;
-      polls++;
-      if (last === undefined || !isSameState(last, state)) {
-        last = state;
-        subscriber.next(state);
-      }
-      if (isTerminal(state)) {
-        subscriber.complete();
-        return;
-      }
-      if (subscriber.closed) return;
-      if (response.hints.retryAfterMs !== undefined) notBefore = Math.max(notBefore, now + response.hints.retryAfterMs);
-      const gap = config.nextDelay({ state, at: now, startedAt: lastStart, polls });
-      const jittered = gap * (1 + config.jitter * (2 * config.random() - 1));
-      pollAt(lastStart + Math.min(config.maxInterval, Math.max(0, jittered)));
-    };
+  /** The scheduler's call: this task's request may start now. */
+  onTurn(turn: Turn): void {
+    this.ticket = undefined;
+    this.turn = turn;
+    this.lastStart = turn.startedAt;
+    this.inFlight = this.host.send(this.ref, this.id).subscribe(this.responses);
+  }
 
-    const onFailure = (failure: ProviderFailure, response?: HttpResponse) => {
-      const now = config.scheduler.now();
-      if (failure.moveTo !== undefined && !moved && config.move(failure.moveTo)) {
-        moved = true;
-        pollAt(now);
-        return;
-      }
-      failures++;
-      if (!failure.retryable || failures > config.retry.retries) {
-        fail(failure.error);
-        return;
-      }
-      const rateLimited = failure.error instanceof RateLimitError;
-      const wait = serverWait(failure, response, now, rateLimited);
-      const delay = Math.max(retryDelay(failures, config.retry, config.random), wait);
-      // The server asked the account to stay away, not this task: every task of the source waits,
-      // for as long as it said, or, after a 429 that said nothing, as long as this task backs off.
-      if (wait > 0 || rateLimited) config.requests.pauseUntil(now + (rateLimited ? delay : wait));
-      pollAt(now + delay, now + delay);
-    };
+  // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must
+  // pause the source before the freed slot can go to the next task.
+  received(response: HttpResponse): void {
+    this.answered(() => this.onResponse(response));
+  }
 
-    pollAt(config.scheduler.now());
+  failed(error: unknown): void {
+    this.answered(() => this.onFailure({ error: asTaskError(error, this.host.provider, this.id), retryable: isRetryable(error) }));
+  }
 
-    return () => {
-      // A request cut off on the way may still have reached the server: it counts as ending now.
-      if (inFlight !== undefined && !inFlight.closed) lastEnd = config.scheduler.now();
-      ticket?.cancel();
-      inFlight?.unsubscribe();
-      last = undefined;
-      config.onStop?.(Math.max(lastEnd + floor, notBefore));
-    };
-  });
+  /** Reads an answer, then gives its turn back and lets go of the request, so that an idle task holds neither. */
+  private answered(read: () => void): void {
+    const { turn, inFlight } = this;
+    this.lastEnd = this.host.scheduler.now();
+    try {
+      read();
+    } finally {
+      turn?.release();
+      // Reading may have started the next request already: only this one is forgotten.
+      if (this.turn === turn) this.turn = undefined;
+      if (this.inFlight === inFlight) this.inFlight = undefined;
+    }
+  }
+
+  private onResponse(response: HttpResponse): void {
+    const { host } = this;
+    host.requests.observe(response.hints);
+    let outcome: DecodeResult;
+    try {
+      outcome = host.decode(this.ref, this.id, response);
+    } catch (error) {
+      // A provider's decode must not throw; if one does, it ends here rather than escaping.
+      outcome = left(new DecodeError(`The ${host.provider} provider could not read the response for task ${this.id}: ${messageOf(error)}`, { cause: error }));
+    }
+    if (!isRight(outcome)) {
+      this.onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
+      return;
+    }
+    const problem = describeInvalidInit(outcome.right);
+    if (problem === undefined) this.onState(createTaskState(host.provider, this.id, outcome.right), response);
+    else this.onFailure({ error: new DecodeError(`The ${host.provider} provider made an invalid state for task ${this.id}: ${problem}`), retryable: false });
+  }
+
+  private onState(state: TaskState, response: HttpResponse): void {
+    const { host } = this;
+    const now = host.scheduler.now();
+    this.failures = 0;
+    this.polls++;
+    if (this.last === undefined || !isSameState(this.last, state)) {
+      this.last = state;
+      // A copy: a subscriber may leave (or another come) while the state is handed out.
+      for (const subscriber of this.subscribers.slice()) subscriber.next(state);
+    }
+    if (isTerminal(state)) {
+      this.end((subscriber) => subscriber.complete());
+      return;
+    }
+    if (this.done) return;
+    if (response.hints.retryAfterMs !== undefined) this.notBefore = Math.max(this.notBefore, now + response.hints.retryAfterMs);
+    const gap = this.nextDelay({ state, at: now, startedAt: this.lastStart, polls: this.polls });
+    const jittered = gap * (1 + host.jitter * (2 * host.random() - 1));
+    this.pollAt(this.lastStart + Math.min(host.maxInterval, Math.max(0, jittered)));
+  }
+
+  private onFailure(failure: ProviderFailure, response?: HttpResponse): void {
+    const { host } = this;
+    const now = host.scheduler.now();
+    if (failure.moveTo !== undefined && !this.moved && host.move(failure.moveTo)) {
+      this.moved = true;
+      this.pollAt(now);
+      return;
+    }
+    this.failures++;
+    if (!failure.retryable || this.failures > host.retry.retries) {
+      const error = redactError(asTaskError(failure.error, host.provider, this.id), host.redact);
+      this.end((subscriber) => subscriber.error(error));
+      return;
+    }
+    const rateLimited = failure.error instanceof RateLimitError;
+    const wait = serverWait(failure, response, now, rateLimited);
+    const delay = Math.max(retryDelay(this.failures, host.retry, host.random), wait);
+    // The server asked the account to stay away, not this task: every task of the source waits,
+    // for as long as it said, or, after a 429 that said nothing, as long as this task backs off.
+    if (wait > 0 || rateLimited) host.requests.pauseUntil(now + (rateLimited ? delay : wait));
+    this.pollAt(now + delay, now + delay);
+  }
+
+  /** A terminal state or a final error: the loop stops first (a new watch then starts afresh), then tells everyone. */
+  private end(tell: (subscriber: Subscriber<TaskState>) => void): void {
+    const subscribers = this.subscribers.splice(0);
+    this.stop();
+    for (const subscriber of subscribers) tell(subscriber);
+  }
+
+  private stop(): void {
+    if (this.done) return;
+    this.done = true;
+    const { host } = this;
+    // A request cut off on the way may still have reached the server: it counts as ending now.
+    if (this.inFlight !== undefined && !this.inFlight.closed) this.lastEnd = host.scheduler.now();
+    this.ticket?.cancel();
+    this.turn?.release();
+    this.inFlight?.unsubscribe();
+    this.last = undefined;
+    host.stopped(this, Math.max(this.lastEnd + this.floor, this.notBefore));
+  }
+}
+
+/** Hands a poll's answer (or failure) to its loop; one per loop, so that a poll costs no new closures. */
+class ResponseObserver<TRef> implements Observer<HttpResponse> {
+  constructor(private readonly loop: PollLoop<TRef>) {}
+
+  next(response: HttpResponse): void {
+    this.loop.received(response);
+  }
+
+  error(error: unknown): void {
+    this.loop.failed(error);
+  }
+
+  complete(): void {
+    // The answer came with `next`.
+  }
 }
 
 /**
@@ -192,17 +266,11 @@ function isRetryable(error: unknown): boolean {
   return !(error instanceof TaskError);
 }
 
-function asTaskError(error: unknown, config: PollLoopConfig): TaskError {
+function asTaskError(error: unknown, provider: string, id: string): TaskError {
   const taskError =
-    error instanceof TaskError
-      ? error
-      : new TransportError(`Request for task ${config.id} failed: ${messageOf(error)}`, { reason: 'network', cause: error });
+    error instanceof TaskError ? error : new TransportError(`Request for task ${id} failed: ${messageOf(error)}`, { reason: 'network', cause: error });
   const fields = taskError as { provider?: string; taskId?: string };
-  if (fields.provider === undefined) Object.assign(taskError, { provider: config.provider });
-  if (fields.taskId === undefined) Object.assign(taskError, { taskId: config.id });
+  if (fields.provider === undefined) Object.assign(taskError, { provider });
+  if (fields.taskId === undefined) Object.assign(taskError, { taskId: id });
   return taskError;
-}
-
-function decodeCrash(error: unknown, config: PollLoopConfig): DecodeError {
-  return new DecodeError(`The ${config.provider} provider could not read the response for task ${config.id}: ${messageOf(error)}`, { cause: error });
 }

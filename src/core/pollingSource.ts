@@ -1,24 +1,11 @@
-import {
-  catchError,
-  defer,
-  distinctUntilChanged,
-  finalize,
-  from,
-  Observable,
-  of,
-  ReplaySubject,
-  share,
-  startWith,
-  switchMap,
-  throwError,
-  type Subscription,
-} from 'rxjs';
+import { distinctUntilChanged, Observable, of, startWith, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import type { RetryPolicy } from './backoff.js';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
 import { untilDeadline } from './deadline.js';
-import { httpTransport, type HttpRequest, type Transport } from './http.js';
+import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
-import { pollLoop } from './pollLoop.js';
-import type { ProviderDefinition, ProviderRequest } from './provider.js';
+import { PollLoop, type PollHost } from './pollLoop.js';
+import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
 import type { Redactor } from './redact.js';
 import { RequestScheduler } from './requestScheduler.js';
 import { expectPolicy, resolveInterval, type ResolvedSourceOptions, type WatchOptions } from './sourceOptions.js';
@@ -48,13 +35,19 @@ export interface TaskSource<TRef = string> {
 }
 
 /** The source {@link defineProvider} builds: one request scheduler, one poll loop per watched task. */
-export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef> {
+export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef>, PollHost<TRef> {
   readonly provider: string;
-  private readonly loops = new Map<string, Observable<TaskState>>();
+  readonly minInterval: number;
+  readonly maxInterval: number;
+  readonly jitter: number;
+  readonly retry: RetryPolicy;
+  readonly random: () => number;
+  readonly scheduler: SchedulerLike;
+  readonly requests: RequestScheduler;
+  private readonly loops = new Map<string, PollLoop<TRef>>();
   /** Per task: no poll before this time (its minimum gap, a `Retry-After`), kept across re-subscriptions. */
   private readonly pollNotBefore = new Map<string, number>();
   private sweepAt = SWEEP_SIZE;
-  private readonly requests: RequestScheduler;
   private readonly transport: Transport;
   private movedFrom: string | undefined;
   private activeLoops = 0;
@@ -65,9 +58,10 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     private readonly options: ResolvedSourceOptions,
     private readonly context: TContext,
     private currentBaseUrl: string,
-    private readonly redact: Redactor,
+    readonly redact: Redactor,
   ) {
     this.provider = definition.name;
+    ({ minInterval: this.minInterval, maxInterval: this.maxInterval, jitter: this.jitter, retry: this.retry, random: this.random, scheduler: this.scheduler } = options);
     this.requests = new RequestScheduler(options);
     this.transport =
       options.transport ??
@@ -88,7 +82,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     const resumeFrom = options.resumeFrom === undefined ? undefined : this.checkResumeFrom(options.resumeFrom, id);
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
 
-    const loop$ = defer(() => this.loops.get(key) ?? this.startLoop(key, ref, id, policy.create(interval)));
+    const loop$ = new Observable<TaskState>((subscriber) => this.attach(subscriber, key, ref, id, () => policy.create(interval)));
     let task$ = loop$;
     if (resumeFrom !== undefined) {
       // A terminal task cannot change: no request needed.
@@ -97,54 +91,33 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     return deadline === undefined ? task$ : task$.pipe(untilDeadline(deadline, this.options.scheduler));
   }
 
-  private startLoop(key: string, ref: TRef, id: string, nextDelay: NextPollDelay): Observable<TaskState> {
-    const { definition, context, options } = this;
-    const loop$ = pollLoop({
-      provider: definition.name,
+  /** One poll loop per task, however many watch it: the first subscriber starts it, the last one to leave stops it. */
+  private attach(subscriber: Subscriber<TaskState>, key: string, ref: TRef, id: string, nextDelay: () => NextPollDelay): () => void {
+    const running = this.loops.get(key);
+    if (running !== undefined) return running.attach(subscriber);
+    const loop = new PollLoop(this, ref, id, key, nextDelay(), this.takeNotBefore(key));
+    this.loops.set(key, loop);
+    this.loopStarted();
+    const detach = loop.attach(subscriber);
+    loop.start();
+    return detach;
+  }
+
+  /** Called by a loop that has stopped: it is forgotten, and its floor kept for the next loop of its task. */
+  stopped(loop: PollLoop<TRef>, notBefore: number): void {
+    if (this.loops.get(loop.key) === loop) this.loops.delete(loop.key);
+    this.keepNotBefore(loop.key, notBefore);
+    this.loopEnded();
+  }
+
+  decode(ref: TRef, id: string, response: HttpResponse): DecodeResult {
+    return this.definition.decode(response, {
+      ref,
       id,
-      nextDelay,
-      minInterval: options.minInterval,
-      maxInterval: options.maxInterval,
-      jitter: options.jitter,
-      retry: options.retry,
-      random: options.random,
-      scheduler: options.scheduler,
-      requests: this.requests,
-      redact: this.redact,
-      notBefore: this.takeNotBefore(key),
-      onStop: (notBefore) => this.keepNotBefore(key, notBefore),
-      send: () =>
-        defer(() => {
-          // Synchronous unless the provider must wait (a token to sign): keeps virtual-time tests in virtual time.
-          const request = definition.request({ ref, id, context });
-          return isPromiseLike(request) ? from(request) : of(request);
-        }).pipe(
-          // A request that cannot be built is the provider's final word, not a network failure to retry.
-          catchError((error: unknown) => throwError(() => requestFailure(error, definition.name, id))),
-          switchMap((request) => this.transport(this.toHttpRequest(request))),
-        ),
-      decode: (response) =>
-        definition.decode(response, {
-          ref,
-          id,
-          context,
-          baseUrl: this.currentBaseUrl,
-          ...(this.movedFrom === undefined ? {} : { movedFrom: this.movedFrom }),
-        }),
-      move: (baseUrl) => this.move(baseUrl),
+      context: this.context,
+      baseUrl: this.currentBaseUrl,
+      ...(this.movedFrom === undefined ? {} : { movedFrom: this.movedFrom }),
     });
-    const shared: Observable<TaskState> = defer(() => {
-      this.loopStarted();
-      return loop$;
-    }).pipe(
-      finalize(() => {
-        this.loopEnded();
-        if (this.loops.get(key) === shared) this.loops.delete(key);
-      }),
-      share({ connector: () => new ReplaySubject<TaskState>(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
-    );
-    this.loops.set(key, shared);
-    return shared;
   }
 
   private takeNotBefore(key: string): number | undefined {
@@ -196,6 +169,40 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     return createTaskState(this.provider, id, stored);
   }
 
+  /**
+   * One poll's request: built by the provider, then sent. Written as one plain
+   * Observable rather than a chain of operators: it runs for every poll of
+   * every task. Synchronous unless the provider must wait (a token to sign),
+   * which keeps virtual-time tests in virtual time.
+   */
+  send(ref: TRef, id: string): Observable<HttpResponse> {
+    return new Observable<HttpResponse>((subscriber) => {
+      let request: ProviderRequest | PromiseLike<ProviderRequest>;
+      try {
+        request = this.definition.request({ ref, id, context: this.context });
+      } catch (error) {
+        // A request that cannot be built is the provider's final word, not a network failure to retry.
+        subscriber.error(requestFailure(error, this.provider, id));
+        return undefined;
+      }
+      if (!isPromiseLike(request)) return this.transport(this.toHttpRequest(request)).subscribe(subscriber);
+      let inner: Subscription | undefined;
+      let cancelled = false;
+      request.then(
+        (built) => {
+          if (!cancelled) inner = this.transport(this.toHttpRequest(built)).subscribe(subscriber);
+        },
+        (error: unknown) => {
+          if (!cancelled) subscriber.error(requestFailure(error, this.provider, id));
+        },
+      );
+      return () => {
+        cancelled = true;
+        inner?.unsubscribe();
+      };
+    });
+  }
+
   private toHttpRequest(request: ProviderRequest): HttpRequest {
     return {
       method: request.method,
@@ -206,7 +213,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   }
 
   /** Follows a provider's "your account lives elsewhere", under the same rules as `baseUrl`. */
-  private move(baseUrl: string): boolean {
+  move(baseUrl: string): boolean {
     let next: string;
     try {
       next = checkBaseUrl(baseUrl, { allowInsecureHttp: this.options.allowInsecureHttp, option: 'moveTo' });

@@ -14,6 +14,9 @@ export interface Ticket {
   cancel(): void;
 }
 
+/** Whoever waits for a turn: a function, or an object (a poll loop) whose `onTurn` method takes it. */
+export type TurnTaker = ((turn: Turn) => void) | { onTurn(turn: Turn): void };
+
 export interface RequestSchedulerOptions {
   /** Requests that may start in any one-second window; `Infinity` for no limit. */
   readonly maxRequestsPerSecond: number;
@@ -32,12 +35,45 @@ export interface RequestSchedulerOptions {
  */
 export const ARRIVAL_MARGIN_MS = 50;
 
-interface Waiter extends HeapEntry {
-  dueAt: number;
-  /** The turn never comes before this, not even when a hold ends. */
-  readonly notBefore: number;
-  readonly seq: number;
-  readonly onTurn: (turn: Turn) => void;
+/**
+ * A poll waiting for its turn, and its ticket. Waiters and turns are classes,
+ * not closures: one of each lives for every task that is watched, so what they
+ * hold is what 10,000 idle tasks cost.
+ */
+class Waiter implements HeapEntry, Ticket {
+  heapIndex = -1;
+  turn: GrantedTurn | undefined;
+
+  constructor(
+    private readonly scheduler: RequestScheduler,
+    public dueAt: number,
+    /** The turn never comes before this, not even when a hold ends. */
+    readonly notBefore: number,
+    readonly seq: number,
+    readonly taker: TurnTaker,
+  ) {}
+
+  cancel(): void {
+    if (this.turn !== undefined) this.turn.release();
+    else this.scheduler.withdraw(this);
+  }
+}
+
+class GrantedTurn implements Turn {
+  private released = false;
+
+  constructor(
+    private readonly scheduler: RequestScheduler,
+    readonly startedAt: number,
+    /** The window slot this request holds (-1: no budget to keep). */
+    readonly slot: number,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.scheduler.ended(this.slot);
+  }
 }
 
 /**
@@ -103,26 +139,23 @@ export class RequestScheduler {
    * before `notBefore` (a task's minimum gap or `Retry-After`: unlike `dueAt`,
    * the end of a hold does not bring it forward).
    */
-  request(dueAt: number, onTurn: (turn: Turn) => void, notBefore = -Infinity): Ticket {
-    let turn: Turn | undefined;
-    const waiter: Waiter = {
-      heapIndex: -1,
-      dueAt: Math.max(dueAt, notBefore),
-      notBefore,
-      seq: this.seq++,
-      onTurn: (granted) => {
-        turn = granted;
-        onTurn(granted);
-      },
-    };
+  request(dueAt: number, taker: TurnTaker, notBefore = -Infinity): Ticket {
+    const waiter = new Waiter(this, Math.max(dueAt, notBefore), notBefore, this.seq++, taker);
     this.queue.push(waiter);
     this.pump();
-    return {
-      cancel: () => {
-        if (turn !== undefined) turn.release();
-        else if (this.queue.remove(waiter)) this.pump();
-      },
-    };
+    return waiter;
+  }
+
+  /** A waiter gives up its place (its ticket was cancelled before its turn). */
+  withdraw(waiter: Waiter): void {
+    if (this.queue.remove(waiter)) this.pump();
+  }
+
+  /** A granted request has ended: its slot of the window counts until a window after now. */
+  ended(slot: number): void {
+    this.inFlight--;
+    if (slot >= 0) this.slotFreeAt[slot] = this.now() + this.windowMs;
+    this.pump();
   }
 
   /** No request starts before `until` (a 429, a `Retry-After`): the whole source waits. */
@@ -210,19 +243,12 @@ export class RequestScheduler {
   }
 
   private grant(waiter: Waiter, now: number): void {
-    const slot = this.takeSlot(now);
+    const turn = new GrantedTurn(this, now, this.takeSlot(now));
     this.inFlight++;
-    let released = false;
-    waiter.onTurn({
-      startedAt: now,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.inFlight--;
-        if (slot >= 0) this.slotFreeAt[slot] = this.now() + this.windowMs;
-        this.pump();
-      },
-    });
+    waiter.turn = turn;
+    const { taker } = waiter;
+    if (typeof taker === 'function') taker(turn);
+    else taker.onTurn(turn);
   }
 
   /** The earliest moment a slot of the window is free. */
