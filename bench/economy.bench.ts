@@ -6,8 +6,10 @@
 // within 1 s is refused with code 30, as its docs demand) and, for every poller,
 // its own copy of the same tasks: durations spread log-uniformly, a fifth of them
 // failing. Mobizon tasks report progress (climbing by tens); Postman collection
-// tasks report none. Every poller starts on its tasks at the moment they are
-// created, and runs until it has seen each one end.
+// tasks report none. The tasks of a population arrive one every `arrivalGap`
+// (the same schedule for every poller: a steady stream of work, and a load the
+// machine can serve without queueing); every poller starts on a task the moment
+// it is created, and runs until it has seen each one end.
 //
 // Time: the server and rx-task-status share one clock that runs `timeScale` times
 // faster than the wall clock (`acceleratedTime`); the anchors only know
@@ -18,8 +20,11 @@
 //
 // The judge is the server: requests per task from its request log, lag from the
 // moment its script turns a task terminal to the moment the poller reports it.
-// rx-task-status runs with `maxRequestsPerSecond: Infinity` here, so that only
-// the interval policies are compared (the budget is the next bench's subject).
+// rx-task-status runs with `maxRequestsPerSecond: Infinity` in most rows, so
+// that only the interval policies are compared (the budget is the next bench's
+// subject); one row per population keeps the provider's true defaults, budget
+// included (Mobizon: 1 request per second for the whole source, Postman: 2),
+// which is what a user who sets nothing gets.
 import { setMaxListeners } from 'node:events';
 import { isTerminal } from '../src/core/taskState.js';
 import { exponentialInterval, fixedInterval, progressAwareInterval } from '../src/core/intervalPolicy.js';
@@ -27,9 +32,10 @@ import type { SourceOptions } from '../src/core/sourceOptions.js';
 import { acceleratedTime } from '../src/testing/acceleratedTime.js';
 import { generateScenario } from '../src/testing/generateScenario.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../src/testing/startFakeProviderServer.js';
+import type { FakeTask } from '../src/testing/fakeTask.js';
 import type { TaskSpec } from '../src/testing/taskSpec.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { coreLro, fixedLoop, smithyWaiter, type Anchor } from './support/anchors.js';
+import { coreLro, fixedLoop, rxPolling, smithyWaiter, type Anchor } from './support/anchors.js';
 import { sourceFor } from './support/sources.js';
 import { formatNumber, formatSeconds, markdownTable, medianRows, percentile } from './support/stats.js';
 import type { BenchProvider, Endpoint } from './support/statusCheck.js';
@@ -40,17 +46,21 @@ export interface EconomyOptions {
   /** Shortest and longest task, ms of task time. */
   readonly minDuration: number;
   readonly maxDuration: number;
+  /** Task time (ms) between the arrivals of two tasks of a population; the same schedule for every poller. */
+  readonly arrivalGap: number;
   /** How many times faster than the wall clock the task clock runs. */
   readonly timeScale: number;
   readonly runs: number;
 }
 
-export const ECONOMY_DEFAULTS: EconomyOptions = { tasks: 20, minDuration: 4_000, maxDuration: 40_000, timeScale: 4, runs: 3 };
-export const ECONOMY_QUICK: EconomyOptions = { tasks: 3, minDuration: 1_000, maxDuration: 3_000, timeScale: 20, runs: 1 };
+export const ECONOMY_DEFAULTS: EconomyOptions = { tasks: 100, minDuration: 4_000, maxDuration: 40_000, arrivalGap: 1000, timeScale: 4, runs: 3 };
+export const ECONOMY_QUICK: EconomyOptions = { tasks: 3, minDuration: 1_000, maxDuration: 3_000, arrivalGap: 200, timeScale: 20, runs: 1 };
 
 export interface EconomyRow {
   readonly population: BenchProvider;
   readonly poller: string;
+  /** A short name for the chart. */
+  readonly label: string;
   readonly settings: string;
   readonly requestsPerTask: number;
   readonly p50LagMs: number;
@@ -62,6 +72,7 @@ export interface EconomyRow {
 
 interface Poller {
   readonly name: string;
+  readonly label: string;
   readonly settings: (provider: BenchProvider) => string;
   /**
    * Prepares to follow tasks; `follow(id)` starts on one (the bench interleaves
@@ -70,15 +81,18 @@ interface Poller {
   readonly prepare: (input: { endpoint: Endpoint; seen: (id: string) => void; scale: number; scheduler: SchedulerLike }) => { follow: (id: string) => void; stop: () => void };
 }
 
-const PROVIDER_DEFAULT = (provider: BenchProvider) =>
-  provider === 'mobizon' ? 'provider default: progress-aware, interval 2 s (min 1 s)' : 'provider default: fixed 2 s';
+/** The providers' own defaults (src/providers/*.ts), budget included. */
+const PROVIDER_BUDGET: Record<BenchProvider, number> = { mobizon: 1, postman: 2 };
 
-function ours(name: string, settings: (provider: BenchProvider) => string, options: SourceOptions): Poller {
+const PROVIDER_POLICY = (provider: BenchProvider) => (provider === 'mobizon' ? 'progress-aware, interval 2 s (min 1 s)' : 'fixed 2 s');
+
+function ours(name: string, label: string, settings: (provider: BenchProvider) => string, options: SourceOptions): Poller {
   return {
     name,
+    label,
     settings,
     prepare: ({ endpoint, seen, scheduler }) => {
-      const source = sourceFor(endpoint, { maxRequestsPerSecond: Infinity, scheduler, ...options });
+      const source = sourceFor(endpoint, { scheduler, ...options });
       const subscriptions: Subscription[] = [];
       return {
         follow: (id) =>
@@ -96,9 +110,10 @@ function ours(name: string, settings: (provider: BenchProvider) => string, optio
   };
 }
 
-function anchor(name: string, settings: string, make: (scale: number) => Anchor): Poller {
+function anchor(name: string, label: string, settings: string, make: (scale: number) => Anchor): Poller {
   return {
     name,
+    label,
     settings: () => settings,
     prepare: ({ endpoint, seen, scale }) => {
       const controller = new AbortController();
@@ -119,21 +134,30 @@ function anchor(name: string, settings: string, make: (scale: number) => Anchor)
   };
 }
 
+const UNLIMITED = { maxRequestsPerSecond: Infinity };
+
 export const ECONOMY_POLLERS: readonly Poller[] = [
-  ours('rx-task-status (default)', PROVIDER_DEFAULT, {}),
-  ours('rx-task-status fixedInterval', () => 'fixed, interval 2 s', { policy: fixedInterval() }),
-  ours('rx-task-status exponentialInterval', () => 'start 2 s, ×2, cap 120 s, maxInterval 120 s, jitter 0.1', {
+  ours('rx-task-status (provider defaults)', 'ours: provider defaults', (provider) => `provider defaults: ${PROVIDER_POLICY(provider)}, maxRequestsPerSecond ${PROVIDER_BUDGET[provider]} for the whole source`, {}),
+  ours('rx-task-status (default policy)', 'ours: default policy', (provider) => `provider default policy: ${PROVIDER_POLICY(provider)}; maxRequestsPerSecond Infinity`, UNLIMITED),
+  ours('rx-task-status fixedInterval', 'ours: fixedInterval', () => 'fixed, interval 2 s; maxRequestsPerSecond Infinity', { ...UNLIMITED, policy: fixedInterval() }),
+  ours('rx-task-status exponentialInterval', 'ours: exponentialInterval', () => 'start 2 s, ×2, cap 120 s, maxInterval 120 s, jitter 0.1; maxRequestsPerSecond Infinity', {
+    ...UNLIMITED,
     policy: exponentialInterval({ start: 2000, factor: 2, cap: 120_000 }),
     maxInterval: 120_000,
   }),
   ours(
     'rx-task-status progressAwareInterval',
-    (provider) => (provider === 'mobizon' ? 'approach 2, overshoot 0.05, interval 2 s (= the Mobizon default)' : 'interval 2 s (no progress: falls back to fixed)'),
-    { policy: progressAwareInterval() },
+    'ours: progressAwareInterval',
+    (provider) =>
+      `${provider === 'mobizon' ? 'approach 2, overshoot 0.05, interval 2 s (= the Mobizon default)' : 'interval 2 s (no progress: falls back to fixed)'}; maxRequestsPerSecond Infinity`,
+    { ...UNLIMITED, policy: progressAwareInterval() },
   ),
-  anchor('fixed 1 s loop', 'sleep 1 s after each answer', (timeScale) => fixedLoop({ intervalMs: 1000, timeScale })),
-  anchor('@azure/core-lro createHttpPoller', 'default intervalInMs 2000, honours Retry-After', (timeScale) => coreLro({ timeScale })),
-  anchor('@smithy createWaiter', 'defaults minDelay 2 s, maxDelay 120 s, maxWaitTime 3600 s', (timeScale) => smithyWaiter({ timeScale })),
+  anchor('fixed 1 s loop', '1 s loop', 'sleep 1 s after each answer', (timeScale) => fixedLoop({ intervalMs: 1000, timeScale })),
+  anchor('@azure/core-lro createHttpPoller', 'core-lro', 'default intervalInMs 2000, honours Retry-After', (timeScale) => coreLro({ timeScale })),
+  anchor('@smithy createWaiter', 'smithy createWaiter', 'defaults minDelay 2 s, maxDelay 120 s, maxWaitTime 3600 s', (timeScale) => smithyWaiter({ timeScale })),
+  anchor('rx-polling', 'rx-polling', 'interval 2000 (it has no default), retry defaults (exponential from 1 s, 9 attempts); a refusal is an error', (timeScale) =>
+    rxPolling({ interval: 2000, timeScale }),
+  ),
 ];
 
 const POPULATIONS: readonly BenchProvider[] = ['mobizon', 'postman'];
@@ -157,11 +181,10 @@ async function runOnce(options: EconomyOptions, seed: number): Promise<EconomyRo
         const { duration = 0, outcome = 'completed' } = spec as { duration?: number; outcome?: 'completed' | 'failed' };
         return provider === 'mobizon' ? { provider, duration, outcome } : { provider, kind: 'collection-update', duration, outcome };
       });
-    const groups = POPULATIONS.flatMap((population) =>
-      ECONOMY_POLLERS.map((poller) => ({ population, poller, tasks: server.tasks.createMany(specsFor(population)) })),
-    );
+    const specs = { mobizon: specsFor('mobizon'), postman: specsFor('postman') };
+    const groups = POPULATIONS.flatMap((population) => ECONOMY_POLLERS.map((poller) => ({ population, poller, tasks: [] as FakeTask[] })));
     const seenAt = new Map<string, number>();
-    const total = groups.reduce((count, group) => count + group.tasks.length, 0);
+    const total = groups.length * options.tasks;
     let finish: () => void = () => undefined;
     const allSeen = new Promise<void>((resolve) => (finish = resolve));
     const seen = (id: string) => {
@@ -174,11 +197,29 @@ async function runOnce(options: EconomyOptions, seed: number): Promise<EconomyRo
       stops.push(follower.stop);
       return follower;
     });
+    // Task k of every group is created (and followed at once) k × arrivalGap
+    // after the first; the pollers take turns, so none always goes first.
+    const arrive = (index: number) => {
+      groups.forEach((_, turn) => {
+        const which = (turn + index) % groups.length;
+        const group = groups[which] as (typeof groups)[number];
+        const task = server.tasks.create(specs[group.population][index] as TaskSpec);
+        group.tasks.push(task);
+        (followers[which] as { follow: (id: string) => void }).follow(task.id);
+      });
+    };
+    const arrivals: NodeJS.Timeout[] = [];
     for (let index = 0; index < options.tasks; index++) {
-      groups.forEach((group, which) => (followers[which] as { follow: (id: string) => void }).follow((group.tasks[index] as { id: string }).id));
+      if (index === 0) arrive(0);
+      else arrivals.push(setTimeout(() => arrive(index), (index * options.arrivalGap) / options.timeScale));
     }
-    // Long enough for smithy's waiter at its 120 s cap to come back once more after the longest task.
-    const limitMs = (options.maxDuration + 130_000) / options.timeScale;
+    stops.push(() => arrivals.forEach((arrival) => clearTimeout(arrival)));
+    // Long enough for the last task to arrive and end, and then for smithy's
+    // waiter at its 120 s cap to come back once more, and for the provider
+    // defaults' budget (1 request a second for all the tasks) to go round
+    // every task twice.
+    const budgetRoundMs = (options.tasks / Math.min(...Object.values(PROVIDER_BUDGET))) * 1000;
+    const limitMs = ((options.tasks - 1) * options.arrivalGap + options.maxDuration + Math.max(130_000, 2.5 * budgetRoundMs)) / options.timeScale;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([allSeen, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
     clearTimeout(timer);
@@ -194,6 +235,7 @@ async function runOnce(options: EconomyOptions, seed: number): Promise<EconomyRo
       return {
         population,
         poller: poller.name,
+        label: poller.label,
         settings: poller.settings(population),
         requestsPerTask: mine.length / tasks.length,
         p50LagMs: percentile(lags, 50),
@@ -232,69 +274,6 @@ export function toMarkdown(rows: readonly EconomyRow[]): string {
     return `${title}\n\n${table}`;
   }).join('\n\n');
 }
-
-/** Requests per task against p95 lag, one point per poller and population. */
-export function toSvg(rows: readonly EconomyRow[]): string {
-  const width = 760;
-  const height = 460;
-  const left = 70;
-  const right = 250;
-  const top = 30;
-  const bottom = 60;
-  const points = rows.filter((row) => Number.isFinite(row.requestsPerTask) && Number.isFinite(row.p95LagMs));
-  const maxX = niceCeil(Math.max(1, ...points.map((row) => row.requestsPerTask)));
-  const maxY = niceCeil(Math.max(1, ...points.map((row) => row.p95LagMs / 1000)));
-  const x = (value: number) => left + (value / maxX) * (width - left - right);
-  const y = (value: number) => height - bottom - (value / maxY) * (height - top - bottom);
-  const colours = ['#1f77b4', '#2ca02c', '#9467bd', '#17becf', '#d62728', '#ff7f0e', '#8c564b'];
-  const names = [...new Set(rows.map((row) => row.poller))];
-  const colourOf = (name: string) => colours[names.indexOf(name) % colours.length] as string;
-  const ticks = (max: number) => Array.from({ length: 6 }, (_, index) => (max * index) / 5);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${left}" y="18" font-size="14">Requests per task vs p95 detection lag (lower left is better)</text>`,
-    ...ticks(maxX).map((tick) => `<line x1="${x(tick)}" y1="${top}" x2="${x(tick)}" y2="${height - bottom}" stroke="#eee"/><text x="${x(tick)}" y="${height - bottom + 16}" text-anchor="middle">${round(tick)}</text>`),
-    ...ticks(maxY).map((tick) => `<line x1="${left}" y1="${y(tick)}" x2="${width - right}" y2="${y(tick)}" stroke="#eee"/><text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${round(tick)}</text>`),
-    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="#333"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#333"/>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 20}" text-anchor="middle">requests per task</text>`,
-    `<text x="18" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(top + height - bottom) / 2})">p95 detection lag (s)</text>`,
-    ...points.map((row) => {
-      const cx = x(row.requestsPerTask);
-      const cy = y(row.p95LagMs / 1000);
-      const label = `${escapeXml(row.poller)}, ${row.population}: ${formatNumber(row.requestsPerTask)} requests, p95 ${formatSeconds(row.p95LagMs)}`;
-      const shape =
-        row.population === 'mobizon'
-          ? `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${colourOf(row.poller)}"><title>${label}</title></circle>`
-          : `<rect x="${(cx - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="none" stroke="${colourOf(row.poller)}" stroke-width="2"><title>${label}</title></rect>`;
-      return shape;
-    }),
-    ...names.map(
-      (name, index) =>
-        `<rect x="${width - right + 16}" y="${top + index * 20}" width="12" height="12" fill="${colourOf(name)}"/><text x="${width - right + 34}" y="${top + index * 20 + 10}">${escapeXml(name)}</text>`,
-    ),
-    `<circle cx="${width - right + 22}" cy="${top + names.length * 20 + 16}" r="6" fill="#777"/><text x="${width - right + 34}" y="${top + names.length * 20 + 20}">Mobizon (progress)</text>`,
-    `<rect x="${width - right + 17}" y="${top + names.length * 20 + 31}" width="10" height="10" fill="none" stroke="#777" stroke-width="2"/><text x="${width - right + 34}" y="${top + names.length * 20 + 40}">Postman (no progress)</text>`,
-    '</svg>',
-  ];
-  return `${parts.join('\n')}\n`;
-}
-
-function niceCeil(value: number): number {
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
-}
-
-function round(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 
 if (require.main === module) {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';

@@ -72,8 +72,9 @@ export async function run(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise
       approach,
       pollsPerSecond: median(runs.map((result) => result[approach].pollsPerSecond)),
       cpuMicrosPerPoll: median(runs.map((result) => result[approach].cpuMicrosPerPoll)),
-      throughputRatio: median(runs.map((result) => result[approach].pollsPerSecond / result['raw cross-fetch loop'].pollsPerSecond)),
-      cpuEfficiencyRatio: median(runs.map((result) => result['raw cross-fetch loop'].cpuMicrosPerPoll / result[approach].cpuMicrosPerPoll)),
+      // The baseline's own ratios are 1 by definition (not 0 / 0 when a tiny run counts no poll).
+      throughputRatio: approach === 'raw cross-fetch loop' ? 1 : median(runs.map((result) => result[approach].pollsPerSecond / result['raw cross-fetch loop'].pollsPerSecond)),
+      cpuEfficiencyRatio: approach === 'raw cross-fetch loop' ? 1 : median(runs.map((result) => result['raw cross-fetch loop'].cpuMicrosPerPoll / result[approach].cpuMicrosPerPoll)),
     });
     return [row('raw cross-fetch loop'), row('rx-task-status')];
   } finally {

@@ -1,17 +1,21 @@
 // `npm run bench`: runs every benchmark under bench/ and writes
-// docs/benchmarks.md and docs/benchmarks/economy.svg.
+// docs/benchmarks.md (the tables, and the findings written from them) and
+// docs/benchmarks/economy.svg.
 //
-//   npm run bench                 # full sizes, a few minutes
+//   npm run bench                 # full sizes, about a quarter of an hour on 2 cores
 //   npm run bench -- --quick      # tiny sizes (or BENCH_QUICK=1): checks the machinery, numbers mean nothing
 //   npm run bench -- --out DIR    # write the page and chart under DIR instead of docs/
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as combine from './combineTasks.bench.js';
 import * as economy from './economy.bench.js';
+import { toSvg } from './economyChart.js';
+import { findings } from './findings.js';
 import * as memory from './memory.bench.js';
 import * as overhead from './overhead.bench.js';
 import * as rate from './rateCompliance.bench.js';
+import { formatNumber, medianRows } from './support/stats.js';
 
 export interface ReportInput {
   readonly quick: boolean;
@@ -22,9 +26,22 @@ export interface ReportInput {
   readonly rate: { readonly options: rate.RateOptions; readonly rows: readonly rate.RateRow[] };
   readonly overhead: { readonly options: overhead.OverheadOptions; readonly rows: readonly overhead.OverheadRow[] };
   readonly memory: { readonly options: memory.MemoryOptions; readonly rows: readonly memory.MemoryRow[] };
-  readonly combine: { readonly options: combine.BenchOptions & { runs: number }; readonly rows: readonly combine.BenchRow[] };
-  /** The page's own words around the tables (the findings); written by hand after reading the numbers. */
-  readonly findings?: string;
+  readonly combine: { readonly options: combine.BenchOptions & { readonly runs: number }; readonly rows: readonly combine.BenchRow[] };
+}
+
+/** The alternatives, as installed (devDependencies). */
+const ANCHOR_PACKAGES = ['@azure/core-lro', '@smithy/core', 'rx-polling'] as const;
+
+export function versionsLine(): string {
+  const version = (path: string) => {
+    try {
+      return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    } catch {
+      return 'not installed';
+    }
+  };
+  const anchor = (name: string) => `${name} ${version(join(__dirname, '..', 'node_modules', name, 'package.json'))}`;
+  return `Versions: rx-task-status ${version(join(__dirname, '..', 'package.json'))} (this tree), ${ANCHOR_PACKAGES.map(anchor).join(', ')} (createWaiter from \`@smithy/core/client\`).`;
 }
 
 export function machineLine(): string {
@@ -35,13 +52,16 @@ export function machineLine(): string {
 /** The generated part of docs/benchmarks.md. */
 export function renderResults(input: ReportInput): string {
   const { economy: e, rate: r, overhead: o, memory: m, combine: c } = input;
+  const period = rate.periodMs(r.options) / 1000;
   return [
     `Measured on ${input.date.toISOString().slice(0, 10)} with \`${input.command}\` (${Math.round(input.seconds)} s in all), on ${machineLine()}.` +
       (input.quick ? ' **Quick run: tiny sizes, the numbers mean nothing.**' : ''),
     '',
+    versionsLine(),
+    '',
     `### 1. Request economy and detection lag`,
     '',
-    `${e.options.tasks} tasks per poller and population, durations ${e.options.minDuration / 1000}–${e.options.maxDuration / 1000} s (log-uniform, a fifth failing), task clock ${e.options.timeScale}× the wall clock; median of ${e.options.runs} runs. Lag: from the server turning a task terminal to the poller reporting it.`,
+    `${e.options.tasks} tasks per poller and population, arriving one every ${e.options.arrivalGap / 1000} s; durations ${e.options.minDuration / 1000}–${e.options.maxDuration / 1000} s (log-uniform, a fifth failing), task clock ${e.options.timeScale}× the wall clock; median of ${e.options.runs} runs. Lag: from the server turning a task terminal to the poller reporting it. The settings column says each row's request budget: \`maxRequestsPerSecond Infinity\` compares interval policies alone, "provider defaults" is what a user who sets nothing gets.`,
     '',
     economy.toMarkdown(e.rows),
     '',
@@ -49,9 +69,13 @@ export function renderResults(input: ReportInput): string {
     '',
     `### 2. Rate compliance`,
     '',
-    `${r.options.tasks.toLocaleString('en')} Postman tasks on one API key, a server budget of ${r.options.limit} requests in any 1 s window, ${r.options.windowMs / 1000} s of real time per poller; median of ${r.options.runs} runs.`,
+    `${r.options.tasks.toLocaleString('en')} Postman tasks on one API key, a server budget of ${r.options.limit} requests in any 1 s window; median of ${r.options.runs} runs. A poll period (${formatNumber(period, 1)} s) is the time the budget needs to poll every task once. Each poller runs for ${formatNumber(period * (1 + r.options.steadyPeriods), 1)} s: a first period holds every start ("best": spaced evenly over the period, the same schedule for every library), the ${formatNumber(period * r.options.steadyPeriods, 1)} s after it are the steady state, where every task has been polled and is being polled again. Maxima and 429s are counted over the whole run and over the steady state; answered polls (not refused) per second over the steady state.`,
     '',
     rate.toMarkdown(r.rows, r.options),
+    '',
+    `Requests per second of rx-task-status, each second of the first run (answered; refused):`,
+    '',
+    ...rate.perSecondLines(r.rows),
     '',
     `### 3. Overhead`,
     '',
@@ -71,6 +95,13 @@ export function renderResults(input: ReportInput): string {
     '',
     combine.toMarkdown(c.rows),
     '',
+    FINDINGS_HEADING,
+    '',
+    'Written by `npm run bench` from the tables above: who wins each row, by what ratio, and the target where the benchmarks issue sets one.' +
+      (input.quick ? ' **Quick run: these sentences are about numbers that mean nothing.**' : ''),
+    '',
+    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows }),
+    '',
   ].join('\n');
 }
 
@@ -80,21 +111,19 @@ export async function collect(quick: boolean, command: string, log: (line: strin
   const rateOptions = quick ? rate.RATE_QUICK : rate.RATE_DEFAULTS;
   const overheadOptions = quick ? overhead.OVERHEAD_QUICK : overhead.OVERHEAD_DEFAULTS;
   const memoryOptions = quick ? memory.MEMORY_QUICK : memory.MEMORY_DEFAULTS;
-  const combineOptions = quick ? { sizes: [10, 40], updates: 400, maxBaselineUpdates: 80, runs: 1 } : { sizes: [1_000, 10_000], updates: 1_000_000, maxBaselineUpdates: 50_000, runs: 3 };
-  log('1/5 request economy and detection lag');
+  const combineOptions = quick ? combine.COMBINE_QUICK : combine.COMBINE_DEFAULTS;
+  const step = (name: string) => log(`${name} (at ${Math.round((performance.now() - started) / 1000)} s)`);
+  step('1/5 request economy and detection lag');
   const economyRows = await economy.run(economyOptions);
-  log('2/5 rate compliance');
-  const rateRows = await rate.run(rateOptions);
-  log('3/5 overhead');
+  step('2/5 rate compliance');
+  const rateRows = await rate.run(rateOptions, log);
+  step('3/5 overhead');
   const overheadRows = await overhead.run(overheadOptions);
-  log('4/5 memory');
+  step('4/5 memory');
   const memoryRows = await memory.run(memoryOptions);
-  log('5/5 combineTasks');
+  step('5/5 combineTasks');
   const combineRuns = Array.from({ length: combineOptions.runs }, () => combine.run(combineOptions));
-  const combineRows = (combineRuns[0] ?? []).map((row, index) => {
-    const of = (key: 'ms' | 'nsPerUpdate' | 'heapBytesPerTask' | 'speedup') => combineRuns.map((rows) => rows[index]?.[key] ?? Number.NaN).sort((a, b) => a - b)[Math.floor(combineRuns.length / 2)] as number;
-    return { ...row, ms: of('ms'), nsPerUpdate: of('nsPerUpdate'), heapBytesPerTask: of('heapBytesPerTask'), speedup: of('speedup') };
-  });
+  const combineRows = medianRows(combineRuns, ['ms', 'nsPerUpdate', 'heapBytesPerTask', 'speedup']);
   return {
     quick,
     command,
@@ -111,13 +140,50 @@ export async function collect(quick: boolean, command: string, log: (line: strin
 const BEGIN = '<!-- results: written by npm run bench -->';
 const END = '<!-- end of results -->';
 
-/** Puts the results between the markers of an existing page (keeping the prose around them), or makes a page. */
+/** The generated findings' heading; a hand-written section of that name after the results is an old page's, and is replaced. */
+const FINDINGS_HEADING = '## What the numbers say';
+
+/**
+ * Puts the results between the markers of an existing page (keeping the prose
+ * around them, less any hand-written findings section, which the results now
+ * carry), or makes a page.
+ */
 export function mergeIntoPage(page: string | undefined, results: string): string {
   const block = `${BEGIN}\n${results}\n${END}`;
   if (page !== undefined && page.includes(BEGIN) && page.includes(END)) {
-    return page.slice(0, page.indexOf(BEGIN)) + block + page.slice(page.indexOf(END) + END.length);
+    return page.slice(0, page.indexOf(BEGIN)) + block + withoutSection(page.slice(page.indexOf(END) + END.length), FINDINGS_HEADING);
   }
   return `# Benchmarks\n\n${block}\n`;
+}
+
+/** `text` less the level-2 section headed `heading` (up to the next level-2 heading or the end). */
+function withoutSection(text: string, heading: string): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(heading);
+  if (start === -1) return text;
+  const next = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  const kept = [...lines.slice(0, start), ...(next === -1 ? [] : lines.slice(next))].join('\n');
+  return next === -1 ? `${kept.replace(/\n+$/, '')}\n` : kept;
+}
+
+export interface WrittenReport {
+  readonly input: ReportInput;
+  readonly page: string;
+  readonly pagePath: string;
+  readonly chartPath: string;
+}
+
+/** Runs every benchmark and writes `benchmarks.md` and `benchmarks/economy.svg` under `out`. */
+export async function writeReport({ quick, out, log = () => undefined }: { quick: boolean; out: string; log?: (line: string) => void }): Promise<WrittenReport> {
+  const command = `npm run bench${quick ? ' -- --quick' : ''}`;
+  const input = await collect(quick, command, log);
+  const pagePath = join(out, 'benchmarks.md');
+  const chartPath = join(out, 'benchmarks', 'economy.svg');
+  const page = mergeIntoPage(existsSync(pagePath) ? readFileSync(pagePath, 'utf8') : undefined, renderResults(input));
+  mkdirSync(join(out, 'benchmarks'), { recursive: true });
+  writeFileSync(pagePath, page);
+  writeFileSync(chartPath, toSvg(input.economy.rows));
+  return { input, page, pagePath, chartPath };
 }
 
 async function main(): Promise<void> {
@@ -125,16 +191,9 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
   const outIndex = args.indexOf('--out');
   const out = resolve(outIndex >= 0 ? (args[outIndex + 1] ?? 'docs') : join(__dirname, '..', 'docs'));
-  const command = `npm run bench${quick ? ' -- --quick' : ''}`;
-  const input = await collect(quick, command, (line) => console.error(`[bench] ${line}`));
-  const { readFileSync, existsSync } = await import('node:fs');
-  const pagePath = join(out, 'benchmarks.md');
-  const page = existsSync(pagePath) ? readFileSync(pagePath, 'utf8') : undefined;
-  mkdirSync(join(out, 'benchmarks'), { recursive: true });
-  writeFileSync(pagePath, mergeIntoPage(page, renderResults(input)));
-  writeFileSync(join(out, 'benchmarks', 'economy.svg'), economy.toSvg(input.economy.rows));
-  console.error(`[bench] wrote ${pagePath} and ${join(out, 'benchmarks', 'economy.svg')} in ${Math.round(input.seconds)} s`);
-  console.log(renderResults(input));
+  const written = await writeReport({ quick, out, log: (line) => console.error(`[bench] ${line}`) });
+  console.error(`[bench] wrote ${written.pagePath} and ${written.chartPath} in ${Math.round(written.input.seconds)} s`);
+  console.log(renderResults(written.input));
 }
 
 if (require.main === module) {

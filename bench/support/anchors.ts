@@ -8,8 +8,12 @@
 // setTimeout, get their settings shrunk by the same factor. With 1, settings are
 // used as written.
 import { createHttpPoller, type OperationState } from '@azure/core-lro';
-import { createWaiter, WaiterState } from '@smithy/util-waiter';
+// createWaiter lives in @smithy/core (its `client` entry); @smithy/util-waiter only re-exports it from there.
+import { createWaiter, WaiterState } from '@smithy/core/client';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import polling from 'rx-polling';
+import { defer, first, map } from 'rxjs';
 import { checkStatus, type CheckOutcome, type Endpoint } from './statusCheck.js';
 
 export type AnchorOutcome = 'completed' | 'failed' | 'aborted' | 'timed out';
@@ -89,7 +93,8 @@ export function coreLro({ intervalInMs, timeScale = 1 }: { intervalInMs?: number
 
 /**
  * smithy's `createWaiter` (what every AWS SDK v3 `waitUntil…` is built on;
- * `@smithy/util-waiter` re-exports it from `@smithy/core`): exponential
+ * imported from `@smithy/core/client`, which `@smithy/util-waiter` only
+ * re-exports): exponential
  * backoff with full jitter between `minDelay` and `maxDelay` seconds (its
  * defaults: 2 and 120), giving up after `maxWaitTime` seconds. A refusal is a
  * RETRY, as the SDK's own retry layer would make it.
@@ -129,4 +134,67 @@ export function smithyWaiter({ minDelay = 2, maxDelay = 120, maxWaitTime = 3600,
       throw error;
     }
   };
+}
+
+/**
+ * `rx-polling` 1 (the RxJS polling library on npm; there is no `rxjs-poll`
+ * there): `polling(request$, { interval })` resubscribes `request$` `interval`
+ * ms after each answer, never completes (the user stops at the end: here
+ * `first(terminal)`), and on an error retries with its backoff (default:
+ * exponential from 1 s, 9 attempts, then it errors). `request$` errors on a
+ * refusal, as rxjs's `ajax` and Angular's `HttpClient` (its README's examples)
+ * do on a 429. It has no default interval: the caller must give one.
+ *
+ * It listens to `document`'s `visibilitychange` (it pauses in hidden tabs) and
+ * cannot start without a `document`: in Node it is given a page that is always
+ * visible (what it sees in a foreground tab), once, when the anchor is made.
+ */
+export function rxPolling({ interval, timeScale = 1 }: { interval: number; timeScale?: number }): Anchor {
+  provideVisibleDocument();
+  return async ({ endpoint, id, signal, startDelayMs = 0, onAnswer }) => {
+    try {
+      if (startDelayMs > 0) await sleep(startDelayMs, undefined, { signal });
+    } catch (error) {
+      if (signal.aborted) return 'aborted';
+      throw error;
+    }
+    const request$ = defer(() => checkStatus(endpoint, id, signal)).pipe(
+      map((outcome) => {
+        onAnswer?.(outcome);
+        if (outcome.kind === 'throttled') throw new Error(`Task ${id}: rate limited.`);
+        return outcome.kind;
+      }),
+    );
+    return new Promise<AnchorOutcome>((resolve, reject) => {
+      if (signal.aborted) return resolve('aborted');
+      const onAbort = () => {
+        subscription.unsubscribe();
+        resolve('aborted');
+      };
+      const settle = (outcome: AnchorOutcome) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const subscription = polling(request$, { interval: interval / timeScale, exponentialUnit: 1000 / timeScale })
+        .pipe(first((kind) => kind === 'completed' || kind === 'failed'))
+        .subscribe({
+          next: (kind) => settle(kind as AnchorOutcome),
+          error: (error: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            if (signal.aborted) resolve('aborted');
+            else reject(error);
+          },
+        });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+}
+
+function provideVisibleDocument(): void {
+  const scope = globalThis as { document?: unknown };
+  if (scope.document !== undefined) return;
+  const page = Object.assign(new EventTarget(), { hidden: false, visibilityState: 'visible' });
+  // One listener per task polled: as many as tasks is intended.
+  setMaxListeners(0, page);
+  scope.document = page;
 }

@@ -28,7 +28,8 @@ export type ClientJob =
 export type ClientReply =
   | { readonly kind: 'polling' }
   | { readonly kind: 'throughput'; readonly polls: number; readonly cpuMicros: number; readonly wallMs: number }
-  | { readonly kind: 'heap'; readonly heapBytes: number; readonly tasks: number }
+  /** `failed`: tasks whose poller gave up on them with an error before their first answer (they hold next to nothing); `error`: the first such error. */
+  | { readonly kind: 'heap'; readonly heapBytes: number; readonly tasks: number; readonly failed: number; readonly error?: string }
   | { readonly kind: 'error'; readonly message: string };
 
 process.once('message', (job: ClientJob) => {
@@ -101,13 +102,26 @@ async function heap(job: Extract<ClientJob, { kind: 'heap' }>): Promise<ClientRe
   // charged to the tasks.
   const first = job.ids.slice(0, Math.max(1, Math.floor(job.ids.length / 10)));
   const rest = job.ids.slice(first.length);
-  const answered = new Set<string>();
+  // A task counts once it has had its first answer, or once its poller gave up
+  // on it (so a refused connection cannot leave this waiting for ever).
+  const settled = new Set<string>();
+  let failed = 0;
+  let firstError: string | undefined;
   let target = first.length;
   let done: () => void = () => undefined;
   let reached = new Promise<void>((resolve) => (done = resolve));
-  const pollers = startPollers(job.poller, job.endpoint, first, (id) => {
-    answered.add(id);
-    if (answered.size === target) done();
+  const count = (id: string) => {
+    settled.add(id);
+    if (settled.size === target) done();
+  };
+  const pollers = startPollers(job.poller, job.endpoint, first, {
+    onAnswer: count,
+    onFailure: (id, error) => {
+      if (settled.has(id)) return;
+      failed++;
+      firstError ??= error instanceof Error ? error.message : String(error);
+      count(id);
+    },
   });
   await reached;
   await settle();
@@ -118,7 +132,7 @@ async function heap(job: Extract<ClientJob, { kind: 'heap' }>): Promise<ClientRe
   await reached;
   await settle();
   const after = process.memoryUsage().heapUsed;
-  return { kind: 'heap', heapBytes: after - before, tasks: rest.length };
+  return { kind: 'heap', heapBytes: after - before, tasks: rest.length, failed, ...(firstError === undefined ? {} : { error: firstError }) };
 }
 
 /** Lets the last answers' sockets and buffers go, then a full GC. */

@@ -28,13 +28,19 @@ export interface ClientProcess {
   end(): Promise<void>;
 }
 
-export function runClient(job: ClientJob): ClientProcess {
+/** Gives the job to a new client process; with no reply within `timeoutMs`, the reply rejects and the process is ended. */
+export function runClient(job: ClientJob, { timeoutMs = 300_000 }: { timeoutMs?: number } = {}): ClientProcess {
   const child: ChildProcess = fork(bundled(), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
   const reply = new Promise<ClientReply>((resolve, reject) => {
     child.once('message', (message: ClientReply) => (message.kind === 'error' ? reject(new Error(`Client process: ${message.message}`)) : resolve(message)));
     child.once('exit', (code) => reject(new Error(`The client process exited (code ${String(code)}) before replying.`)));
-  });
+    timer = setTimeout(() => {
+      reject(new Error(`The client process sent no reply to its ${job.kind} job within ${timeoutMs / 1000} s.`));
+      child.kill('SIGKILL');
+    }, timeoutMs);
+  }).finally(() => clearTimeout(timer));
   reply.catch(() => undefined);
   child.send(job);
   return {

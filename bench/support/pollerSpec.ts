@@ -3,19 +3,26 @@ import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
 import type { SourceOptions } from '../../src/core/sourceOptions.js';
 import { isTerminal } from '../../src/core/taskState.js';
-import { coreLro, fixedLoop, smithyWaiter, type Anchor } from './anchors.js';
+import { coreLro, fixedLoop, rxPolling, smithyWaiter, type Anchor } from './anchors.js';
 import { sourceFor } from './sources.js';
 import type { CheckOutcome, Endpoint } from './statusCheck.js';
 
-export type PollerSpec =
+/**
+ * `startGapMs`: the user's own code spaces the first polls evenly, task k
+ * starting k × startGapMs after the first (over every `add`), the same
+ * schedule whatever the poller; 0 or absent: all at once.
+ */
+export type PollerSpec = (
   /** rx-task-status; only plain-data options (JSON has no Infinity: it is spelled as a string here). */
   | {
       readonly kind: 'rx-task-status';
       readonly options: Pick<SourceOptions, 'interval' | 'maxConcurrentRequests' | 'jitter'> & { readonly maxRequestsPerSecond?: number | 'Infinity' };
     }
-  | { readonly kind: 'fixed-loop'; readonly intervalMs: number; readonly staggerMs?: number }
-  | { readonly kind: 'core-lro'; readonly intervalInMs?: number; readonly staggerMs?: number }
-  | { readonly kind: 'smithy'; readonly minDelay?: number; readonly maxDelay?: number; readonly maxWaitTime?: number; readonly staggerMs?: number };
+  | { readonly kind: 'fixed-loop'; readonly intervalMs: number }
+  | { readonly kind: 'core-lro'; readonly intervalInMs?: number }
+  | { readonly kind: 'smithy'; readonly minDelay?: number; readonly maxDelay?: number; readonly maxWaitTime?: number }
+  | { readonly kind: 'rx-polling'; readonly interval: number }
+) & { readonly startGapMs?: number };
 
 export interface RunningPollers {
   /** Starts following more tasks, with the same poller (for rx-task-status: the same source). */
@@ -23,11 +30,16 @@ export interface RunningPollers {
   stop(): void;
 }
 
-/**
- * Starts `spec` on every task. `onAnswer(id)` is told of each answer the poller
- * gets (for rx-task-status: each emitted state, which is at least the first).
- */
-export function startPollers(spec: PollerSpec, endpoint: Endpoint, ids: readonly string[], onAnswer?: (id: string, outcome?: CheckOutcome) => void): RunningPollers {
+export interface PollerEvents {
+  /** Each answer the poller gets (for rx-task-status: each emitted state, which is at least the first). */
+  readonly onAnswer?: (id: string, outcome?: CheckOutcome) => void;
+  /** The poller gave up on a task with an error (a refused connection, say): it will send nothing more for it. */
+  readonly onFailure?: (id: string, error: unknown) => void;
+}
+
+/** Starts `spec` on every task. */
+export function startPollers(spec: PollerSpec, endpoint: Endpoint, ids: readonly string[], { onAnswer, onFailure }: PollerEvents = {}): RunningPollers {
+  const startDelay = evenStarts(spec.startGapMs ?? 0);
   if (spec.kind === 'rx-task-status') {
     const { maxRequestsPerSecond, ...options } = spec.options;
     const source = sourceFor(endpoint, {
@@ -35,44 +47,75 @@ export function startPollers(spec: PollerSpec, endpoint: Endpoint, ids: readonly
       ...(maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond: maxRequestsPerSecond === 'Infinity' ? Infinity : maxRequestsPerSecond }),
     });
     const subscriptions: Subscription[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    const watch = (id: string) =>
+      subscriptions.push(
+        source.watch(id).subscribe({
+          next: (state) => onAnswer?.(id, { kind: isTerminal(state) ? (state.status === 'completed' ? 'completed' : 'failed') : 'running' }),
+          error: (error: unknown) => onFailure?.(id, error),
+        }),
+      );
     const add = (more: readonly string[]) => {
       for (const id of more) {
-        subscriptions.push(
-          source.watch(id).subscribe({
-            next: (state) => onAnswer?.(id, { kind: isTerminal(state) ? (state.status === 'completed' ? 'completed' : 'failed') : 'running' }),
-            error: () => undefined,
-          }),
-        );
+        const delay = startDelay();
+        if (delay <= 0) {
+          watch(id);
+          continue;
+        }
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          watch(id);
+        }, delay);
+        timers.add(timer);
       }
     };
     add(ids);
-    return { add, stop: () => subscriptions.forEach((subscription) => subscription.unsubscribe()) };
+    return {
+      add,
+      stop: () => {
+        timers.forEach((timer) => clearTimeout(timer));
+        subscriptions.forEach((subscription) => subscription.unsubscribe());
+      },
+    };
   }
   const anchor: Anchor =
     spec.kind === 'fixed-loop'
       ? fixedLoop({ intervalMs: spec.intervalMs })
       : spec.kind === 'core-lro'
         ? coreLro(spec.intervalInMs === undefined ? {} : { intervalInMs: spec.intervalInMs })
-        : smithyWaiter({
-            ...(spec.minDelay === undefined ? {} : { minDelay: spec.minDelay }),
-            ...(spec.maxDelay === undefined ? {} : { maxDelay: spec.maxDelay }),
-            ...(spec.maxWaitTime === undefined ? {} : { maxWaitTime: spec.maxWaitTime }),
-          });
+        : spec.kind === 'rx-polling'
+          ? rxPolling({ interval: spec.interval })
+          : smithyWaiter({
+              ...(spec.minDelay === undefined ? {} : { minDelay: spec.minDelay }),
+              ...(spec.maxDelay === undefined ? {} : { maxDelay: spec.maxDelay }),
+              ...(spec.maxWaitTime === undefined ? {} : { maxWaitTime: spec.maxWaitTime }),
+            });
   const controller = new AbortController();
   // One signal for every task: as many listeners as tasks is intended.
   setMaxListeners(0, controller.signal);
-  const stagger = spec.staggerMs ?? 0;
   const add = (more: readonly string[]) => {
     for (const id of more) {
       void anchor({
         endpoint,
         id,
         signal: controller.signal,
-        startDelayMs: Math.random() * stagger,
+        startDelayMs: startDelay(),
         ...(onAnswer === undefined ? {} : { onAnswer: (outcome: CheckOutcome) => onAnswer(id, outcome) }),
-      }).catch(() => undefined);
+      }).catch((error: unknown) => onFailure?.(id, error));
     }
   };
   add(ids);
   return { add, stop: () => controller.abort() };
+}
+
+/** The start schedule: the k-th task asked for waits until k × gapMs after the first. Returns the delay from now. */
+function evenStarts(gapMs: number): () => number {
+  if (!(gapMs > 0)) return () => 0;
+  let first: number | undefined;
+  let next = 0;
+  return () => {
+    const now = performance.now();
+    first ??= now;
+    return Math.max(0, first + gapMs * next++ - now);
+  };
 }

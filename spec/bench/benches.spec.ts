@@ -1,63 +1,151 @@
-import { ECONOMY_QUICK, run as runEconomy, toMarkdown as economyTable, toSvg } from '../../bench/economy.bench.js';
-import { MEMORY_QUICK, run as runMemory, toMarkdown as memoryTable } from '../../bench/memory.bench.js';
-import { OVERHEAD_QUICK, run as runOverhead, toMarkdown as overheadTable } from '../../bench/overhead.bench.js';
-import { RATE_QUICK, run as runRate, toMarkdown as rateTable } from '../../bench/rateCompliance.bench.js';
-import { mergeIntoPage } from '../../bench/report.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linearTicks, logTicks } from '../../bench/economyChart.js';
+import { machineLine, mergeIntoPage, writeReport, type WrittenReport } from '../../bench/report.js';
 
-// Smoke tests: each benchmark runs at tiny sizes and prints a well-formed table.
-// No number is asserted beyond being a number: timing belongs to `npm run bench`.
+// A smoke test of `npm run bench -- --quick`: every benchmark runs at tiny
+// sizes and the report is written to a temporary folder. Only the shape of
+// what is written is asserted: how much gets done in a tiny run depends on the
+// machine, so no count, lag or rate is.
 
-/** The rows of a markdown table, checked for a header, a separator and equal column counts. */
-function tableRows(markdown: string): string[][] {
-  const lines = markdown.split('\n').filter((line) => line.startsWith('|'));
-  const cells = lines.map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim()));
-  expect(cells.length).toBeGreaterThanOrEqual(3);
-  expect(cells[1]?.every((cell) => /^-{3,}:?$/.test(cell))).toBe(true);
-  for (const row of cells) expect(row).toHaveLength(cells[0]?.length ?? 0);
-  return cells.slice(2);
+/** The markdown tables of a page, each as its rows of cells. */
+function tablesOf(page: string): string[][][] {
+  const tables: string[][][] = [];
+  let current: string[][] | undefined;
+  for (const line of page.split('\n')) {
+    if (!line.startsWith('|')) {
+      current = undefined;
+      continue;
+    }
+    if (current === undefined) tables.push((current = []));
+    current.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
+  }
+  return tables;
 }
 
-describe('the benchmarks, at tiny sizes', () => {
-  it('economy: one row per poller and population, with request counts and lags', async () => {
-    const rows = await runEconomy(ECONOMY_QUICK);
+/** Checks a table's header, separator and cells; returns its body rows. */
+function wellFormed(table: string[][]): string[][] {
+  const [header, separator, ...body] = table;
+  expect(header?.every((cell) => cell.length > 0)).toBe(true);
+  expect(separator?.every((cell) => /^-{3,}:?$/.test(cell))).toBe(true);
+  for (const row of [separator, ...body]) expect(row).toHaveLength(header?.length ?? 0);
+  for (const row of body) expect(row.every((cell) => cell.length > 0)).toBe(true);
+  return body;
+}
 
-    expect(rows).toHaveLength(14);
-    for (const row of rows) {
-      expect(row.requestsPerTask).toBeGreaterThanOrEqual(1);
-      expect(Number.isFinite(row.p95LagMs)).toBe(true);
+describe('npm run bench -- --quick', () => {
+  let out: string;
+  let written: WrittenReport;
+  let page: string;
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'rx-task-status-bench-report-'));
+    // An older page: prose around the results, and a hand-written findings section the report now writes itself.
+    writeFileSync(
+      join(out, 'benchmarks.md'),
+      '# Benchmarks\n\nIntro.\n\n<!-- results: written by npm run bench -->\nold\n<!-- end of results -->\n\n## What the numbers say\n\nStale 5.2 polls / s.\n\n## Afterword\n\nKept.\n',
+    );
+    written = await writeReport({ quick: true, out });
+    page = readFileSync(join(out, 'benchmarks.md'), 'utf8');
+  }, 180_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('says where, when and how the numbers were taken', () => {
+    expect(page).toContain(machineLine());
+    expect(page).toContain(`Measured on ${written.input.date.toISOString().slice(0, 10)} with \`npm run bench -- --quick\``);
+    expect(page).toContain('Quick run: tiny sizes, the numbers mean nothing.');
+    expect(page).toMatch(/Versions: rx-task-status [\d.]+ \(this tree\), @azure\/core-lro [\d.]+, @smithy\/core [\d.]+, rx-polling [\d.]+/);
+  });
+
+  it('has every heading, in order, and keeps the prose around the results', () => {
+    const headings = page.split('\n').filter((line) => line.startsWith('#'));
+
+    expect(headings).toEqual([
+      '# Benchmarks',
+      '### 1. Request economy and detection lag',
+      '### 2. Rate compliance',
+      '### 3. Overhead',
+      '### 4. Memory',
+      '### 5. combineTasks at scale',
+      '## What the numbers say',
+      '## Afterword',
+    ]);
+    expect(page).toContain('Intro.');
+    expect(page).toContain('Kept.');
+    expect(page).not.toContain('Stale');
+    expect(page).not.toContain('\nold\n');
+  });
+
+  it('writes well-formed tables: one row per poller, setting and size', () => {
+    const bodies = tablesOf(page).map(wellFormed);
+
+    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4]);
+    const [mobizon, postman, rate, overhead, memory, combine] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][]];
+    expect(mobizon.map((row) => row[0])).toEqual(postman.map((row) => row[0]));
+    expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(5);
+    expect(mobizon.find((row) => row[0] === 'rx-task-status (provider defaults)')?.[1]).toContain('maxRequestsPerSecond 1 for the whole source');
+    expect(mobizon.find((row) => row[0] === 'rx-task-status (default policy)')?.[1]).toContain('maxRequestsPerSecond Infinity');
+    expect(rate.map((row) => `${row[0]}/${row[1]}`)).toContain('rx-polling/best');
+    expect(overhead.map((row) => [row[0], row[3]])).toContainEqual(['raw cross-fetch loop', '1.00×']);
+    expect(memory.map((row) => row[0])).toEqual(['rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling']);
+    for (const row of memory) expect(row[3]).toMatch(/^(-?[\d,]+ B|n\/a)$/);
+    expect(combine.map((row) => row[1])).toEqual(['combineLatest + map(reduce)', 'combineTasks', 'combineLatest + map(reduce)', 'combineTasks']);
+  });
+
+  it("lists rx-task-status's requests of every second of the rate run", () => {
+    const seconds = page.split('\n').filter((line) => line.startsWith('- rx-task-status, '));
+
+    expect(seconds.map((line) => line.slice(0, line.indexOf(':')))).toEqual(['- rx-task-status, default', '- rx-task-status, best']);
+    for (const line of seconds) expect(line).toMatch(/: answered [\d ]+; refused [\d ]+$/);
+  });
+
+  it('writes the findings from the rows, one for each benchmark', () => {
+    const findings = page.slice(page.indexOf('## What the numbers say'));
+
+    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**']) {
+      expect(findings).toContain(start);
     }
-    const tables = economyTable(rows).split('\n\n').filter((part) => part.startsWith('|'));
-    expect(tables.map((table) => tableRows(table).length)).toEqual([7, 7]);
-    expect(toSvg(rows)).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    expect(findings).toContain('target ≥ 0.95×');
+    expect(findings).toContain('target < 2 KB');
+    expect(findings.match(/^ {2}- against /gm)).toHaveLength(8);
   });
 
-  it('rate compliance: one row per library and setting, counted by the server', async () => {
-    const rows = await runRate(RATE_QUICK);
+  it('draws the chart as one SVG, a panel per population, with a label per point drawn', () => {
+    const svg = readFileSync(written.chartPath, 'utf8');
 
-    expect(rows.map((row) => `${row.poller}/${row.setting}`)).toHaveLength(8);
-    for (const row of rows) expect(row.maxInAnySecond).toBeLessThanOrEqual(row.requests);
-    expect(tableRows(rateTable(rows, RATE_QUICK))).toHaveLength(8);
+    expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    expect(svg).toContain('Mobizon tasks (progress reported)');
+    expect(svg).toContain('Postman collection tasks (no progress)');
+    expect(svg.match(/<circle /g)?.length ?? 0).toBe(svg.match(/<text [^>]*text-anchor="(start|middle|end)" fill=/g)?.length ?? 0);
   });
+});
 
-  it('overhead: both approaches, with throughput and CPU per poll', async () => {
-    const rows = await runOverhead(OVERHEAD_QUICK);
-
-    expect(rows.map((row) => row.approach)).toEqual(['raw cross-fetch loop', 'rx-task-status']);
-    for (const row of rows) expect(row.pollsPerSecond > 0 && row.cpuMicrosPerPoll > 0).toBe(true);
-    expect(tableRows(overheadTable(rows, OVERHEAD_QUICK))[0]?.[3]).toBe('1.00×');
-  });
-
-  it('memory: one row per poller, in bytes per task', async () => {
-    const rows = await runMemory(MEMORY_QUICK);
-
-    expect(rows.map((row) => row.poller)).toEqual(['rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter']);
-    for (const row of tableRows(memoryTable(rows))) expect(row[3]).toMatch(/^-?[\d,]+ B$/);
-  });
-
-  it('the report keeps the prose of the page around the results it replaces', () => {
+describe('the report page', () => {
+  it('keeps the prose of the page around the results it replaces', () => {
     const page = '# Benchmarks\n\nIntro.\n\n<!-- results: written by npm run bench -->\nold\n<!-- end of results -->\n\nFindings.\n';
 
     expect(mergeIntoPage(page, 'new')).toBe('# Benchmarks\n\nIntro.\n\n<!-- results: written by npm run bench -->\nnew\n<!-- end of results -->\n\nFindings.\n');
     expect(mergeIntoPage(undefined, 'new')).toContain('new');
+  });
+
+  it('drops a hand-written findings section that ends the page', () => {
+    const page = '# B\n\n<!-- results: written by npm run bench -->\nold\n<!-- end of results -->\n\n## What the numbers say\n\nStale.\n';
+
+    expect(mergeIntoPage(page, 'new')).toBe('# B\n\n<!-- results: written by npm run bench -->\nnew\n<!-- end of results -->\n');
+  });
+});
+
+describe('the chart axes', () => {
+  it('steps the requests axis by 1, 2 or 5 × 10^n, past the largest value', () => {
+    expect(linearTicks(26.87)).toEqual([0, 5, 10, 15, 20, 25, 30]);
+    expect(linearTicks(15.7)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16]);
+    expect(linearTicks(1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+  });
+
+  it('steps the lag axis 1-2-5 around the values', () => {
+    expect(logTicks(0.89, 26.87)).toEqual([0.5, 1, 2, 5, 10, 20, 50]);
+    expect(logTicks(1, 10)).toEqual([1, 2, 5, 10]);
   });
 });

@@ -1,0 +1,144 @@
+// "What the numbers say", written from the measured rows, so the page is true
+// after every `npm run bench`: for each row, who wins and by what ratio, and
+// the issue's target where it states one (overhead ≥ 0.95×, memory < 2 KB per
+// idle task). Nothing here knows a number in advance.
+import type { BenchRow as CombineRow } from './combineTasks.bench.js';
+import type { EconomyRow } from './economy.bench.js';
+import type { MemoryRow } from './memory.bench.js';
+import type { OverheadRow } from './overhead.bench.js';
+import type { RateRow } from './rateCompliance.bench.js';
+import { formatNumber, formatSeconds } from './support/stats.js';
+
+/** The issue's targets. */
+export const TARGETS = { throughputRatio: 0.95, heapBytesPerTask: 2048 } as const;
+
+/** Within this factor of each other, two figures count as the same (runs on a shared machine are noisy). */
+const SAME = 0.05;
+
+export interface FindingsInput {
+  readonly economy: readonly EconomyRow[];
+  readonly rate: { readonly rows: readonly RateRow[]; readonly limit: number };
+  readonly overhead: readonly OverheadRow[];
+  readonly memory: readonly MemoryRow[];
+  readonly combine: readonly CombineRow[];
+}
+
+/** Markdown bullets, one or more per row of the issue. */
+export function findings(input: FindingsInput): string[] {
+  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine)];
+}
+
+type Comparison = 'better' | 'same' | 'worse';
+
+/** Lower is better. */
+function compare(ours: number, theirs: number): Comparison {
+  if (!(theirs > 0) || !Number.isFinite(ours) || !Number.isFinite(theirs)) return ours <= theirs ? 'better' : 'worse';
+  const ratio = ours / theirs;
+  return ratio < 1 - SAME ? 'better' : ratio > 1 + SAME ? 'worse' : 'same';
+}
+
+function verdict(a: Comparison, b: Comparison): string {
+  if (a === 'same' && b === 'same') return 'a draw';
+  if (a !== 'worse' && b !== 'worse') return '**ours wins**';
+  if (a !== 'better' && b !== 'better') return '**ours loses**';
+  return 'a trade-off';
+}
+
+export function ratio(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'n/a' : '∞×';
+  return `${value >= 10 ? formatNumber(value, 0) : value.toFixed(2)}×`;
+}
+
+function economyFindings(rows: readonly EconomyRow[]): string[] {
+  const populations = [...new Set(rows.map((row) => row.population))];
+  return populations.flatMap((population) => {
+    const mine = rows.filter((row) => row.population === population);
+    const ours = mine.find((row) => row.poller === 'rx-task-status (default policy)');
+    const defaults = mine.find((row) => row.poller === 'rx-task-status (provider defaults)');
+    const anchors = mine.filter((row) => !row.poller.startsWith('rx-task-status'));
+    if (ours === undefined) return [];
+    const title = population === 'mobizon' ? 'Mobizon tasks (progress reported)' : 'Postman tasks (no progress)';
+    const lines = anchors.map((anchor) => {
+      const requests = compare(ours.requestsPerTask, anchor.requestsPerTask);
+      const lag = compare(ours.p95LagMs, anchor.p95LagMs);
+      return `  - against ${anchor.poller} (${formatNumber(anchor.requestsPerTask)} requests, p95 ${formatSeconds(anchor.p95LagMs)}): ${ratio(ours.requestsPerTask / anchor.requestsPerTask)} the requests, ${ratio(ours.p95LagMs / anchor.p95LagMs)} the p95 lag: ${verdict(requests, lag)}.`;
+    });
+    const budgetLine =
+      defaults === undefined
+        ? []
+        : [
+            `  - with the provider's whole defaults (its request budget for the source included) it sends ${formatNumber(defaults.requestsPerTask)} requests per task, but the budget, shared by every task, sets the pace: p50 lag ${formatSeconds(defaults.p50LagMs)}, p95 ${formatSeconds(defaults.p95LagMs)}.`,
+          ];
+    return [
+      `- **1. ${title}.** rx-task-status's default policy (budget unlimited) sends ${formatNumber(ours.requestsPerTask)} requests per task, p95 lag ${formatSeconds(ours.p95LagMs)}. Ratios are ours over theirs (below 1 is better for us; within ${SAME * 100} % counts as the same):`,
+      ...lines,
+      ...budgetLine,
+    ];
+  });
+}
+
+function rateFindings({ rows, limit }: { rows: readonly RateRow[]; limit: number }): string[] {
+  const complies = (row: RateRow) => row.refusals === 0 && row.maxInAnySecond <= limit;
+  const ours = rows.find((row) => row.poller === 'rx-task-status' && row.setting === 'best');
+  const oursDefault = rows.find((row) => row.poller === 'rx-task-status' && row.setting === 'default');
+  const anchorsBest = rows.filter((row) => row.poller !== 'rx-task-status' && row.setting === 'best');
+  const anchorsDefault = rows.filter((row) => row.poller !== 'rx-task-status' && row.setting === 'default');
+  if (ours === undefined) return [];
+  const top = [...anchorsBest].sort((a, b) => b.answeredPerSecond - a.answeredPerSecond)[0];
+  const compliant = anchorsBest.filter(complies);
+  const lines = [
+    `- **2. Rate compliance, best settings.** rx-task-status ${complies(ours) ? 'stays within the budget' : '**breaks the budget**'}: at most ${formatNumber(ours.maxInAnySecond, 0)} requests in any 1 s (limit ${limit}), ${formatNumber(ours.refusals, 0)} 429s. It answers ${formatNumber(ours.answeredPerSecond)} polls / s in the steady state, ${formatNumber((ours.answeredPerSecond / limit) * 100, 0)} % of what the budget allows` +
+      (top === undefined
+        ? '.'
+        : `; the busiest alternative, ${top.poller}, answers ${formatNumber(top.answeredPerSecond)} / s: ours does ${ratio(ours.answeredPerSecond / top.answeredPerSecond)} its useful work, ${ours.answeredPerSecond >= top.answeredPerSecond * (1 - SAME) ? 'no loss' : '**a loss**'}.`),
+    ...anchorsBest.map(
+      (row) =>
+        `  - ${row.poller}: ${formatNumber(row.answeredPerSecond)} answered / s, up to ${formatNumber(row.maxInAnySecond, 0)} requests in 1 s, ${formatNumber(row.refusals, 0)} 429s (${formatNumber(row.steadyRefusals, 0)} in the steady state): ${complies(row) ? 'within the budget' : 'over the budget'}` +
+        (row.steadyMaxInAnySecond > 2 * limit ? `; it climbs to ${formatNumber(row.steadyMaxInAnySecond, 0)} requests in a second in the steady state` + (row.poller.includes('core-lro') ? ' (it honours Retry-After, which brings every refused poll forward to the second the server names, far inside its interval: each refusal breeds more)' : '') : '') +
+        '.',
+    ),
+    `  - ${compliant.length === 0 ? 'No alternative stays' : `${compliant.length} of ${anchorsBest.length} alternatives ${compliant.length === 1 ? 'stays' : 'stay'}`} within the budget with the starts spaced evenly by hand: none shares a budget between its tasks.`,
+  ];
+  if (oursDefault !== undefined && anchorsDefault.length > 0) {
+    const worst = [...anchorsDefault].sort((a, b) => b.maxInAnySecond - a.maxInAnySecond)[0] as RateRow;
+    lines.push(
+      `- **2. Rate compliance, defaults.** rx-task-status at its Postman default budget answers ${formatNumber(oursDefault.answeredPerSecond)} polls / s with ${formatNumber(oursDefault.refusals, 0)} 429s (a deliberately low default: set \`maxRequestsPerSecond\` to the account's limit). The alternatives at their defaults send up to ${formatNumber(worst.maxInAnySecond, 0)} requests in one second (${worst.poller}) and serve ${anchorsDefault.map((row) => `${formatNumber(row.refusals, 0)} (${row.poller})`).join(', ')} 429s.`,
+    );
+  }
+  return lines;
+}
+
+function overheadFindings(rows: readonly OverheadRow[]): string[] {
+  const ours = rows.find((row) => row.approach === 'rx-task-status');
+  const raw = rows.find((row) => row.approach === 'raw cross-fetch loop');
+  if (ours === undefined || raw === undefined) return [];
+  const met = ours.throughputRatio >= TARGETS.throughputRatio;
+  return [
+    `- **3. Overhead.** The full path reaches ${ratio(ours.throughputRatio)} the raw cross-fetch loop's throughput (target ≥ ${TARGETS.throughputRatio}×: ${met ? 'met' : '**not met**'}) and uses ${ratio(ours.cpuMicrosPerPoll / raw.cpuMicrosPerPoll)} its CPU per poll (${formatNumber(ours.cpuMicrosPerPoll, 0)} µs against ${formatNumber(raw.cpuMicrosPerPoll, 0)} µs): ${met ? 'ours holds its own' : '**ours loses**'}.`,
+  ];
+}
+
+function memoryFindings(rows: readonly MemoryRow[]): string[] {
+  const ours = rows.find((row) => row.poller === 'rx-task-status');
+  if (ours === undefined) return [];
+  const met = ours.heapBytesPerTask < TARGETS.heapBytesPerTask;
+  const ranked = [...rows].sort((a, b) => a.heapBytesPerTask - b.heapBytesPerTask);
+  const place = ranked.indexOf(ours) + 1;
+  const others = ranked.filter((row) => row !== ours).map((row) => `${row.poller} ${formatNumber(row.heapBytesPerTask, 0)} B (ours ${ratio(ours.heapBytesPerTask / row.heapBytesPerTask)})`);
+  return [
+    `- **4. Memory.** ${formatNumber(ours.heapBytesPerTask, 0)} B per idle watched task (target < 2 KB = ${TARGETS.heapBytesPerTask.toLocaleString('en')} B: ${met ? 'met' : '**not met**'}); ours is ${place === 1 ? '**the lightest**' : `number ${place} of ${ranked.length}, lightest first`}. The others: ${others.join(', ')}.`,
+  ];
+}
+
+function combineFindings(rows: readonly CombineRow[]): string[] {
+  const sizes = [...new Set(rows.map((row) => row.tasks))];
+  const parts = sizes.flatMap((tasks) => {
+    const ours = rows.find((row) => row.tasks === tasks && row.approach === 'combineTasks');
+    const naive = rows.find((row) => row.tasks === tasks && row.approach !== 'combineTasks');
+    if (ours === undefined || naive === undefined) return [];
+    return [`${ratio(ours.speedup >= 1 ? ours.speedup : 1 / ours.speedup)} ${ours.speedup >= 1 ? 'faster' : 'slower'} per update at ${tasks.toLocaleString('en')} tasks (heap per task ${formatNumber(ours.heapBytesPerTask, 0)} B against ${formatNumber(naive.heapBytesPerTask, 0)} B)`];
+  });
+  if (parts.length === 0) return [];
+  const wins = rows.filter((row) => row.approach === 'combineTasks').every((row) => row.speedup > 1 + SAME);
+  return [`- **5. combineTasks** against \`combineLatest\` + a reduce: ${parts.join('; ')}: ${wins ? '**ours wins**' : 'not a clear win'}.`];
+}
