@@ -2,41 +2,15 @@ import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { asyncScheduler, Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
 import { postmanTasks, TaskFailedError, type TaskState } from '../../src/index.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { followImport } from '../../docs/examples/adapters/forAwaitScript.js';
 import { logTaskAsNdjson } from '../../docs/examples/adapters/ndjsonPipeline.js';
 import { waitForExportHandler } from '../../docs/examples/adapters/waitHandler.js';
 import { startOnClock } from '../testing/fakeServerHelpers.js';
+import { countedTimers, type CountedScheduler } from '../support/countedTimers.js';
 import { guardUnhandledRejections, until } from './support.js';
-
-/** The async scheduler, with its live (armed, not yet fired nor cancelled) timers counted. */
-function countedTimers(): { scheduler: SchedulerLike; live: () => number } {
-  let live = 0;
-  const scheduler: SchedulerLike = {
-    now: () => asyncScheduler.now(),
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
-      live++;
-      let done = false;
-      const finish = () => {
-        if (!done) {
-          done = true;
-          live--;
-        }
-      };
-      const inner = asyncScheduler.schedule(function (this: SchedulerAction<T>, s?: T) {
-        finish();
-        work.call(this, s);
-      }, delay, state);
-      return new Subscription(() => {
-        finish();
-        inner.unsubscribe();
-      });
-    },
-  };
-  return { scheduler, live: () => live };
-}
 
 // The examples of docs/adapters.md, run against the fake server with its default credentials.
 describe('the adapter examples', () => {
@@ -98,11 +72,11 @@ describe('the adapter examples', () => {
     });
 
     /** The source's timers, counted: none live means nothing is scheduled to poll again. */
-    let timers: ReturnType<typeof countedTimers>;
+    let timers: CountedScheduler;
 
     async function startApp(): Promise<string> {
-      timers = countedTimers();
-      const postman = postmanTasks({ apiKey: server.credentials.postman.apiKey, baseUrl: server.url, interval: 10, jitter: 0, maxRequestsPerSecond: Infinity, scheduler: timers.scheduler });
+      timers = countedTimers(asyncScheduler);
+      const postman = postmanTasks({ apiKey: server.credentials.postman.apiKey, baseUrl: server.url, interval: 10, jitter: 0, maxRequestsPerSecond: Infinity, scheduler: timers });
       app = createServer(waitForExportHandler(postman, { maxWaitMs: 2000 }));
       app.listen(0, '127.0.0.1');
       await once(app, 'listening');
@@ -136,7 +110,7 @@ describe('the adapter examples', () => {
       expect(server.log.entries()).toEqual([expect.objectContaining({ taskId: task.id, fault: 'hang', aborted: true })]);
       await until(() => server.openConnections() === 0, 'the provider socket to close');
       // No timer left (no next poll, no request timeout): polling has stopped for good.
-      await until(() => timers.live() === 0, 'the source to release its timers');
+      await until(() => timers.liveTimers() === 0, 'the source to release its timers');
       expect(server.log.count()).toBe(1);
     });
   });

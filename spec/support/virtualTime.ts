@@ -1,11 +1,11 @@
-import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { countedTimers, type CountedScheduler } from './countedTimers.js';
 
 /** A TestScheduler for imperative tests: step virtual time forward and count live timers. */
 export interface VirtualTime {
   readonly scheduler: TestScheduler;
   /** The same clock, wrapped so that timers not yet fired nor cancelled can be counted. */
-  readonly tracked: SchedulerLike & { liveTimers(): number };
+  readonly tracked: CountedScheduler;
   now(): number;
   /** Runs everything due up to and including time `t`, and leaves the clock at `t`. */
   advanceTo(t: number): void;
@@ -17,29 +17,7 @@ export interface VirtualTime {
 export function virtualTime(): VirtualTime {
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   scheduler.maxFrames = Number.POSITIVE_INFINITY;
-  let live = 0;
-  const tracked: SchedulerLike & { liveTimers(): number } = {
-    now: () => scheduler.now(),
-    liveTimers: () => live,
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
-      live++;
-      let done = false;
-      const finish = () => {
-        if (!done) {
-          done = true;
-          live--;
-        }
-      };
-      const inner = scheduler.schedule(function (this: SchedulerAction<T>, s?: T) {
-        finish();
-        work.call(this, s);
-      }, delay, state);
-      return new Subscription(() => {
-        finish();
-        inner.unsubscribe();
-      });
-    },
-  };
+  const tracked = countedTimers(scheduler);
   const advanceTo = (t: number) => {
     if (t < scheduler.now()) throw new Error(`cannot go back in time from ${scheduler.now()} to ${t}`);
     scheduler.schedule(() => undefined, t - scheduler.now());

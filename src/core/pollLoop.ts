@@ -1,6 +1,6 @@
 import { isRight, left } from 'fp-ts/lib/Either.js';
-import type { Observable, Observer, SchedulerLike, Subscriber, Subscription } from 'rxjs';
-import { retryDelay, type RetryPolicy } from './backoff.js';
+import type { Observable, Observer, Subscriber, Subscription } from 'rxjs';
+import { retryDelay } from './backoff.js';
 import { messageOf } from './errorLike.js';
 import { DecodeError, RateLimitError, TaskError, TransportError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
@@ -8,20 +8,16 @@ import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult, ProviderFailure } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
 import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
+import type { ResolvedSourceOptions } from './sourceOptions.js';
 import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
+
+/** The source's settings a poll loop reads (see `SourceOptions` for each). */
+export type PollSettings = Pick<ResolvedSourceOptions, 'minInterval' | 'maxInterval' | 'jitter' | 'retry' | 'random' | 'scheduler'>;
 
 /** What every poll loop of one source shares: its settings, its scheduler, and the way to its provider. */
 export interface PollHost<TRef> {
   readonly provider: string;
-  /** The provider's minimum gap between two requests of one task, in ms (0: none). */
-  readonly minInterval: number;
-  /** The policy's gap is never longer than this. */
-  readonly maxInterval: number;
-  /** Each gap is scaled by a random factor in [1 - jitter, 1 + jitter]. */
-  readonly jitter: number;
-  readonly retry: RetryPolicy;
-  readonly random: () => number;
-  readonly scheduler: SchedulerLike;
+  readonly options: PollSettings;
   readonly requests: RequestScheduler;
   readonly redact: Redactor;
   /** Sends one poll request of the task; unsubscribing aborts it. */
@@ -81,7 +77,7 @@ export class PollLoop<TRef> {
     /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
     private notBefore = -Infinity,
   ) {
-    this.floor = host.minInterval > 0 ? host.minInterval + ARRIVAL_MARGIN_MS : 0;
+    this.floor = host.options.minInterval > 0 ? host.options.minInterval + ARRIVAL_MARGIN_MS : 0;
     this.responses = new ResponseObserver(this);
   }
 
@@ -96,7 +92,7 @@ export class PollLoop<TRef> {
   start(): void {
     if (this.started || this.done) return;
     this.started = true;
-    this.pollAt(this.host.scheduler.now());
+    this.pollAt(this.host.options.scheduler.now());
   }
 
   private detach(subscriber: Subscriber<TaskState>): void {
@@ -132,7 +128,7 @@ export class PollLoop<TRef> {
   /** Reads an answer, then gives its turn back and lets go of the request, so that an idle task holds neither. */
   private answered(read: () => void): void {
     const { turn, inFlight } = this;
-    this.lastEnd = this.host.scheduler.now();
+    this.lastEnd = this.host.options.scheduler.now();
     try {
       read();
     } finally {
@@ -164,7 +160,7 @@ export class PollLoop<TRef> {
 
   private onState(state: TaskState, response: HttpResponse): void {
     const { host } = this;
-    const now = host.scheduler.now();
+    const now = host.options.scheduler.now();
     this.failures = 0;
     this.polls++;
     if (this.last === undefined || !isSameState(this.last, state)) {
@@ -179,27 +175,27 @@ export class PollLoop<TRef> {
     if (this.done) return;
     if (response.hints.retryAfterMs !== undefined) this.notBefore = Math.max(this.notBefore, now + response.hints.retryAfterMs);
     const gap = this.nextDelay({ state, at: now, startedAt: this.lastStart, polls: this.polls });
-    const jittered = gap * (1 + host.jitter * (2 * host.random() - 1));
-    this.pollAt(this.lastStart + Math.min(host.maxInterval, Math.max(0, jittered)));
+    const jittered = gap * (1 + host.options.jitter * (2 * host.options.random() - 1));
+    this.pollAt(this.lastStart + Math.min(host.options.maxInterval, Math.max(0, jittered)));
   }
 
   private onFailure(failure: ProviderFailure, response?: HttpResponse): void {
     const { host } = this;
-    const now = host.scheduler.now();
+    const now = host.options.scheduler.now();
     if (failure.moveTo !== undefined && !this.moved && host.move(failure.moveTo)) {
       this.moved = true;
       this.pollAt(now);
       return;
     }
     this.failures++;
-    if (!failure.retryable || this.failures > host.retry.retries) {
+    if (!failure.retryable || this.failures > host.options.retry.retries) {
       const error = redactError(asTaskError(failure.error, host.provider, this.id), host.redact);
       this.end((subscriber) => subscriber.error(error));
       return;
     }
     const rateLimited = failure.error instanceof RateLimitError;
     const wait = serverWait(failure, response, now, rateLimited);
-    const delay = Math.max(retryDelay(this.failures, host.retry, host.random), wait);
+    const delay = Math.max(retryDelay(this.failures, host.options.retry, host.options.random), wait);
     // The server asked the account to stay away, not this task: every task of the source waits,
     // for as long as it said, or, after a 429 that said nothing, as long as this task backs off.
     if (wait > 0 || rateLimited) host.requests.pauseUntil(now + (rateLimited ? delay : wait));
@@ -218,7 +214,7 @@ export class PollLoop<TRef> {
     this.done = true;
     const { host } = this;
     // A request cut off on the way may still have reached the server: it counts as ending now.
-    if (this.inFlight !== undefined && !this.inFlight.closed) this.lastEnd = host.scheduler.now();
+    if (this.inFlight !== undefined && !this.inFlight.closed) this.lastEnd = host.options.scheduler.now();
     this.ticket?.cancel();
     this.turn?.release();
     this.inFlight?.unsubscribe();

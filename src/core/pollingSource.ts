@@ -1,5 +1,4 @@
-import { distinctUntilChanged, Observable, of, startWith, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import type { RetryPolicy } from './backoff.js';
+import { distinctUntilChanged, Observable, of, startWith, type Subscriber, type Subscription } from 'rxjs';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
 import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
@@ -37,12 +36,6 @@ export interface TaskSource<TRef = string> {
 /** The source {@link defineProvider} builds: one request scheduler, one poll loop per watched task. */
 export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef>, PollHost<TRef> {
   readonly provider: string;
-  readonly minInterval: number;
-  readonly maxInterval: number;
-  readonly jitter: number;
-  readonly retry: RetryPolicy;
-  readonly random: () => number;
-  readonly scheduler: SchedulerLike;
   readonly requests: RequestScheduler;
   private readonly loops = new Map<string, PollLoop<TRef>>();
   /** Per task: no poll before this time (its minimum gap, a `Retry-After`), kept across re-subscriptions. */
@@ -55,13 +48,12 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
 
   constructor(
     private readonly definition: ProviderDefinition<TOptions, TRef, TContext>,
-    private readonly options: ResolvedSourceOptions,
+    readonly options: ResolvedSourceOptions,
     private readonly context: TContext,
     private currentBaseUrl: string,
     readonly redact: Redactor,
   ) {
     this.provider = definition.name;
-    ({ minInterval: this.minInterval, maxInterval: this.maxInterval, jitter: this.jitter, retry: this.retry, random: this.random, scheduler: this.scheduler } = options);
     this.requests = new RequestScheduler(options);
     this.transport =
       options.transport ??
