@@ -1,9 +1,9 @@
-// Shared by the adapter specs: a guard against unhandled rejections, a
-// scheduler that counts its pending timers, and a real-HTTP rig of a Postman or
+// Shared by the adapter specs: a guard against unhandled rejections, and a real-HTTP rig of a Postman or
 // Mobizon watch whose second request hangs.
-import { asyncScheduler, Subscription, tap, type Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, tap, type Observable } from 'rxjs';
 import { mobizonTasks, postmanTasks, type TaskState } from '../../src/index.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
+import { countedTimers, type CountedScheduler } from '../support/countedTimers.js';
 import { installProcessGuard, settleEventLoop, type ProcessGuard } from '../reliability/processGuard.js';
 
 export { taskState } from '../operators/support.js';
@@ -26,37 +26,6 @@ export function guardUnhandledRejections(): { expectNoneEscaped(): Promise<void>
     async expectNoneEscaped() {
       await settleEventLoop();
       expect((guard?.drain() ?? []).map(String)).toEqual([]);
-    },
-  };
-}
-
-/** A scheduler (real time by default) that knows how many of its timers are still pending. */
-export function countingScheduler(inner: SchedulerLike = asyncScheduler): SchedulerLike & { pendingTimers(): number } {
-  let pending = 0;
-  return {
-    now: () => inner.now(),
-    pendingTimers: () => pending,
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
-      pending++;
-      let done = false;
-      const finish = () => {
-        if (!done) {
-          done = true;
-          pending--;
-        }
-      };
-      const action = inner.schedule(
-        function (this: SchedulerAction<T>, s?: T) {
-          finish();
-          work.call(this, s);
-        },
-        delay,
-        state,
-      );
-      return new Subscription(() => {
-        finish();
-        action.unsubscribe();
-      });
     },
   };
 }
@@ -84,7 +53,7 @@ export const POLL_INTERVAL = 10;
  */
 export interface HangingWatch {
   readonly server: FakeProviderServer;
-  readonly scheduler: ReturnType<typeof countingScheduler>;
+  readonly scheduler: CountedScheduler;
   readonly task$: Observable<TaskState>;
   hanging(): Promise<void>;
   /** What the test must see once the adapter has let go: the request aborted, no socket, no timer, no new request. */
@@ -93,7 +62,7 @@ export interface HangingWatch {
 
 export async function startHangingWatch(provider: 'postman' | 'mobizon'): Promise<HangingWatch> {
   const server = await startFakeProviderServer();
-  const scheduler = countingScheduler();
+  const scheduler = countedTimers(asyncScheduler);
   const common = { baseUrl: server.url, interval: POLL_INTERVAL, jitter: 0, maxRequestsPerSecond: Infinity, requestTimeout: 10_000, scheduler };
   let task$: Observable<TaskState>;
   if (provider === 'postman') {
@@ -118,7 +87,7 @@ export async function startHangingWatch(provider: 'postman' | 'mobizon'): Promis
     hanging: () => until(() => server.log.count() === 2 && server.openConnections() > 0, 'the second request to reach the server'),
     async expectPollLoopEnded() {
       // Nothing is scheduled at once: no next poll, no request-timeout timer.
-      expect(scheduler.pendingTimers()).toBe(0);
+      expect(scheduler.liveTimers()).toBe(0);
       await server.log.waitForSettled(2);
       expect(server.log.entries().map((entry) => ({ fault: entry.fault, aborted: entry.aborted }))).toEqual([
         { fault: undefined, aborted: false },

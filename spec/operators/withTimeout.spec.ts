@@ -1,8 +1,9 @@
-import { mergeMap, Observable, of, Subject, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { mergeMap, Observable, of, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { TaskTimeoutError } from '../../src/core/errors/index.js';
 import type { TaskState } from '../../src/core/taskState.js';
 import { untilTerminal, withTimeout, type WithTimeoutConfig } from '../../src/index.js';
+import { countedTimers } from '../support/countedTimers.js';
 import { taskState, testScheduler } from './support.js';
 
 const p = taskState('t1', 'pending');
@@ -215,14 +216,14 @@ describe('withTimeout', () => {
     ['errors', (source: Subject<TaskState>) => source.error(new Error('network down'))],
     ['is unsubscribed', (_: Subject<TaskState>, subscription: Subscription) => subscription.unsubscribe()],
   ])('leaves no timer behind when the source %s', (_, end) => {
-    const timers = countingScheduler(new TestScheduler(() => undefined));
+    const timers = countedTimers(new TestScheduler(() => undefined));
     const source = new Subject<TaskState>();
     const subscription = source.pipe(withTimeout({ total: 500, idle: 100 }, timers)).subscribe({ error: () => undefined });
     source.next(r);
     source.next(s);
-    expect(timers.live()).toBe(2);
+    expect(timers.liveTimers()).toBe(2);
     end(source, subscription);
-    expect(timers.live()).toBe(0);
+    expect(timers.liveTimers()).toBe(0);
   });
 
   it.each([
@@ -248,30 +249,3 @@ describe('withTimeout', () => {
     expect(() => withTimeout({ idle: -3 })).toThrow('Expected `idle` to be a non-negative finite number of ms, got -3.');
   });
 });
-
-/** A scheduler that counts its timers not yet fired nor cancelled. */
-function countingScheduler(base: SchedulerLike): SchedulerLike & { live(): number } {
-  let live = 0;
-  return {
-    now: () => base.now(),
-    live: () => live,
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
-      live++;
-      let counted = true;
-      const end = () => {
-        if (counted) live--;
-        counted = false;
-      };
-      const action = base.schedule(
-        function (this: SchedulerAction<T>, value?: T) {
-          end();
-          work.call(this, value);
-        },
-        delay,
-        state,
-      );
-      action.add(end);
-      return action;
-    },
-  };
-}
