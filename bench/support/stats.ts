@@ -47,14 +47,5 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [line(header), line(header.map((_, index) => (numeric[index] === true ? '---:' : '---'))), ...rows.map(line)].join('\n');
 }
 
-/** The most of some times (ms) that fall within any window of `windowMs`: what a provider counting "per second" sees. */
-export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last++) {
-    while ((sorted[last] as number) - (sorted[first] as number) >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
+/** The most of some times (ms) that fall within any window of `windowMs`: the testing kit's own count. */
+export { maxInAnyWindow } from '../../src/testing/maxInAnyWindow.js';

@@ -44,3 +44,4 @@ export type { ProviderName, RouteName } from './routes.js';
 export { generateScenario, type ScenarioOptions } from './generateScenario.js';
 export { signStreamToken } from './streamToken.js';
 export { acceleratedTime, type AcceleratedTime } from './acceleratedTime.js';
+export { maxInAnyWindow } from './maxInAnyWindow.js';

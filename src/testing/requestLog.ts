@@ -1,4 +1,5 @@
 import type { FaultKind } from './fault.js';
+import { maxInAnyWindow } from './maxInAnyWindow.js';
 import type { ProviderName, RouteName } from './routes.js';
 
 /** One request the fake server received. No key, token or body is kept. */
@@ -141,15 +142,10 @@ export class RequestRecorder implements RequestLog {
   }
 
   maxRequestsInAnyWindow({ windowMs = 1000, ...filter }: RequestLogFilter & { readonly windowMs?: number } = {}): number {
-    if (!(windowMs > 0)) throw new TypeError(`Expected \`windowMs\` to be a positive number, got ${String(windowMs)}.`);
-    const times = this.log.filter((entry) => matches(entry, filter)).map((entry) => entry.at).sort((a, b) => a - b);
-    let most = 0;
-    let first = 0;
-    for (let last = 0; last < times.length; last++) {
-      while ((times[last] as number) - (times[first] as number) >= windowMs) first++;
-      most = Math.max(most, last - first + 1);
-    }
-    return most;
+    return maxInAnyWindow(
+      this.log.filter((entry) => matches(entry, filter)).map((entry) => entry.at),
+      windowMs,
+    );
   }
 
   rateLimitRefusals(filter: RequestLogFilter = {}): number {
