@@ -20,6 +20,7 @@
 import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
+import { endlessPostmanTasks } from './support/sources.js';
 import type { PollerSpec } from './support/pollerSpec.js';
 import type { Endpoint } from './support/statusCheck.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
@@ -64,10 +65,7 @@ export function memoryConfigs(): Array<{ poller: string; settings: string; spec:
 export async function run(options: MemoryOptions = MEMORY_DEFAULTS): Promise<MemoryRow[]> {
   const server = await startFakeProviderServer();
   try {
-    const ids = server.tasks
-      .createMany(Array.from({ length: options.tasks }, () => ({ provider: 'postman' as const, kind: 'collection-update' as const, duration: 24 * 3_600_000 })))
-      .map((task) => task.id);
-    const endpoint = { provider: 'postman' as const, url: server.url, apiKey: server.credentials.postman.apiKey };
+    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
     const configs = memoryConfigs();
     const perRun: number[][] = configs.map(() => []);
     const failures: string[][] = configs.map(() => []);

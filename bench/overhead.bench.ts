@@ -20,6 +20,7 @@
 import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
+import { endlessPostmanTasks } from './support/sources.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
 
 export interface OverheadOptions {
@@ -48,10 +49,7 @@ export interface OverheadRow {
 export async function run(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<OverheadRow[]> {
   const server = await startFakeProviderServer();
   try {
-    const ids = server.tasks
-      .createMany(Array.from({ length: options.tasks }, () => ({ provider: 'postman' as const, kind: 'collection-update' as const, duration: 24 * 3_600_000 })))
-      .map((task) => task.id);
-    const endpoint = { provider: 'postman' as const, url: server.url, apiKey: server.credentials.postman.apiKey };
+    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
     const measure = async (approach: Approach) => {
       const client = runClient({ kind: 'throughput', endpoint, ids, approach, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
       try {

@@ -27,6 +27,7 @@
 import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
 import type { RequestLogEntry } from '../src/testing/requestLog.js';
 import { runClient } from './support/clientProcess.js';
+import { endlessPostmanTasks } from './support/sources.js';
 import type { PollerSpec } from './support/pollerSpec.js';
 import { formatNumber, markdownTable, maxInAnyWindow, medianRows } from './support/stats.js';
 
@@ -125,10 +126,8 @@ export async function runOnce(options: RateOptions, config: RateConfig): Promise
   const runMs = period * (1 + options.steadyPeriods);
   const server = await startFakeProviderServer({ postman: { budget: { limit: options.limit, windowSeconds: 1 } } });
   try {
-    const ids = server.tasks
-      .createMany(Array.from({ length: options.tasks }, () => ({ provider: 'postman' as const, kind: 'collection-update' as const, duration: 24 * 3_600_000 })))
-      .map((task) => task.id);
-    const client = runClient({ kind: 'poll', endpoint: { provider: 'postman', url: server.url, apiKey: server.credentials.postman.apiKey }, ids, poller: config.spec });
+    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
+    const client = runClient({ kind: 'poll', endpoint, ids, poller: config.spec });
     let started: number;
     try {
       await client.reply;
