@@ -8,9 +8,11 @@ import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provid
 import type { Redactor } from './redact.js';
 import { RequestScheduler } from './requestScheduler.js';
 import { expectPolicy, resolveInterval, type ResolvedSourceOptions, type WatchOptions } from './sourceOptions.js';
+import { TaskFloors } from './taskFloors.js';
+import { checkDeadline, checkResumeFrom } from './watchChecks.js';
 import { messageOf } from './errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
-import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { isSameState, isTerminal, type TaskState } from './taskState.js';
 import { expectNonEmptyString, show } from './validate.js';
 
 /** Watches the tasks of one account of one provider. */
@@ -38,9 +40,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   readonly provider: string;
   readonly requests: RequestScheduler;
   private readonly loops = new Map<string, PollLoop<TRef>>();
-  /** Per task: no poll before this time (its minimum gap, a `Retry-After`), kept across re-subscriptions. */
-  private readonly pollNotBefore = new Map<string, number>();
-  private sweepAt = SWEEP_SIZE;
+  private readonly floors: TaskFloors;
   private readonly transport: Transport;
   private movedFrom: string | undefined;
   private activeLoops = 0;
@@ -55,6 +55,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   ) {
     this.provider = definition.name;
     this.requests = new RequestScheduler(options);
+    this.floors = new TaskFloors(options.scheduler);
     this.transport =
       options.transport ??
       httpTransport({ fetch: options.fetch, timeoutMs: options.requestTimeout, maxBodyBytes: options.maxBodyBytes, scheduler: options.scheduler });
@@ -71,7 +72,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     const key = identity.key ?? id;
     const interval = options.interval === undefined ? this.options.interval : resolveInterval('interval', options.interval, this.options.minInterval);
     const policy = options.policy === undefined ? this.options.policy : expectPolicy('policy', options.policy);
-    const resumeFrom = options.resumeFrom === undefined ? undefined : this.checkResumeFrom(options.resumeFrom, id);
+    const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, id);
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
 
     const loop$ = new Observable<TaskState>((subscriber) => this.attach(subscriber, key, ref, id, () => policy.create(interval)));
@@ -87,7 +88,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   private attach(subscriber: Subscriber<TaskState>, key: string, ref: TRef, id: string, nextDelay: () => NextPollDelay): () => void {
     const running = this.loops.get(key);
     if (running !== undefined) return running.attach(subscriber);
-    const loop = new PollLoop(this, ref, id, key, nextDelay(), this.takeNotBefore(key));
+    const loop = new PollLoop(this, ref, id, key, nextDelay(), this.floors.take(key));
     this.loops.set(key, loop);
     this.loopStarted();
     const detach = loop.attach(subscriber);
@@ -98,7 +99,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   /** Called by a loop that has stopped: it is forgotten, and its floor kept for the next loop of its task. */
   stopped(loop: PollLoop<TRef>, notBefore: number): void {
     if (this.loops.get(loop.key) === loop) this.loops.delete(loop.key);
-    this.keepNotBefore(loop.key, notBefore);
+    this.floors.keep(loop.key, notBefore);
     this.loopEnded();
   }
 
@@ -110,22 +111,6 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
       baseUrl: this.currentBaseUrl,
       ...(this.movedFrom === undefined ? {} : { movedFrom: this.movedFrom }),
     });
-  }
-
-  private takeNotBefore(key: string): number | undefined {
-    const at = this.pollNotBefore.get(key);
-    this.pollNotBefore.delete(key);
-    return at;
-  }
-
-  private keepNotBefore(key: string, at: number): void {
-    const now = this.options.scheduler.now();
-    if (!(at > now)) return;
-    this.pollNotBefore.set(key, at);
-    // Tasks that are never watched again would stay for good: drop the times that have passed, now and then.
-    if (this.pollNotBefore.size < this.sweepAt) return;
-    for (const [task, notBefore] of this.pollNotBefore) if (notBefore <= now) this.pollNotBefore.delete(task);
-    this.sweepAt = Math.max(SWEEP_SIZE, 2 * this.pollNotBefore.size);
   }
 
   /** `pauseWhen` is listened to while anything is watched, and let go when nothing is. */
@@ -145,20 +130,6 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
       this.pause = undefined;
       this.requests.hold(false);
     }
-  }
-
-  /**
-   * A stored state may have been through JSON (saved before a page reload):
-   * its dates come back as strings, and are read back into `Date`s here.
-   */
-  private checkResumeFrom(state: TaskState, id: string): TaskState {
-    if (typeof state !== 'object' || state === null || state.provider !== this.provider || state.id !== id) {
-      throw new TypeError(`Expected \`resumeFrom\` to be a state of ${this.provider} task ${id}, got ${describeState(state)}.`);
-    }
-    const stored = { ...state, ...revivedDate('createdAt', state.createdAt), ...revivedDate('updatedAt', state.updatedAt) };
-    const problem = describeInvalidInit(stored);
-    if (problem !== undefined) throw new TypeError(`Expected \`resumeFrom\` to be a TaskState: ${problem}.`);
-    return createTaskState(this.provider, id, stored);
   }
 
   /**
@@ -220,35 +191,9 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   }
 }
 
-/** The most a `Date` can hold, either side of 1970. */
-const MAX_TIME = 8.64e15;
-/** How many remembered per-task times may pile up before the passed ones are dropped. */
-const SWEEP_SIZE = 1024;
-
-function checkDeadline(deadline: Date | number): Date | number {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > MAX_TIME) {
-    throw new TypeError(`Expected \`deadline\` to be a valid Date or a finite time in ms, got ${deadline instanceof Date ? 'an invalid Date' : show(deadline)}.`);
-  }
-  return deadline;
-}
-
-function revivedDate(name: 'createdAt' | 'updatedAt', value: unknown): { createdAt?: Date; updatedAt?: Date } {
-  if (value === undefined || value instanceof Date) return {};
-  const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
-  if (date === undefined || Number.isNaN(date.getTime())) throw new TypeError(`Expected \`resumeFrom.${name}\` to be a Date or a date string, got ${show(value)}.`);
-  return { [name]: date };
-}
-
 function requestFailure(error: unknown, provider: string, id: string): TaskError {
   if (error instanceof TaskError) return error;
   return new ProviderError(`The ${provider} provider could not build the request for task ${id}: ${messageOf(error)}`, { cause: error });
-}
-
-function describeState(state: unknown): string {
-  if (typeof state !== 'object' || state === null) return String(state);
-  const { provider, id } = state as Partial<TaskState>;
-  return `a state of ${String(provider)} task ${String(id)}`;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

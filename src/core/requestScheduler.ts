@@ -1,21 +1,10 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { MinHeap, type HeapEntry } from './minHeap.js';
+import { MinHeap } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
+import { GrantedTurn, Waiter, type Ticket, type TurnTaker } from './turn.js';
 import { MAX_DELAY_MS } from './validate.js';
 
-/** Permission to start one request now; `release()` when it has ended, however it ended. */
-export interface Turn {
-  readonly startedAt: number;
-  release(): void;
-}
-
-/** A place in the queue; `cancel()` gives it up (or releases the turn, if already granted). */
-export interface Ticket {
-  cancel(): void;
-}
-
-/** Whoever waits for a turn: a function, or an object (a poll loop) whose `onTurn` method takes it. */
-export type TurnTaker = ((turn: Turn) => void) | { onTurn(turn: Turn): void };
+export type { Ticket, Turn, TurnTaker } from './turn.js';
 
 export interface RequestSchedulerOptions {
   /** Requests that may start in any one-second window; `Infinity` for no limit. */
@@ -34,47 +23,6 @@ export interface RequestSchedulerOptions {
  * {@link RequestScheduler}.)
  */
 export const ARRIVAL_MARGIN_MS = 50;
-
-/**
- * A poll waiting for its turn, and its ticket. Waiters and turns are classes,
- * not closures: one of each lives for every task that is watched, so what they
- * hold is what 10,000 idle tasks cost.
- */
-class Waiter implements HeapEntry, Ticket {
-  heapIndex = -1;
-  turn: GrantedTurn | undefined;
-
-  constructor(
-    private readonly scheduler: RequestScheduler,
-    public dueAt: number,
-    /** The turn never comes before this, not even when a hold ends. */
-    readonly notBefore: number,
-    readonly seq: number,
-    readonly taker: TurnTaker,
-  ) {}
-
-  cancel(): void {
-    if (this.turn !== undefined) this.turn.release();
-    else this.scheduler.withdraw(this);
-  }
-}
-
-class GrantedTurn implements Turn {
-  private released = false;
-
-  constructor(
-    private readonly scheduler: RequestScheduler,
-    readonly startedAt: number,
-    /** The window slot this request holds (-1: no budget to keep). */
-    readonly slot: number,
-  ) {}
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.scheduler.ended(this.slot);
-  }
-}
 
 /**
  * One per source: every poll of every task of that source asks it for a turn.
