@@ -1,12 +1,45 @@
-// Shared by the adapter specs: a guard against unhandled rejections, and a real-HTTP rig of a Postman or
-// Mobizon watch whose second request hangs.
+// Shared by the adapter specs: the states their marbles name, a test bed (virtual time and a guard
+// against unhandled rejections), and a real-HTTP rig of a Postman or Mobizon watch whose second request hangs.
 import { asyncScheduler, tap, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { mobizonTasks, postmanTasks, type TaskState } from '../../src/index.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { countedTimers, type CountedScheduler } from '../support/countedTimers.js';
 import { installProcessGuard, settleEventLoop, type ProcessGuard } from '../reliability/processGuard.js';
 
-export { taskState } from '../operators/support.js';
+import { taskState } from '../operators/support.js';
+
+export { taskState };
+
+/** The states the marbles name: task t1 pending, running half way, completed, failed. */
+export const marbleStates = {
+  p: taskState('t1', 'pending'),
+  r: taskState('t1', 'running', 0.5),
+  c: taskState('t1', 'completed'),
+  f: taskState('t1', 'failed'),
+};
+
+/** Outside `run()`, a marble character is this many virtual ms. */
+export const frame = (characters: number): number => characters * TestScheduler.frameTimeFactor;
+
+/** Lets promise callbacks run (they are microtasks, outside virtual time). */
+export const microtasks = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Per test of a describe block: a fresh TestScheduler, and afterwards the check that no rejection escaped. */
+export function adapterTestBed(): { readonly scheduler: TestScheduler } {
+  const escapes = guardUnhandledRejections();
+  let scheduler: TestScheduler | undefined;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+  afterEach(() => escapes.expectNoneEscaped());
+  return {
+    get scheduler(): TestScheduler {
+      if (scheduler === undefined) throw new Error('the test bed is used outside a test');
+      return scheduler;
+    },
+  };
+}
 
 /**
  * Installs a listener for unhandled rejections (and uncaught exceptions) on

@@ -1,18 +1,9 @@
 import { NEVER, Observable, of, Subject, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { TransportError, toAsyncIterable, type TaskState } from '../../src/index.js';
-import { guardUnhandledRejections, startHangingWatch, taskState, type HangingWatch } from './support.js';
+import { adapterTestBed, frame, marbleStates, microtasks, startHangingWatch, taskState, type HangingWatch } from './support.js';
 
-const p = taskState('t1', 'pending');
-const r = taskState('t1', 'running', 0.5);
-const c = taskState('t1', 'completed');
-const values = { p, r, c };
-
-/** Outside `run()`, a marble character is this many virtual ms. */
-const frame = (characters: number) => characters * TestScheduler.frameTimeFactor;
-
-/** Lets promise callbacks run (they are microtasks, outside virtual time). */
-const microtasks = () => new Promise<void>((resolve) => setImmediate(resolve));
+const values = marbleStates;
+const { p, r, c } = values;
 
 /** Drives a `for await` loop by hand: each `next()` asked for, and what it gave. */
 async function drain(iterable: AsyncIterable<TaskState>): Promise<{ states: TaskState[]; error?: unknown }> {
@@ -26,21 +17,16 @@ async function drain(iterable: AsyncIterable<TaskState>): Promise<{ states: Task
 }
 
 describe('toAsyncIterable', () => {
-  const escapes = guardUnhandledRejections();
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-  afterEach(() => escapes.expectNoneEscaped());
+  const bed = adapterTestBed();
 
   describe('in virtual time', () => {
     it('hands out every state in order and ends the loop when the stream completes; subscribes at the first next()', async () => {
-      const e1 = scheduler.createColdObservable('--p--r--c|', values);
+      const e1 = bed.scheduler.createColdObservable('--p--r--c|', values);
       const iterator = toAsyncIterable(e1)[Symbol.asyncIterator]();
       expect(e1.subscriptions).toEqual([]);
 
       const first = iterator.next();
-      scheduler.flush();
+      bed.scheduler.flush();
       expect(e1.subscriptions).toHaveLength(1);
       expect(e1.subscriptions[0]).toMatchObject({ subscribedFrame: 0, unsubscribedFrame: frame(9) });
       // The loop body was "busy" the whole time: nothing was lost while it was.
@@ -53,10 +39,10 @@ describe('toAsyncIterable', () => {
 
     it('throws the stream\'s error from the loop, after the states that came before it', async () => {
       const error = new TransportError('socket hang up', { reason: 'network' });
-      const e1 = scheduler.createColdObservable('--p--r--#', values, error);
+      const e1 = bed.scheduler.createColdObservable('--p--r--#', values, error);
       const iterator = toAsyncIterable(e1)[Symbol.asyncIterator]();
       const first = iterator.next();
-      scheduler.flush();
+      bed.scheduler.flush();
       expect(await first).toEqual({ done: false, value: p });
       expect(await iterator.next()).toEqual({ done: false, value: r });
       await expect(iterator.next()).rejects.toBe(error);
@@ -65,17 +51,17 @@ describe('toAsyncIterable', () => {
 
     it('rejects a next() already waiting when the error comes, and ends the others', async () => {
       const error = new Error('gone');
-      const e1 = scheduler.createColdObservable('-----#', values, error);
+      const e1 = bed.scheduler.createColdObservable('-----#', values, error);
       const iterator = toAsyncIterable(e1)[Symbol.asyncIterator]();
       const first = iterator.next();
       const second = iterator.next();
-      scheduler.flush();
+      bed.scheduler.flush();
       await expect(first).rejects.toBe(error);
       await expect(second).resolves.toEqual({ done: true, value: undefined });
     });
 
     it('unsubscribes at once when the loop breaks, and drops what was queued', async () => {
-      const e1 = scheduler.createColdObservable('--p--r-----c|', values);
+      const e1 = bed.scheduler.createColdObservable('--p--r-----c|', values);
       const seen: TaskState[] = [];
       const loop = (async () => {
         for await (const state of toAsyncIterable(e1)) {
@@ -85,8 +71,8 @@ describe('toAsyncIterable', () => {
       })();
       // Step virtual time, letting the loop body run after each step.
       for (const characters of [2, 5]) {
-        scheduler.maxFrames = frame(characters);
-        scheduler.flush();
+        bed.scheduler.maxFrames = frame(characters);
+        bed.scheduler.flush();
         await microtasks();
       }
       await loop;
@@ -96,15 +82,15 @@ describe('toAsyncIterable', () => {
     });
 
     it('unsubscribes when the loop body throws, and the loop throws that error', async () => {
-      const e1 = scheduler.createColdObservable('--p--r--c|', values);
+      const e1 = bed.scheduler.createColdObservable('--p--r--c|', values);
       const mine = new Error('my bug');
       const loop = (async () => {
         for await (const state of toAsyncIterable(e1)) {
           if (state.status === 'pending') throw mine;
         }
       })();
-      scheduler.maxFrames = frame(2);
-      scheduler.flush();
+      bed.scheduler.maxFrames = frame(2);
+      bed.scheduler.flush();
       await expect(loop).rejects.toBe(mine);
       expect(e1.subscriptions[0]).toMatchObject({ subscribedFrame: 0, unsubscribedFrame: frame(2) });
     });

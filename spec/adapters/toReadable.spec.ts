@@ -2,17 +2,11 @@ import { once } from 'node:events';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Observable, of, Subject, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { TransportError, toReadable, type TaskState } from '../../src/index.js';
-import { guardUnhandledRejections, startHangingWatch, taskState, type HangingWatch } from './support.js';
+import { adapterTestBed, frame, marbleStates, startHangingWatch, taskState, type HangingWatch } from './support.js';
 
-const p = taskState('t1', 'pending');
-const r = taskState('t1', 'running', 0.5);
-const c = taskState('t1', 'completed');
-const values = { p, r, c };
-
-/** Outside `run()`, a marble character is this many virtual ms. */
-const frame = (characters: number) => characters * TestScheduler.frameTimeFactor;
+const values = marbleStates;
+const { p, r, c } = values;
 
 /** Reads a Readable to its end in flowing mode; says how it ended. Never rejects. */
 function consume(readable: Readable): Promise<{ states: unknown[]; error?: unknown; events: string[] }> {
@@ -48,45 +42,40 @@ function slowSink(into: unknown[]): Writable {
 const states = (n: number) => Array.from({ length: n }, (_, i) => taskState('t1', 'running', i / n));
 
 describe('toReadable', () => {
-  const escapes = guardUnhandledRejections();
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-  afterEach(() => escapes.expectNoneEscaped());
+  const bed = adapterTestBed();
 
   describe('in virtual time', () => {
     it('is an object-mode Readable of the states that ends when the stream completes, subscribed at the first read', async () => {
-      const e1 = scheduler.createColdObservable('--p--r--c|', values);
+      const e1 = bed.scheduler.createColdObservable('--p--r--c|', values);
       const readable = toReadable(e1);
       expect(readable.readableObjectMode).toBe(true);
       expect(readable.readableHighWaterMark).toBe(16);
       const outcome = consume(readable);
       await new Promise((resolve) => setImmediate(resolve)); // flowing starts on the next tick: the first read
       expect(e1.subscriptions).toEqual([expect.objectContaining({ subscribedFrame: 0 })]);
-      scheduler.flush();
+      bed.scheduler.flush();
       expect(await outcome).toEqual({ states: [p, r, c], events: ['end', 'close'] });
       expect(e1.subscriptions).toEqual([{ subscribedFrame: 0, unsubscribedFrame: frame(9) }]);
     });
 
     it('unsubscribes at the moment it is destroyed, and closes without an error', async () => {
-      const e1 = scheduler.createColdObservable('--p--r-----c|', values);
+      const e1 = bed.scheduler.createColdObservable('--p--r-----c|', values);
       const readable = toReadable(e1);
       const outcome = consume(readable);
       await new Promise((resolve) => setImmediate(resolve));
-      scheduler.schedule(() => readable.destroy(), frame(7));
-      scheduler.flush();
+      bed.scheduler.schedule(() => readable.destroy(), frame(7));
+      bed.scheduler.flush();
       expect(e1.subscriptions).toEqual([{ subscribedFrame: 0, unsubscribedFrame: frame(7) }]);
       expect(await outcome).toEqual({ states: [p, r], events: ['close'] });
     });
 
     it('is destroyed with the stream\'s very error, after the states before it', async () => {
       const error = new TransportError('socket hang up', { reason: 'network' });
-      const e1 = scheduler.createColdObservable('--p--r--#', values, error);
+      const e1 = bed.scheduler.createColdObservable('--p--r--#', values, error);
       const readable = toReadable(e1);
       const outcome = consume(readable);
       await new Promise((resolve) => setImmediate(resolve));
-      scheduler.flush();
+      bed.scheduler.flush();
       const { states: seen, error: got, events } = await outcome;
       expect(seen).toEqual([p, r]);
       expect(got).toBe(error);

@@ -1,13 +1,9 @@
 import { NEVER, Observable, Subject, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { TaskFailedError, TaskTimeoutError, TransportError, waitForTask, type TaskState } from '../../src/index.js';
-import { guardUnhandledRejections, startHangingWatch, taskState, type HangingWatch } from './support.js';
+import { adapterTestBed, marbleStates, microtasks, startHangingWatch, type HangingWatch } from './support.js';
 
-const p = taskState('t1', 'pending');
-const r = taskState('t1', 'running', 0.5);
-const c = taskState('t1', 'completed');
-const f = taskState('t1', 'failed');
-const values = { p, r, c, f };
+const values = marbleStates;
+const { r, c, f } = values;
 
 /** How a promise settled, read in virtual time. */
 type Outcome = { resolved: TaskState } | { rejected: unknown } | 'pending';
@@ -21,21 +17,13 @@ function track(promise: Promise<TaskState>): () => Outcome {
   return () => outcome;
 }
 
-/** Lets promise callbacks run (they are microtasks, outside virtual time). */
-const microtasks = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 describe('waitForTask', () => {
-  const escapes = guardUnhandledRejections();
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-  afterEach(() => escapes.expectNoneEscaped());
+  const bed = adapterTestBed();
 
   describe('in virtual time', () => {
     it('resolves with the first completed state, and unsubscribes then and there', async () => {
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, expectSubscriptions, flush }) => {
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
         const e1 = cold('--p--r--c--r--|', values);
         outcome = track(waitForTask(e1));
         flush();
@@ -47,7 +35,7 @@ describe('waitForTask', () => {
 
     it('rejects with a TaskFailedError carrying the failed state', async () => {
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, expectSubscriptions, flush }) => {
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
         const e1 = cold('--r--f--c--|', values);
         outcome = track(waitForTask(e1));
         flush();
@@ -62,7 +50,7 @@ describe('waitForTask', () => {
     it("rejects with the stream's own error, as it is", async () => {
       const error = new TransportError('socket hang up', { reason: 'network' });
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, expectSubscriptions, flush }) => {
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
         const e1 = cold('--p--#', values, error);
         outcome = track(waitForTask(e1));
         flush();
@@ -75,7 +63,7 @@ describe('waitForTask', () => {
 
     it('rejects with a TaskTimeoutError (last state, time watched) when the stream completes before a terminal state', async () => {
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, flush }) => {
+      bed.scheduler.run(({ cold, flush }) => {
         outcome = track(waitForTask(cold('--p--r--|', values)));
         flush();
       });
@@ -89,10 +77,10 @@ describe('waitForTask', () => {
       const controller = new AbortController();
       const reason = new Error('client went away');
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, expectSubscriptions, flush }) => {
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
         const e1 = cold('--p--r-----c|', values);
         outcome = track(waitForTask(e1, { signal: controller.signal }));
-        scheduler.schedule(() => controller.abort(reason), 7);
+        bed.scheduler.schedule(() => controller.abort(reason), 7);
         flush();
         expectSubscriptions(e1.subscriptions).toBe('^------!');
       });
@@ -104,7 +92,7 @@ describe('waitForTask', () => {
       const controller = new AbortController();
       const removed = jest.spyOn(controller.signal, 'removeEventListener');
       let outcome!: () => Outcome;
-      scheduler.run(({ cold, flush }) => {
+      bed.scheduler.run(({ cold, flush }) => {
         outcome = track(waitForTask(cold('--c|', values), { signal: controller.signal }));
         flush();
       });
