@@ -118,25 +118,31 @@ export class PollLoop<TRef> {
   // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must
   // pause the source before the freed slot can go to the next task.
   received(response: HttpResponse): void {
-    this.answered(() => this.onResponse(response));
-  }
-
-  failed(error: unknown): void {
-    this.answered(() => this.onFailure({ error: asTaskError(error, this.host.provider, this.id), retryable: isRetryable(error) }));
-  }
-
-  /** Reads an answer, then gives its turn back and lets go of the request, so that an idle task holds neither. */
-  private answered(read: () => void): void {
     const { turn, inFlight } = this;
     this.lastEnd = this.host.options.scheduler.now();
     try {
-      read();
+      this.onResponse(response);
     } finally {
-      turn?.release();
-      // Reading may have started the next request already: only this one is forgotten.
-      if (this.turn === turn) this.turn = undefined;
-      if (this.inFlight === inFlight) this.inFlight = undefined;
+      this.letGo(turn, inFlight);
     }
+  }
+
+  failed(error: unknown): void {
+    const { turn, inFlight } = this;
+    this.lastEnd = this.host.options.scheduler.now();
+    try {
+      this.onFailure({ error: asTaskError(error, this.host.provider, this.id), retryable: isRetryable(error) });
+    } finally {
+      this.letGo(turn, inFlight);
+    }
+  }
+
+  /** Gives back the turn of an answered request and forgets the request, so that an idle task holds neither. */
+  private letGo(turn: Turn | undefined, inFlight: Subscription | undefined): void {
+    turn?.release();
+    // Reading the answer may have started the next request already: only this one is forgotten.
+    if (this.turn === turn) this.turn = undefined;
+    if (this.inFlight === inFlight) this.inFlight = undefined;
   }
 
   private onResponse(response: HttpResponse): void {
