@@ -58,7 +58,6 @@ describe('code blocks of the docs', () => {
 
   it('are found in the doc comments of src/ too', () => {
     expect(checkedComments.length).toBeGreaterThan(10);
-    expect(new Set(checkedComments.map((entry) => entry.page))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     expect(checkedComments.map((entry) => entry.page)).toEqual(expect.arrayContaining(['src/operators/untilTerminal.ts', 'src/providers/stream.ts']));
   });
 
