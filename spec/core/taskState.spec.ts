@@ -1,4 +1,5 @@
 import { createTaskState, isDeepEqual, isSameState, isTerminal } from '../../src/core/taskState.js';
+import { createRedactor } from '../../src/core/redact.js';
 
 describe('createTaskState', () => {
   it('fills in provider and id and freezes the state and its error', () => {
@@ -77,5 +78,32 @@ describe('isDeepEqual', () => {
     expect(isDeepEqual([1, 2], { 0: 1, 1: 2 })).toBe(false);
     expect(isDeepEqual(null, {})).toBe(false);
     expect(isDeepEqual(new Date(1), new Date(1))).toBe(true);
+  });
+});
+
+describe('states made from data of any depth', () => {
+  /** `[[[ … leaf … ]]]`, `depth` arrays deep, made without recursion. */
+  function nested(depth: number, leaf: unknown): unknown {
+    let value = leaf;
+    for (let level = 0; level < depth; level++) value = [value];
+    return value;
+  }
+
+  it('freezes, compares and makes printable without recursion: 100,000 levels do not overflow the stack', () => {
+    const state = createTaskState('acme', 't', { status: 'running', providerStatus: 'r', result: nested(100_000, { leaf: 1 }), raw: nested(100_000, 0) });
+    let inner: unknown = state.result;
+    while (Array.isArray(inner)) {
+      expect(Object.isFrozen(inner)).toBe(true);
+      inner = inner[0];
+    }
+    expect(Object.isFrozen(inner)).toBe(true);
+    expect(isDeepEqual(nested(100_000, { leaf: 1 }), state.result)).toBe(true);
+    expect(isDeepEqual(nested(100_000, { leaf: 2 }), state.result)).toBe(false);
+  });
+
+  it("makes a provider's error message printable and at most 1000 characters, removing the source's secrets", () => {
+    const state = createTaskState('acme', 't', { status: 'failed', providerStatus: 'x', error: { message: `\u001b]0;title\u0007 key PMAK-61d4e9b0 ${'m'.repeat(2000)}` }, raw: {} }, createRedactor(['PMAK-61d4e9b0']));
+    expect(state.error?.message).toMatch(/^\\u001b\]0;title\\u0007 key \[redacted\] m+…$/);
+    expect(state.error?.message).toHaveLength(1000);
   });
 });

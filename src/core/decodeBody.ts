@@ -2,6 +2,14 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { DecodeError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
+import { excerpt } from './redact.js';
+
+/**
+ * Bodies nested deeper than this are refused: no provider's format goes past
+ * a handful of levels, and a deep body would reach every walk over it
+ * (freezing, comparing, cleaning an error, a user's `JSON.stringify`).
+ */
+export const MAX_BODY_DEPTH = 64;
 
 /**
  * Parses a response body as JSON. A body that is not JSON (an HTML error page,
@@ -9,16 +17,40 @@ import type { HttpResponse } from './http.js';
  * content type and the start of the body.
  */
 export function parseJsonBody(response: HttpResponse, what: string): Either<DecodeError, unknown> {
+  const { body } = response;
+  if (nestingDepth(body) > MAX_BODY_DEPTH) {
+    return left(new DecodeError(`${what}: the body of HTTP ${response.status} is nested deeper than ${MAX_BODY_DEPTH} levels`, { paths: [`(body): expected at most ${MAX_BODY_DEPTH} levels of nesting`] }));
+  }
   try {
-    return right(JSON.parse(response.body) as unknown);
+    return right(JSON.parse(body) as unknown);
   } catch {
     const type = response.headers.get('content-type') ?? 'no content type';
-    return left(
-      new DecodeError(`${what}: expected a JSON body, got HTTP ${response.status} (${type}) starting ${printable(JSON.stringify(cut(response.body)))}`, {
-        paths: ['(body): expected JSON'],
-      }),
-    );
+    return left(new DecodeError(`${what}: expected a JSON body, got HTTP ${response.status} (${excerpt(type)}) starting ${JSON.stringify(excerpt(body, 120))}`, { paths: ['(body): expected JSON'] }));
   }
+}
+
+/**
+ * How deep the brackets of a JSON text go, in one pass over its characters
+ * (strings skipped), stopping as soon as it passes the limit: `JSON.parse`
+ * copes with any depth, but what walks the result should not have to.
+ */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c) index++; // a backslash: the next character is escaped
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x7b || char === 0x5b) {
+      if (++depth > MAX_BODY_DEPTH) return depth;
+    } else if (char === 0x7d || char === 0x5d) {
+      depth--;
+    }
+  }
+  return depth;
 }
 
 /**
@@ -69,25 +101,17 @@ export function describeValidationErrors(errors: t.Errors): string[] {
   return [...new Set(lines)];
 }
 
+/** A long string is cut before `JSON.stringify` copies it whole. */
+function excerptValue(value: unknown): unknown {
+  return typeof value === 'string' ? excerpt(value, 60) : value;
+}
+
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
-    return printable(cut(JSON.stringify(value) ?? String(value), 60));
+    // Cut where no credential is cut in two: the error is cleaned of them before anyone sees it.
+    return excerpt(JSON.stringify(excerptValue(value)) ?? String(value), 60);
   } catch {
     return typeof value;
   }
-}
-
-function cut(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/**
- * Bodies are the server's, so anything may be in them. `JSON.stringify` already
- * escapes C0 controls; DEL, C1 controls, format characters (bidi overrides that
- * reorder a log line) and line separators are escaped here, so that a message
- * shows on one line what it says.
- */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }

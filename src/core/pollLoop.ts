@@ -2,7 +2,7 @@ import { isRight, left } from 'fp-ts/lib/Either.js';
 import type { Observable, Observer, Subscriber, Subscription } from 'rxjs';
 import { retryDelay } from './backoff.js';
 import { messageOf } from './errorLike.js';
-import { DecodeError, RateLimitError, TaskError, TransportError } from './errors/index.js';
+import { DecodeError, ProviderError, RateLimitError, TaskError, TransportError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult, ProviderFailure } from './provider.js';
@@ -12,7 +12,7 @@ import type { ResolvedSourceOptions } from './sourceOptions.js';
 import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
 
 /** The source's settings a poll loop reads (see `SourceOptions` for each). */
-export type PollSettings = Pick<ResolvedSourceOptions, 'minInterval' | 'maxInterval' | 'jitter' | 'retry' | 'random' | 'scheduler'>;
+export type PollSettings = Pick<ResolvedSourceOptions, 'minInterval' | 'maxInterval' | 'jitter' | 'retry' | 'random' | 'scheduler' | 'maxRawBytes'>;
 
 /** What every poll loop of one source shares: its settings, its scheduler, and the way to its provider. */
 export interface PollHost<TRef> {
@@ -23,8 +23,8 @@ export interface PollHost<TRef> {
   /** Sends one poll request of the task; unsubscribing aborts it. */
   send(ref: TRef, id: string): Observable<HttpResponse>;
   decode(ref: TRef, id: string, response: HttpResponse): DecodeResult;
-  /** Moves the source to another base URL; returns false when the URL is refused. */
-  move(baseUrl: string): boolean;
+  /** Moves the source to another base URL; returns why the URL was refused, or `undefined` once moved. */
+  move(baseUrl: string): string | undefined;
   /**
    * The loop has stopped (terminal state, error, or no subscriber left), with
    * the earliest time the task may be polled again (its minimum gap, a
@@ -159,9 +159,20 @@ export class PollLoop<TRef> {
       this.onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
       return;
     }
-    const problem = describeInvalidInit(outcome.right);
-    if (problem === undefined) this.onState(createTaskState(host.provider, this.id, outcome.right), response);
-    else this.onFailure({ error: new DecodeError(`The ${host.provider} provider made an invalid state for task ${this.id}: ${problem}`), retryable: false });
+    let state: TaskState;
+    try {
+      const problem = describeInvalidInit(outcome.right);
+      if (problem !== undefined) throw new DecodeError(`The ${host.provider} provider made an invalid state for task ${this.id}: ${problem}`);
+      // A body too large to be worth keeping is not kept: the state is what it says, `raw` is left out.
+      const init = exceedsBytes(response.body, host.options.maxRawBytes) ? { ...outcome.right, raw: undefined } : outcome.right;
+      state = createTaskState(host.provider, this.id, init, host.redact);
+    } catch (error) {
+      // Whatever a body does to the making of a state ends the watch in its error channel, never outside it.
+      const failure = error instanceof TaskError ? error : new DecodeError(`The ${host.provider} provider's state for task ${this.id} could not be made: ${messageOf(error)}`, { cause: error });
+      this.onFailure({ error: failure, retryable: false });
+      return;
+    }
+    this.onState(state, response);
   }
 
   private onState(state: TaskState, response: HttpResponse): void {
@@ -188,10 +199,14 @@ export class PollLoop<TRef> {
   private onFailure(failure: ProviderFailure, response?: HttpResponse): void {
     const { host } = this;
     const now = host.options.scheduler.now();
-    if (failure.moveTo !== undefined && !this.moved && host.move(failure.moveTo)) {
-      this.moved = true;
-      this.pollAt(now);
-      return;
+    if (failure.moveTo !== undefined && !this.moved) {
+      const refused = host.move(failure.moveTo);
+      if (refused === undefined) {
+        this.moved = true;
+        this.pollAt(now);
+        return;
+      }
+      failure = { error: movedRefused(failure.error, refused), retryable: false };
     }
     this.failures++;
     if (!failure.retryable || this.failures > host.options.retry.retries) {
@@ -259,13 +274,32 @@ function serverWait(failure: ProviderFailure, response: HttpResponse | undefined
 
 /**
  * What failed on the way to an answer. Network failures and time-outs are worth
- * another try, a body over the size cap is not; a `TaskError` of any other kind
- * (a provider's `request` that refused, say) is final. Anything else came from
- * a custom transport and is taken as a network failure.
+ * another try; a body over the size cap or a redirect that is not followed is
+ * not, and a `TaskError` of any other kind (a provider's `request` that
+ * refused, say) is final. Anything else came from a custom transport and is
+ * taken as a network failure.
  */
 function isRetryable(error: unknown): boolean {
-  if (error instanceof TransportError) return error.reason !== 'body-too-large';
+  if (error instanceof TransportError) return error.reason !== 'body-too-large' && error.reason !== 'redirect';
   return !(error instanceof TaskError);
+}
+
+/** Whether a body's UTF-8 size is over `max` bytes; counted only when its length leaves it in doubt. */
+function exceedsBytes(body: string, max: number): boolean {
+  if (body.length > max) return true;
+  if (body.length * 3 <= max) return false;
+  let bytes = 0;
+  for (let index = 0; index < body.length; index++) {
+    const code = body.charCodeAt(index);
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3; // each half of a surrogate pair: 4 bytes for the pair
+  }
+  return bytes > max;
+}
+
+/** The provider's error, saying also where it would have sent the source, and why that was refused. */
+function movedRefused(error: TaskError, refused: string): ProviderError {
+  const providerCode = error instanceof ProviderError ? error.providerCode : undefined;
+  return new ProviderError(`${error.message}; ${refused}`, { details: error.details, ...(providerCode === undefined ? {} : { providerCode }) });
 }
 
 function asTaskError(error: unknown, provider: string, id: string): TaskError {

@@ -52,6 +52,13 @@ export interface SourceOptions {
   /** Response bodies over this many bytes are cut off with a `TransportError`. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
+   * A state keeps the body it was read from (`raw`) only when the body is at
+   * most this many bytes; a larger one is read, then let go (`raw` is
+   * `undefined`), so that a watched task does not hold it. `Infinity` keeps
+   * every body. Default 64 KiB.
+   */
+  readonly maxRawBytes?: number;
+  /**
    * How failed polls are retried, field by field over the provider's defaults.
    * Default: 5 retries, 1 s doubling up to 30 s (Postman: 9 retries, up to 60 s).
    */
@@ -124,6 +131,7 @@ export interface ResolvedSourceOptions {
   readonly maxConcurrentRequests: number;
   readonly requestTimeout: number;
   readonly maxBodyBytes: number;
+  readonly maxRawBytes: number;
   readonly retry: RetryPolicy;
   readonly fetch: FetchLike;
   readonly allowInsecureHttp: boolean;
@@ -134,6 +142,7 @@ export interface ResolvedSourceOptions {
 
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RAW_BYTES = 64 * 1024;
 const DEFAULT_MAX_CONCURRENT = 6;
 const DEFAULT_MAX_INTERVAL = 60_000;
 const DEFAULT_JITTER = 0.1;
@@ -159,6 +168,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     ),
     requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
     maxBodyBytes: expectPositiveNumber('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+    maxRawBytes: expectPositiveNumber('maxRawBytes', options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES, { allowZero: true, allowInfinity: true }),
     retry: normalizeRetry({ ...defaults.retry, ...options.retry }),
     fetch: expectFunction<FetchLike>('fetch', options.fetch ?? (crossFetch as unknown as FetchLike)),
     allowInsecureHttp: expectOptionalBoolean('allowInsecureHttp', options.allowInsecureHttp) === true,

@@ -1,3 +1,5 @@
+import { redactGeneric, safeText, type Redactor } from './redact.js';
+
 /**
  * The normalised status of a task, whatever the provider calls it.
  * `completed` and `failed` are terminal: a task in either can no longer change.
@@ -42,7 +44,11 @@ export interface TaskState<TResult = unknown> {
   readonly createdAt?: Date;
   /** When the provider says the task last changed; unset when it does not say. */
   readonly updatedAt?: Date;
-  /** The decoded body this state was read from. */
+  /**
+   * The decoded body this state was read from; `undefined` when the body was
+   * over the source's `maxRawBytes` (64 KiB by default), so that a watched
+   * task never holds more than that of a body it does not need.
+   */
   readonly raw: unknown;
 }
 
@@ -79,15 +85,18 @@ function describe(value: unknown): string {
 
 /**
  * Builds a frozen {@link TaskState}: progress clamped to 0..1 (1 when completed),
- * absent optional fields left out rather than set to `undefined`. `result`,
- * `error` and `raw` are frozen all the way down: one state is shared by every
- * subscriber of a task, so none of them may change what the others see.
- * (`Date`s cannot be frozen: treat `createdAt` and `updatedAt` as read-only.)
+ * absent optional fields left out rather than set to `undefined`, and the
+ * provider's error message made safe to show (credentials removed with
+ * `redact`, printable, at most 1000 characters; `raw` keeps it as sent).
+ * `result`, `error` and `raw` are frozen all the way down: one state is shared
+ * by every subscriber of a task, so none of them may change what the others
+ * see. (`Date`s cannot be frozen: treat `createdAt` and `updatedAt` as read-only.)
  */
 export function createTaskState<TResult>(
   provider: string,
   id: string,
   init: TaskStateInit<TResult>,
+  redact: Redactor = redactGeneric,
 ): TaskState<TResult> {
   const progress = init.status === 'completed' ? 1 : clampProgress(init.progress);
   const state: { -readonly [K in keyof TaskState<TResult>]: TaskState<TResult>[K] } = {
@@ -99,19 +108,27 @@ export function createTaskState<TResult>(
   };
   if (progress !== undefined) state.progress = progress;
   if (init.result !== undefined) state.result = deepFreeze(init.result);
-  if (init.error !== undefined) state.error = deepFreeze({ ...init.error });
+  if (init.error !== undefined) state.error = deepFreeze({ ...init.error, message: safeText(init.error.message, redact) });
   if (isValidDate(init.createdAt)) state.createdAt = init.createdAt;
   if (isValidDate(init.updatedAt)) state.updatedAt = init.updatedAt;
   return Object.freeze(state);
 }
 
-/** Freezes plain objects and arrays (decoded JSON) in place, all the way down; leaves class instances alone. */
+/**
+ * Freezes plain objects and arrays (decoded JSON) in place, all the way down;
+ * leaves class instances alone. A loop over a stack of its own, not recursion:
+ * a custom provider may hand over data of any depth.
+ */
 function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== 'object' || item === null || Object.isFrozen(item)) continue;
+    const proto: unknown = Object.getPrototypeOf(item);
+    if (!Array.isArray(item) && proto !== Object.prototype && proto !== null) continue;
+    Object.freeze(item);
+    for (const key of Object.keys(item)) pending.push((item as Record<string, unknown>)[key]);
+  }
   return value;
 }
 
@@ -143,18 +160,29 @@ export function isSameState(a: TaskState, b: TaskState): boolean {
   );
 }
 
-/** Structural equality for decoded JSON (plain objects, arrays, primitives, Dates). */
+/**
+ * Structural equality for decoded JSON (plain objects, arrays, primitives,
+ * Dates). A loop over pairs still to compare, not recursion: data of any
+ * depth is compared without growing the call stack.
+ */
 export function isDeepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  const pending: unknown[] = [a, b];
+  while (pending.length > 0) {
+    const y = pending.pop();
+    const x = pending.pop();
+    if (Object.is(x, y)) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (x instanceof Date || y instanceof Date) {
+      if (!(x instanceof Date && y instanceof Date && x.getTime() === y.getTime())) return false;
+      continue;
+    }
+    if (Array.isArray(x) !== Array.isArray(y)) return false;
+    const xKeys = Object.keys(x);
+    if (xKeys.length !== Object.keys(y).length) return false;
+    for (const key of xKeys) {
+      if (!Object.prototype.hasOwnProperty.call(y, key)) return false;
+      pending.push((x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key]);
+    }
   }
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const aKeys = Object.keys(a);
-  const bKeys = Object.keys(b);
-  if (aKeys.length !== bKeys.length) return false;
-  const bRecord = b as Record<string, unknown>;
-  const aRecord = a as Record<string, unknown>;
-  return aKeys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && isDeepEqual(aRecord[key], bRecord[key]));
+  return true;
 }
