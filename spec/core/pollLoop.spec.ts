@@ -5,6 +5,7 @@ import {
   AuthenticationError,
   DecodeError,
   defineProvider,
+  ProviderError,
   RateLimitError,
   TaskError,
   TaskNotFoundError,
@@ -276,7 +277,7 @@ describe('provider-driven behaviour of the loop', () => {
   const movingTasks = defineProvider({
     name: 'moving',
     defaults: { interval: 200, maxRequestsPerSecond: 100, minInterval: 1000 },
-    setup: (options: { baseUrl: string }) => ({ baseUrl: options.baseUrl, context: null, secrets: [] }),
+    setup: (options: { baseUrl: string }) => ({ baseUrl: options.baseUrl, context: null, secrets: [], hosts: ['two.example', 'three.example', 'evil.example'] }),
     identify: (ref: string) => ({ id: ref }),
     request: ({ id }) => ({ method: 'GET', path: `/t/${id}` }),
     decode: (response, { movedFrom }) => {
@@ -311,10 +312,20 @@ describe('provider-driven behaviour of the loop', () => {
     expect(events).toEqual([expect.any(TaskNotFoundError)]);
   });
 
-  it('refuses a move to plain http off loopback', () => {
+  it('refuses a move to plain http off loopback, with a ProviderError that says so', () => {
     const { events, scripted } = run([{ body: { moveTo: 'http://evil.example' } }]);
     expect(scripted.requests).toHaveLength(1);
-    expect(events).toEqual([expect.any(TaskNotFoundError)]);
+    expect(events).toEqual([expect.any(ProviderError)]);
+    expect((events[0] as Error).message).toBe('elsewhere; not moved to "evil.example": only https (or plain http on this machine) may carry the credentials, with no path or query beyond the host');
+  });
+
+  it('refuses a move to a host that is not one of the provider\'s, naming it, after one request', () => {
+    for (const moveTo of ['https://attacker.example', 'https://169.254.169.254', 'https://two.example:8443', 'https://two.example.attacker.example']) {
+      const { events, scripted } = run([{ body: { moveTo } }]);
+      expect(scripted.requests).toHaveLength(1);
+      expect(events).toEqual([expect.any(ProviderError)]);
+      expect((events[0] as Error).message).toBe(`elsewhere; not moved to "${new URL(moveTo).host}": it is not one of the moving hosts this source may send its credentials to`);
+    }
   });
 
   it('keeps the provider minimum between two requests of a task, retries and moves included', () => {

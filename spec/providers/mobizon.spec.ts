@@ -16,7 +16,7 @@ import {
   type SourceOptions,
 } from '../../src/index.js';
 import { acceleratedTime, startFakeProviderServer, type AcceleratedTime, type FakeProviderServer, type FakeMobizonOptions } from '../../src/testing/index.js';
-import type { TestServer } from '../support/httpServer.js';
+import { startTestServer, type TestServer } from '../support/httpServer.js';
 import { collect, expectNoSecrets, headerOf, startRecordingProxy } from './support.js';
 
 const API_KEY = 'mobizon-key-Hb27Wq';
@@ -277,7 +277,7 @@ describe('mobizonTasks against the fake Mobizon API', () => {
     it('moves once to the domain in data and goes on there', async () => {
       const fake = await start({ homeHost: '127.0.0.1' });
       fake.tasks.create({ provider: 'mobizon', id: '13', steps: [{ at: 0, status: 2 }] });
-      const sms = source(`http://localhost:${fake.port}`);
+      const sms = source(`http://localhost:${fake.port}`, { allowedDomains: [`127.0.0.1:${fake.port}`] });
       expect(sms.baseUrl).toBe(`http://localhost:${fake.port}`);
       const outcome = await collect(sms.watch('13'));
       expect(outcome.values.map((state) => state.status)).toEqual(['completed']);
@@ -290,13 +290,80 @@ describe('mobizonTasks against the fake Mobizon API', () => {
       const fake = await start();
       const moved = `localhost:${fake.port}`;
       fake.faults.add({ kind: 'mobizon-error', code: 13, data: moved }, { times: Infinity });
-      const error = await failingWatch(fake);
+      const error = await failingWatch(fake, { allowedDomains: [moved] });
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({
         providerCode: 13,
         details: { code: 13, movedFrom: fake.url, movedTo: `http://${moved}` },
       });
       expect(fake.log.count()).toBe(2);
+    });
+
+    it.each([
+      ['another host', 'attacker.example', 'not moved to "attacker.example"'],
+      ['the cloud metadata address', '169.254.169.254', 'not moved to "169.254.169.254"'],
+      ['a private address with a port', '10.0.0.5:6379', 'not moved to "10.0.0.5:6379"'],
+      ['an https URL on another host', 'https://api.mobizon.kz.attacker.example', 'not moved to "api.mobizon.kz.attacker.example"'],
+    ])('refuses to move to %s, with a ProviderError naming it, after one request', async (_what, data, named) => {
+      const fake = await start();
+      const elsewhere = await startTestServer((_req, res) => res.end('{"code":0,"data":{"status":2,"progress":100}}'));
+      try {
+        fake.faults.add({ kind: 'mobizon-error', code: 13, data });
+        const error = await failingWatch(fake);
+        expect(error).toBeInstanceOf(ProviderError);
+        expect(error).toMatchObject({ providerCode: 13 });
+        expect((error as Error).message).toContain(named);
+        expect(fake.log.count()).toBe(1);
+        expect(elsewhere.requests).toHaveLength(0);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    it.each([
+      ['a bare host', 'api.mobizon.ua', 'https://api.mobizon.ua'],
+      ['an https URL of nothing but a host', 'https://api.mobizon.com.br/', 'https://api.mobizon.com.br'],
+    ])('follows %s on one of Mobizon\'s own domains by default (in virtual time: nothing leaves this machine)', (_what, data, movedTo) => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      const scripted = scriptedTransport(scheduler, [{ body: { code: 13, data, message: 'Use another API domain' } }, { body: { code: 0, data: { status: 2, progress: 100 }, message: '' } }]);
+      const sms = mobizonTasks({ apiKey: API_KEY, domain: 'api.mobizon.kz', transport: scripted.transport, scheduler });
+      const statuses: string[] = [];
+      scheduler.run(({ flush }) => {
+        sms.watch('77').subscribe((state) => statuses.push(state.status));
+        flush();
+      });
+      expect(scripted.requests.map((request) => new URL(request.url).origin)).toEqual(['https://api.mobizon.kz', movedTo]);
+      expect(statuses).toEqual(['completed']);
+      expect(sms.baseUrl).toBe(movedTo);
+    });
+
+    it.each([
+      ['a URL with a path', 'https://api.mobizon.ua/elsewhere'],
+      ['a URL with a query', 'https://api.mobizon.ua/?apiKey=x'],
+      ['a plain http URL', 'http://api.mobizon.ua'],
+      ['a URL with credentials', 'https://user:pw@api.mobizon.ua'],
+    ])('does not follow %s, even on one of Mobizon\'s domains', (_what, data) => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      const scripted = scriptedTransport(scheduler, [{ body: { code: 13, data, message: 'Use another API domain' } }]);
+      const sms = mobizonTasks({ apiKey: API_KEY, domain: 'api.mobizon.kz', transport: scripted.transport, scheduler });
+      const errors: unknown[] = [];
+      scheduler.run(({ flush }) => {
+        sms.watch('77').subscribe({ error: (error: unknown) => errors.push(error) });
+        flush();
+      });
+      expect(scripted.requests).toHaveLength(1);
+      expect(errors).toEqual([expect.any(ProviderError)]);
+      expect(sms.baseUrl).toBe('https://api.mobizon.kz');
+    });
+
+    it('follows data that is an https URL on an allowed domain, and goes on there', async () => {
+      const fake = await start({ homeHost: '127.0.0.1' });
+      fake.tasks.create({ provider: 'mobizon', id: '14', steps: [{ at: 0, status: 2 }] });
+      fake.faults.add({ kind: 'mobizon-error', code: 13, data: `http://127.0.0.1:${fake.port}` });
+      // Plain http in a URL is never followed, even to an allowed host: only a bare host keeps the scheme.
+      const refused = await failingWatch(fake, { allowedDomains: [`127.0.0.1:${fake.port}`] });
+      expect(refused).toBeInstanceOf(ProviderError);
+      expect(fake.log.count()).toBe(1);
     });
 
     it('does not follow data that is not a host name', async () => {

@@ -26,6 +26,18 @@ export function defineProvider<TOptions extends object, TRef, TContext>(
     const resolved = resolveSourceOptions(options, definition.defaults);
     const setup = definition.setup(options);
     const baseUrl = checkBaseUrl(setup.baseUrl, { allowInsecureHttp: resolved.allowInsecureHttp });
-    return new PollingSource(definition, resolved, setup.context, baseUrl, createRedactor(setup.secrets));
+    return new PollingSource(definition, resolved, setup.context, baseUrl, createRedactor(setup.secrets), trustedHosts(setup.hosts));
   };
+}
+
+/** The provider's hosts, checked and lower-cased: `host` or `host:port`, nothing else. */
+function trustedHosts(hosts: readonly string[] | undefined): readonly string[] {
+  if (hosts === undefined) return [];
+  if (!Array.isArray(hosts)) throw new TypeError(`Expected \`hosts\` to be an array of host names, got ${typeof hosts}.`);
+  return hosts.map((host: unknown) => {
+    if (typeof host !== 'string' || !/^[a-z0-9.-]+(:\d{1,5})?$/i.test(host) || host.startsWith('.') || host.endsWith('.')) {
+      throw new TypeError(`Expected each of \`hosts\` to be a host name such as api.example.com (with a port only where one is meant), got ${typeof host === 'string' ? JSON.stringify(host.slice(0, 80)) : typeof host}.`);
+    }
+    return host.toLowerCase();
+  });
 }

@@ -3,7 +3,7 @@ import { isErrorLike } from './errorLike.js';
 import { TransportError } from './errors/index.js';
 import { redactGeneric } from './redact.js';
 import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
-import { BodyTooLargeError, readBodyCapped, type ResponseLike } from './readBody.js';
+import { BodyTooLargeError, cancelBody, readBodyCapped, type ResponseLike } from './readBody.js';
 import { TimeoutQueue } from './timeoutQueue.js';
 
 /** The HTTP methods a provider may use. */
@@ -36,11 +36,20 @@ export interface HttpResponse {
 /** The `fetch` signature this library needs; the global fetch, cross-fetch and node-fetch all fit. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+    /** Always `'manual'`: the source decides which redirects to follow (its own origin, and the provider's own hosts over https). */
+    redirect: 'manual';
+  },
 ) => Promise<
   ResponseLike & {
     /** The HTTP status. */
     readonly status: number;
+    /** `'opaqueredirect'` for a redirect a browser hides from the page (status 0). */
+    readonly type?: string;
   }
 >;
 
@@ -54,7 +63,17 @@ export interface HttpTransportOptions {
   /** Bodies longer than this are cut off with a `TransportError` (`reason: 'body-too-large'`). */
   readonly maxBodyBytes: number;
   readonly scheduler: SchedulerLike;
+  /**
+   * Hosts (`host` or `host:port`) a redirect may lead to over https, beside
+   * the request's own origin: the provider's own API hosts. A redirect
+   * anywhere else is not followed (the credentials would go with it) and
+   * fails the request for good. Default: none.
+   */
+  readonly trustedHosts?: readonly string[];
 }
+
+/** More redirects than this in a row fail the request: a loop, or a chain that leads nowhere good. */
+const MAX_REDIRECTS = 5;
 
 /**
  * The transport every source uses by default: `fetch` with a per-request
@@ -75,15 +94,8 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       // Failing (its teardown aborts) rather than only aborting: a `fetch` that ignores its signal must not keep the stream waiting.
       const timer = timeouts.add(() => fail('timeout', undefined));
 
-      // Called unbound: a browser's own fetch throws "Illegal invocation" when called as a method of another object.
-      const { fetch } = options;
       (async () => {
-        const response = await fetch(request.url, {
-          method: request.method,
-          headers: { ...request.headers },
-          ...(request.body === undefined ? {} : { body: request.body }),
-          signal: controller.signal,
-        });
+        const response = await fetchFollowing(request, controller.signal, options);
         const body = await readBodyCapped(response, options.maxBodyBytes);
         return { status: response.status, headers: response.headers, body, hints: readRateLimitHints(response.headers, options.scheduler.now()) };
       })().then(
@@ -97,7 +109,8 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         (error: unknown) => {
           if (subscriber.closed) return;
           timer.cancel();
-          fail(error instanceof BodyTooLargeError ? 'body-too-large' : 'network', error);
+          if (error instanceof TransportError) subscriber.error(error);
+          else fail(error instanceof BodyTooLargeError ? 'body-too-large' : 'network', error);
         },
       );
 
@@ -106,6 +119,66 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         if (!answered) controller.abort();
       };
     });
+}
+
+type FetchedResponse = Awaited<ReturnType<FetchLike>>;
+
+/**
+ * Fetches without letting fetch follow redirects: a redirect is followed here,
+ * and only to the request's own origin or, over https, to a trusted host (the
+ * provider's own), so that no answer can send the credentials elsewhere.
+ * A POST is followed only by 307 and 308, which keep its method and body.
+ */
+async function fetchFollowing(first: HttpRequest, signal: AbortSignal, options: HttpTransportOptions): Promise<FetchedResponse> {
+  // Called unbound: a browser's own fetch throws "Illegal invocation" when called as a method of another object.
+  const { fetch } = options;
+  let request = first;
+  for (let hops = 0; ; hops++) {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: { ...request.headers },
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal,
+      redirect: 'manual',
+    });
+    if (response.type === 'opaqueredirect') {
+      throw redirectRefused(first, 'to a place the browser does not show (an opaque redirect)', response);
+    }
+    if (!REDIRECTS.has(response.status)) return response;
+    cancelBody(response.body);
+    const location = response.headers.get('location');
+    const target = location === null ? undefined : parseUrl(location, request.url);
+    if (target === undefined) throw redirectRefused(first, `(HTTP ${response.status}) without a usable Location`, response);
+    const where = `(HTTP ${response.status}) to ${target.protocol}//${target.host}`;
+    if (hops >= MAX_REDIRECTS) throw redirectRefused(first, `${where}, more than ${MAX_REDIRECTS} times in a row`, response);
+    if (!isTrustedTarget(target, request.url, options.trustedHosts ?? [])) {
+      throw redirectRefused(first, `${where}, which is neither this origin nor one of the provider's hosts over https: not followed, so that the credentials do not go with it`, response);
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD' && response.status !== 307 && response.status !== 308) {
+      throw redirectRefused(first, `${where}; a ${request.method} is followed only through 307 and 308, which keep it as it is`, response);
+    }
+    request = { ...request, url: target.href };
+  }
+}
+
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+function isTrustedTarget(target: URL, from: string, trustedHosts: readonly string[]): boolean {
+  const origin = parseUrl(from, from)?.origin;
+  if (target.origin === origin) return true;
+  return target.protocol === 'https:' && target.username === '' && target.password === '' && trustedHosts.includes(target.host.toLowerCase());
+}
+
+function parseUrl(text: string, base: string): URL | undefined {
+  try {
+    return new URL(text, base);
+  } catch {
+    return undefined;
+  }
+}
+
+function redirectRefused(request: HttpRequest, how: string, response: { readonly status: number }): TransportError {
+  return new TransportError(`${describeRequest(request)} was redirected ${how}`, { reason: 'redirect', ...(response.status > 0 ? { status: response.status } : {}) });
 }
 
 /** `GET https://host/path`: how a request is named in messages. The query, where keys live, is left out. */

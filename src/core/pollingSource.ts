@@ -52,13 +52,15 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     private readonly context: TContext,
     private currentBaseUrl: string,
     readonly redact: Redactor,
+    /** Where a redirect (over https) or a move may go besides the base URL's origin: see `ProviderSetup.hosts`. */
+    private readonly hosts: readonly string[] = [],
   ) {
     this.provider = definition.name;
     this.requests = new RequestScheduler(options);
     this.floors = new TaskFloors(options.scheduler);
     this.transport =
       options.transport ??
-      httpTransport({ fetch: options.fetch, timeoutMs: options.requestTimeout, maxBodyBytes: options.maxBodyBytes, scheduler: options.scheduler });
+      httpTransport({ fetch: options.fetch, timeoutMs: options.requestTimeout, maxBodyBytes: options.maxBodyBytes, scheduler: options.scheduler, trustedHosts: hosts });
   }
 
   get baseUrl(): string {
@@ -175,19 +177,31 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     };
   }
 
-  /** Follows a provider's "your account lives elsewhere", under the same rules as `baseUrl`. */
-  move(baseUrl: string): boolean {
+  /**
+   * Follows a provider's "your account lives elsewhere", under the same rules
+   * as `baseUrl`, and only to one of the provider's own hosts: the
+   * credentials go wherever the source goes. Returns why a move was refused,
+   * or `undefined` once moved.
+   */
+  move(baseUrl: string): string | undefined {
+    let host: string;
+    try {
+      host = new URL(baseUrl).host.toLowerCase();
+    } catch {
+      return 'the place it names is not a URL';
+    }
+    if (!this.hosts.includes(host)) return `not moved to ${JSON.stringify(host)}: it is not one of the ${this.provider} hosts this source may send its credentials to`;
     let next: string;
     try {
       next = checkBaseUrl(baseUrl, { allowInsecureHttp: this.options.allowInsecureHttp, option: 'moveTo' });
     } catch {
-      return false;
+      return `not moved to ${JSON.stringify(host)}: only https (or plain http on this machine) may carry the credentials, with no path or query beyond the host`;
     }
     if (next !== this.currentBaseUrl) {
       this.movedFrom = this.currentBaseUrl;
       this.currentBaseUrl = next;
     }
-    return true;
+    return undefined;
   }
 }
 

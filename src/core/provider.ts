@@ -32,7 +32,9 @@ export interface ProviderFailure {
   /**
    * The account lives at another base URL (Mobizon's code 13): the source moves
    * there, for all its tasks, and polls again at once. A task moves at most once;
-   * a second move ends its stream with `error`.
+   * a second move ends its stream with `error`. Only a URL on one of the
+   * provider's {@link ProviderSetup.hosts} is followed; any other ends the
+   * stream with a `ProviderError` that names the refused host.
    */
   readonly moveTo?: string;
 }
@@ -49,6 +51,14 @@ export interface ProviderSetup<TContext> {
   readonly context: TContext;
   /** Credentials to strip from every error message, stack and cause. */
   readonly secrets: readonly (string | undefined)[];
+  /**
+   * The provider's own API hosts (`api.example.com`, or `host:port` where the
+   * user named a port): the only places besides the base URL's own origin
+   * that a request may be sent to, by a redirect (over https only) or a
+   * {@link ProviderFailure.moveTo}. The credentials go with every request, so
+   * a redirect or a move anywhere else is refused. Default: none.
+   */
+  readonly hosts?: readonly string[];
 }
 
 /** A task as the source knows it: the id states carry, and the key polls are shared by. */

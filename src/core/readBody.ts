@@ -94,7 +94,8 @@ function isIdentityEncoded(response: ResponseLike): boolean {
   return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
 }
 
-function cancelBody(body: unknown): void {
+/** Lets go of a body that will not be read (a redirect's), so its connection is freed. */
+export function cancelBody(body: unknown): void {
   if (isWebStream(body)) body.cancel().catch(() => undefined);
   else (body as { destroy?: () => void } | undefined)?.destroy?.();
 }

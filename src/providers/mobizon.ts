@@ -20,6 +20,14 @@ export interface MobizonOptions {
   readonly domain?: string;
   /** A full base URL instead of a domain (a proxy, a test server). */
   readonly baseUrl?: string;
+  /**
+   * The API domains a "wrong API domain" answer (code 13) may move the source
+   * to: the API key goes wherever the source goes, so no other is followed.
+   * Entries are host names, with a port only where one is meant
+   * (`'127.0.0.1:8443'` for a test server). Default: {@link MOBIZON_DOMAINS}
+   * and your `domain`.
+   */
+  readonly allowedDomains?: readonly string[];
 }
 
 /** A host name with an optional port, as `domain` and code 13's `data` spell it. */
@@ -67,7 +75,9 @@ export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = definePro
   defaults: { interval: 2000, maxRequestsPerSecond: 1, minInterval: 1000, policy: progressAwareInterval() },
   setup: (options: MobizonOptions) => {
     const apiKey = expectSecret('apiKey', options.apiKey);
-    return { baseUrl: baseUrlOf(options), context: { apiKey }, secrets: [apiKey] };
+    const baseUrl = baseUrlOf(options);
+    const hosts = options.allowedDomains ?? [...MOBIZON_DOMAINS, ...(options.domain === undefined ? [] : [options.domain.trim()])];
+    return { baseUrl, context: { apiKey }, secrets: [apiKey], hosts };
   },
   identify: (ref: string) => ({ id: expectNonEmptyString('task id', ref) }),
   request: ({ id, context }) => ({
@@ -121,12 +131,28 @@ function mobizonFailure({ code, data, message, what, baseUrl, moved }: FailureIn
     return { error: new RateLimitError(`${what} was rate limited: ${because}`, { ...options, retryAfterMs: 1000 }), retryable: true, retryAfterMs: 1000 };
   }
   const error = new ProviderError(`${what}: ${because}`, { ...options, providerCode: code });
-  if (code === MOBIZON_CODES.wrongDomain && typeof data === 'string' && HOST_NAME.test(data.trim())) {
-    // The account lives on another API domain: go there, keeping the scheme (plain http only ever on loopback).
-    // Only a bare host is followed: a path or query in `data` would send the key somewhere no domain names.
-    return { error, retryable: false, moveTo: `${new URL(baseUrl).protocol}//${data.trim()}` };
+  const moveTo = code === MOBIZON_CODES.wrongDomain ? domainIn(data, baseUrl) : undefined;
+  // The account lives on another API domain: the source goes there if it is one of Mobizon's (the core checks).
+  return moveTo === undefined ? error : { error, retryable: false, moveTo };
+}
+
+/**
+ * The API domain code 13 names in `data`: a bare host (the scheme kept: plain
+ * http only ever on loopback) or an https URL of nothing but a host. A path
+ * or query would send the key somewhere no domain names: not followed.
+ */
+function domainIn(data: unknown, baseUrl: string): string | undefined {
+  if (typeof data !== 'string') return undefined;
+  const text = data.trim();
+  if (HOST_NAME.test(text)) return `${new URL(baseUrl).protocol}//${text}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
   }
-  return error;
+  const bare = url.username === '' && url.password === '' && url.search === '' && url.hash === '' && url.pathname === '/' && !/[?#]/.test(text);
+  return url.protocol === 'https:' && bare ? url.origin : undefined;
 }
 
 function baseUrlOf(options: MobizonOptions): string {

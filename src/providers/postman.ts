@@ -6,12 +6,14 @@ import type { HttpResponse } from '../core/http.js';
 import { httpFailure } from '../core/httpFailure.js';
 import type { ProviderFailure } from '../core/provider.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
-import { expectNonEmptyString, expectSecret, show } from '../core/validate.js';
+import { expectPathSegment, expectSecret, show } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
 import { PostmanTask } from './postmanCodecs.js';
 
 /** The Postman API's host, and the default `baseUrl`. */
 export const POSTMAN_BASE_URL = 'https://api.getpostman.com';
+/** Postman's API hosts (the docs' and the OpenAPI servers'): a redirect may lead from one to another, never elsewhere. */
+const POSTMAN_HOSTS = ['api.getpostman.com', 'api.postman.com', 'api.eu.postman.com'];
 
 /** Options of {@link postmanTasks}, beside the common {@link SourceOptions}. */
 export interface PostmanOptions {
@@ -91,7 +93,7 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
   defaults: { interval: 2000, maxRequestsPerSecond: 2, retry: { retries: 9, maxDelay: 60_000 } },
   setup: (options: PostmanOptions) => {
     const apiKey = expectSecret('apiKey', options.apiKey);
-    return { baseUrl: options.baseUrl ?? POSTMAN_BASE_URL, context: { apiKey }, secrets: [apiKey] };
+    return { baseUrl: options.baseUrl ?? POSTMAN_BASE_URL, context: { apiKey }, secrets: [apiKey], hosts: POSTMAN_HOSTS };
   },
   identify: (ref: PostmanTaskRef) => {
     const target = targetOf(ref);
@@ -172,11 +174,11 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 
 function targetOf(ref: PostmanTaskRef): Target {
   const json = 'application/json';
-  if (typeof ref === 'string') return { id: expectNonEmptyString('task id', ref), path: `/collection-updates-tasks/${encodeURIComponent(ref)}`, accept: json };
+  if (typeof ref === 'string') return { id: expectPathSegment('task id', ref), path: `/collection-updates-tasks/${encodeURIComponent(ref)}`, accept: json };
   if (typeof ref !== 'object' || ref === null) throw new TypeError(`Expected a Postman task id or { id, kind } or { id, apiId }, got ${show(ref)}.`);
-  const id = expectNonEmptyString('id', ref.id);
+  const id = expectPathSegment('id', ref.id);
   if ('apiId' in ref) {
-    const apiId = expectNonEmptyString('apiId', ref.apiId);
+    const apiId = expectPathSegment('apiId', ref.apiId);
     return { id, path: `/apis/${encodeURIComponent(apiId)}/tasks/${encodeURIComponent(id)}`, accept: 'application/vnd.api.v10+json' };
   }
   const kind = ref.kind ?? 'collection-update';
