@@ -103,7 +103,7 @@ describe('the rx-task-status executable', () => {
 
   it('exits 3 on a key the provider rejects, printing neither it nor the secret it signs with', async () => {
     server.tasks.create({ provider: 'stream', id: 'export-1', steps: [{ at: 0, status: 'running' }] });
-    const wrong = { STREAM_API_KEY: SECRETS.stream.apiKey, STREAM_API_SECRET: 'stream-secret-wrong-0d2c' };
+    const wrong = { STREAM_API_KEY: SECRETS.stream.apiKey, STREAM_API_SECRET: 'stream-secret-wrong-0d2c-5b8e1f7a3c9d2e64' };
 
     const exit = await runBuiltCli(cli.bin, watch('stream', 'export-1'), wrong);
 

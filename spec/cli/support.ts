@@ -72,7 +72,7 @@ export function envFor(server: FakeProviderServer): Record<string, string> {
 
 /** Distinctive credentials, so that a test can look for them in every byte of output. */
 export const SECRETS = {
-  stream: { apiKey: 'stream-key-7f3a9c', apiSecret: 'stream-secret-b81d44' },
+  stream: { apiKey: 'stream-key-7f3a9c', apiSecret: 'stream-secret-b81d44-7e29c0a5f1d34b68' },
   mobizon: { apiKey: 'mobizon-key-0c5e2e' },
   postman: { apiKey: 'PMAK-postman-key-d9a1f0' },
 } as const;

@@ -1,3 +1,4 @@
+import crossFetch from 'cross-fetch';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { firstValueFrom, tap } from 'rxjs';
 import {
@@ -9,6 +10,7 @@ import {
   streamTasks,
   TaskNotFoundError,
   TransportError,
+  type FetchLike,
   type SourceOptions,
   type StreamOptions,
 } from '../../src/index.js';
@@ -18,7 +20,7 @@ import { startOnClock, T0, type ManualClock } from '../testing/fakeServerHelpers
 import { collect, expectNoSecrets, headerOf, startRecordingProxy } from './support.js';
 
 const API_KEY = 'stream-key-Qx9Lm4';
-const API_SECRET = 'stream-secret-Zr81Kp';
+const API_SECRET = 'stream-secret-Zr81Kp-4c1e9a07b52d6f38e0a1';
 const SECRETS = [API_KEY, API_SECRET];
 
 describe('streamTasks against the fake Stream API', () => {
@@ -62,8 +64,11 @@ describe('streamTasks against the fake Stream API', () => {
       const token = headerOf(request, 'authorization') as string;
       expect(token).not.toMatch(/^bearer /i);
       expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
-      // Exactly {"server": true}: no iat, no exp, as the official SDKs sign it.
-      expect(decodeJwt(token)).toEqual({ server: true });
+      // {"server": true} with iat half a minute in the past (Stream allows no clock ahead of its own) and an hour's exp.
+      const claims = decodeJwt(token);
+      expect(claims).toEqual({ server: true, iat: expect.any(Number), exp: expect.any(Number) });
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3630);
+      expect(Math.abs((claims.iat ?? 0) + 30 - Date.now() / 1000)).toBeLessThan(60);
       await expect(jwtVerify(token, new TextEncoder().encode(API_SECRET), { algorithms: ['HS256'] })).resolves.toBeDefined();
       expect(server.log.entries().map((entry) => entry.status)).toEqual([200]);
     });
@@ -77,6 +82,44 @@ describe('streamTasks against the fake Stream API', () => {
       expect(states.values.map((state) => state.status)).toEqual(['running', 'completed']);
       expect(proxy.requests).toHaveLength(2);
       expect(new Set(proxy.requests.map((request) => headerOf(request, 'authorization'))).size).toBe(1);
+    });
+
+    it('signs a new token five minutes before the hour of the last one is up, and not before', async () => {
+      proxy = await startRecordingProxy(server.url);
+      server.tasks.create({ provider: 'stream', id: 'long', steps: [{ at: 0, status: 'running' }, { at: 300, status: 'completed' }] });
+      let wallClock = Date.now();
+      // The wall clock, moved by the test: the library signs on it and the fake judges tokens on it, as Stream does.
+      const now = jest.spyOn(Date, 'now').mockImplementation(() => wallClock);
+      // Each request moves the task on 100 ms and the wall clock 27.5 min: the third falls in the token's last five minutes.
+      const fetch: FetchLike = (url, init) => {
+        const sent = (crossFetch as unknown as FetchLike)(url, init);
+        clock.advance(100);
+        wallClock += 27.5 * 60_000;
+        return sent;
+      };
+      try {
+        const states = await collect(source({ baseUrl: proxy.url, fetch }).watch('long'));
+        expect(states.error).toBeUndefined();
+      } finally {
+        now.mockRestore();
+      }
+      const tokens = proxy.requests.map((request) => headerOf(request, 'authorization') as string);
+      expect(tokens.length).toBeGreaterThanOrEqual(3);
+      expect(tokens[1]).toBe(tokens[0]);
+      expect(tokens[2]).not.toBe(tokens[0]);
+      const [first, renewed] = [decodeJwt(tokens[0] ?? ''), decodeJwt(tokens[2] ?? '')];
+      expect((renewed.iat ?? 0) - (first.iat ?? 0)).toBe(55 * 60);
+    });
+
+    it('refuses an apiSecret too short to sign with (under 32 bytes), without showing it', () => {
+      let thrown: unknown;
+      try {
+        streamTasks({ apiKey: API_KEY, apiSecret: 'my-secret' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toBe("Expected `apiSecret` to be your Stream app's API secret (64 characters), got one of 9 bytes: too short to sign with (HS256 needs at least 32).");
     });
 
     it('sends a `token` exactly as given', async () => {
@@ -239,6 +282,8 @@ describe('streamTasks against the fake Stream API', () => {
       const error = await failingWatch();
       expect(error).toBeInstanceOf(AuthenticationError);
       expect(error).toMatchObject({ details: { code } });
+      // The token's times refused: the message says where to look.
+      expect((error as Error).message.includes("check this machine's clock")).toBe(code >= 40 && code <= 42);
       expect(server.log.count()).toBe(1);
     });
 

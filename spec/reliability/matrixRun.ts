@@ -25,7 +25,7 @@ import { MATRIX_RETRIES, type MatrixRow, type ProviderCase } from './faultMatrix
 
 /** Recognisable fake credentials: any of them in an error, a state or a log line is a leak. */
 export const MATRIX_SECRETS = {
-  stream: { apiKey: 'stream-KEY-3c9f2a71', apiSecret: 'stream-SECRET-8d41e0b6' },
+  stream: { apiKey: 'stream-KEY-3c9f2a71', apiSecret: 'stream-SECRET-8d41e0b6-9f2c47a1e03b5d86' },
   mobizon: { apiKey: 'mobizon-KEY-5a7be219' },
   postman: { apiKey: 'PMAK-postman-KEY-b60d94c3' },
 } as const;

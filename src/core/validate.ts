@@ -57,6 +57,17 @@ export function expectNonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
+/**
+ * A value that goes into a URL path as one segment (a task id): a non-empty
+ * string, and not `.` or `..`, which every URL parser resolves away, so that
+ * the request (credentials and all) would go to another path.
+ */
+export function expectPathSegment(name: string, value: unknown): string {
+  const text = expectNonEmptyString(name, value);
+  if (text === '.' || text === '..') throw new TypeError(`Expected \`${name}\` to be an id, got "${text}", which a URL would read as a step up its path.`);
+  return text;
+}
+
 export function expectFunction<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}.`);
   return value as F;

@@ -7,7 +7,7 @@ import type { HttpResponse } from '../core/http.js';
 import { httpFailure } from '../core/httpFailure.js';
 import type { ProviderFailure } from '../core/provider.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
-import { expectNonEmptyString, expectSecret } from '../core/validate.js';
+import { expectPathSegment, expectSecret } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
 import { StreamApiError, StreamTaskResponse } from './streamCodecs.js';
 
@@ -15,6 +15,8 @@ import { StreamApiError, StreamTaskResponse } from './streamCodecs.js';
 export const STREAM_VIDEO_BASE_URL = 'https://video.stream-io-api.com';
 /** The host of the v2 OpenAPI files (and of the official Node SDK's GetTask); same path and body. */
 export const STREAM_CHAT_BASE_URL = 'https://chat.stream-io-api.com';
+/** Stream's API hosts: a redirect may lead from one to the other, never elsewhere. */
+const STREAM_HOSTS = ['video.stream-io-api.com', 'chat.stream-io-api.com'];
 
 /**
  * Options of {@link streamTasks}, beside the common {@link SourceOptions}.
@@ -89,16 +91,17 @@ export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvi
     if ((options.apiSecret === undefined) === (options.token === undefined)) {
       throw new TypeError('Expected exactly one of `apiSecret` (the library signs the server token) and `token` (a server token of your own).');
     }
-    const token = options.token === undefined ? signedServerToken(expectSecret('apiSecret', options.apiSecret)) : constant(expectSecret('token', options.token));
+    const token = options.token === undefined ? signedServerToken(expectSigningSecret(options.apiSecret)) : constant(expectSecret('token', options.token));
     const endpoint = options.endpoint ?? 'v2';
     if (endpoint !== 'v2' && endpoint !== 'legacy') throw new TypeError(`Expected \`endpoint\` to be 'v2' or 'legacy', got ${String(endpoint)}.`);
     return {
       baseUrl: options.baseUrl ?? (endpoint === 'legacy' ? STREAM_CHAT_BASE_URL : STREAM_VIDEO_BASE_URL),
       context: { apiKey, token, path: endpoint === 'v2' ? '/api/v2/tasks/' : '/tasks/' } satisfies StreamContext,
       secrets: [apiKey, options.apiSecret, options.token],
+      hosts: STREAM_HOSTS,
     };
   },
-  identify: (ref: string) => ({ id: expectNonEmptyString('task id', ref) }),
+  identify: (ref: string) => ({ id: expectPathSegment('task id', ref) }),
   request: ({ id, context }) => {
     const build = (jwt: string) => ({
       method: 'GET' as const,
@@ -134,6 +137,9 @@ function toTaskState(body: StreamTaskResponse, raw: unknown): TaskStateInit {
   };
 }
 
+/** Token expired (40), not valid yet (41), issued in the future (42): Stream and this machine disagree on the time. */
+const TOKEN_TIME_CODES: ReadonlySet<number> = new Set([40, 41, 42]);
+
 /**
  * An APIError: 401/403 authentication, 404 or code 16 not found, 429 retried
  * (the core reads Retry-After and X-RateLimit-Reset), 5xx retried, and
@@ -147,6 +153,9 @@ function streamFailure(response: HttpResponse, what: string): ProviderFailure {
   const reason = `${message ?? 'error'} (code ${code})`;
   const details = { code, ...(unrecoverable === undefined ? {} : { unrecoverable }) };
   if (code === 16) return { error: new TaskNotFoundError(`${what} was not found: ${reason}`, { details }), retryable: false };
+  if (TOKEN_TIME_CODES.has(code)) {
+    return httpFailure({ response, what, reason: `${reason}: the server token's time claims were refused; check this machine's clock`, details });
+  }
   const failure = httpFailure({ response, what, reason, details });
   if (unrecoverable !== true) return failure;
   const error =
@@ -156,22 +165,64 @@ function streamFailure(response: HttpResponse, what: string): ProviderFailure {
   return { error, retryable: false };
 }
 
+/**
+ * HS256 wants a key at least as long as its hash (RFC 7518, 3.2): 32 bytes.
+ * Real Stream secrets are 64 characters, and Stream's Java SDKs refuse
+ * shorter keys too: a shorter one is a placeholder or a typo.
+ */
+const MIN_SECRET_BYTES = 32;
+/** How long a server token is good for, and how early before that a new one is signed, in seconds. */
+const TOKEN_LIFETIME_S = 3600;
+const RESIGN_BEFORE_S = 300;
+/**
+ * `iat` is set this far in the past: Stream refuses a token "used before
+ * issue at" (code 42) with hardly any leeway, so a clock a little ahead of
+ * Stream's would otherwise fail the first poll after each signing.
+ */
+const IAT_BACKDATE_S = 30;
+
+function expectSigningSecret(value: unknown): string {
+  const secret = expectSecret('apiSecret', value);
+  const bytes = new TextEncoder().encode(secret).byteLength;
+  if (bytes < MIN_SECRET_BYTES) {
+    throw new TypeError(`Expected \`apiSecret\` to be your Stream app's API secret (64 characters), got one of ${bytes} bytes: too short to sign with (HS256 needs at least ${MIN_SECRET_BYTES}).`);
+  }
+  return secret;
+}
+
+/**
+ * The server token, `{"server": true}` with `iat` and a short `exp` (an hour),
+ * signed again five minutes before it expires: a token that leaks (a proxy's
+ * log, a debugger) is good for an hour, not for the life of the process.
+ * Time is the wall clock, the one Stream's servers judge tokens by.
+ */
 function signedServerToken(apiSecret: string): () => string | Promise<string> {
   let token: string | undefined;
+  let renewAt = 0;
   let signing: Promise<string> | undefined;
   const key = new TextEncoder().encode(apiSecret);
-  return () =>
-    token ??
-    (signing ??= new SignJWT({ server: true })
+  return () => {
+    const now = Math.floor(Date.now() / 1000);
+    if (token !== undefined && now < renewAt) return token;
+    signing ??= new SignJWT({ server: true })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(now - IAT_BACKDATE_S)
+      .setExpirationTime(now + TOKEN_LIFETIME_S)
       .sign(key)
       .then(
-        (signed) => (token = signed),
+        (signed) => {
+          token = signed;
+          renewAt = now + TOKEN_LIFETIME_S - RESIGN_BEFORE_S;
+          signing = undefined;
+          return signed;
+        },
         (error: unknown) => {
           signing = undefined;
           throw error;
         },
-      ));
+      );
+    return signing;
+  };
 }
 
 function constant(token: string): () => string {

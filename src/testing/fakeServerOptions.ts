@@ -10,7 +10,7 @@ export interface FakeCredentials {
 
 /** What the fake server accepts when no credentials are given: fine for a demo, obviously not secrets. */
 export const FAKE_CREDENTIALS: FakeCredentials = {
-  stream: { apiKey: 'fake-stream-key', apiSecret: 'fake-stream-secret' },
+  stream: { apiKey: 'fake-stream-key', apiSecret: 'fake-stream-secret-for-tests-only-0123456789' },
   mobizon: { apiKey: 'fake-mobizon-key' },
   postman: { apiKey: 'PMAK-fake-postman-key' },
 };

@@ -44,7 +44,8 @@ export class FakeStream implements FakeProvider {
       authorization: header(request, 'authorization'),
       authType: header(request, 'stream-auth-type'),
       apiSecret: this.settings.apiSecret,
-      now: request.at,
+      // Tokens are judged on the wall clock, as Stream judges them: the library signs them on it, whatever the script's clock says.
+      now: Date.now(),
     });
     if (refused !== undefined) return error(refused.status, refused.code, refused.message);
     const task = taskId === undefined ? undefined : this.tasks.get(taskId);

@@ -8,8 +8,9 @@ export interface StreamAuthFailure {
 }
 
 /**
- * Signs a Stream server-side token the way the official SDKs do: HS256 with
- * the API secret, payload `{"server": true}`, no `iat` or `exp`.
+ * Signs a Stream server-side token the way the official Node SDK does: HS256
+ * with the API secret, payload `{"server": true}`, no `iat` or `exp` (the
+ * library adds both to its own; pass a payload for those).
  *
  * @example
  * ```ts
@@ -31,8 +32,9 @@ export function signStreamToken(apiSecret: string, payload: JWTPayload = { serve
 /**
  * Checks a request's Stream credentials headers: `stream-auth-type: jwt`, and
  * an `Authorization` header holding the raw token (no `Bearer `), HS256 with
- * `apiSecret`, whose payload has `server: true`. Time claims are judged on
- * the server clock. Resolves `undefined` when all is well.
+ * `apiSecret`, whose payload has `server: true`. Time claims are judged at
+ * `now` (the fake passes the wall clock, as Stream judges them). Resolves
+ * `undefined` when all is well.
  */
 export async function checkStreamToken(input: {
   readonly authorization: string | undefined;
