@@ -1,5 +1,6 @@
 import { TaskError, type TaskBatchState, type TaskState } from '../index.js';
-import { describeError, type TaskLabel, type TaskView } from './taskView.js';
+import { printable } from '../core/redact.js';
+import { describeError, jsonLine, type TaskLabel, type TaskView } from './taskView.js';
 
 /**
  * The line written on stdout for a task whose watch ended in an error rather
@@ -36,7 +37,7 @@ export class JsonLinesView implements TaskView {
   }
 
   state(_index: number, state: TaskState): void {
-    this.stdout.write(`${JSON.stringify(state)}\n`);
+    this.stdout.write(jsonLine(state));
   }
 
   error(index: number, error: unknown): void {
@@ -49,8 +50,8 @@ export class JsonLinesView implements TaskView {
       code: error instanceof TaskError ? error.code : 'UNEXPECTED',
       message: error instanceof Error ? error.message : String(error),
     };
-    this.stdout.write(`${JSON.stringify(line)}\n`);
-    this.stderr.write(`rx-task-status: ${provider} task ${id}: ${describeError(error)}\n`);
+    this.stdout.write(jsonLine(line));
+    this.stderr.write(`rx-task-status: ${printable(`${provider} task ${id}`)}: ${describeError(error)}\n`);
   }
 
   /** Batch totals are for people; a consumer of JSON lines sums the states itself. */

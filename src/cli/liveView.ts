@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
+import { printable } from '../core/redact.js';
 import type { TaskBatchState, TaskState } from '../index.js';
 import { cut, layoutLines, type ScreenSize, type TaskRow } from './liveLayout.js';
 import { describeError, type TaskLabel, type TaskView } from './taskView.js';
@@ -59,7 +60,8 @@ export class LiveView implements TaskView {
   state(index: number, state: TaskState, at: number): void {
     const task = this.tasks[index];
     if (task === undefined) return;
-    const failure = state.status === 'failed' ? `failed${state.error === undefined ? '' : `: ${state.error.message}`}` : undefined;
+    // The library makes a state's error message printable; escaped here too, so that no provider text written to the terminal can act on it.
+    const failure = state.status === 'failed' ? `failed${state.error === undefined ? '' : `: ${printable(state.error.message)}`}` : undefined;
     task.status = state.status;
     task.text = failure ?? state.status;
     task.progress = state.status === 'completed' ? 1 : (state.progress ?? task.progress);
@@ -133,7 +135,7 @@ export class LiveView implements TaskView {
 }
 
 function labelText({ provider, id }: TaskLabel): string {
-  return `${provider} ${id}`;
+  return printable(`${provider} ${id}`);
 }
 
 function sizeOf(stdout: OutputStream): ScreenSize {

@@ -1,4 +1,5 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { printable } from '../core/redact.js';
 import { milliseconds, positiveNumber, seconds, wholeNumber } from './argumentParsers.js';
 import type { CliIO } from './cliIO.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
@@ -109,7 +110,7 @@ function report(error: unknown, io: CliIO): number {
   }
   // Not expected: say so, without a stack, and without any credential the message might quote.
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`rx-task-status: unexpected error: ${redactCredentials(message, io)}\n`);
+  io.stderr.write(`rx-task-status: unexpected error: ${printable(redactCredentials(message, io))}\n`);
   return EXIT.failed;
 }
 

@@ -1,3 +1,4 @@
+import { printable } from '../core/redact.js';
 import { TaskError, TaskTimeoutError, type TaskBatchState, type TaskState } from '../index.js';
 
 /** How a task is named on screen: its provider and its id as typed on the command line. */
@@ -22,12 +23,27 @@ export interface TaskView {
   stop(): void;
 }
 
-/** One line about an error. Library errors never contain a credential, so their messages are safe to show. */
+/**
+ * One line about an error, fit for a terminal. Library errors never contain a
+ * credential; provider text in them is already escaped, and anything else is
+ * escaped here: no control character, escape sequence or bidi override a
+ * provider sent reaches the terminal as such.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof TaskTimeoutError) return `timed out after ${formatElapsed(error.ms)}`;
-  if (error instanceof TaskError) return `${error.name}: ${error.message}`;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof TaskError) return printable(`${error.name}: ${error.message}`);
+  if (error instanceof Error) return printable(error.message);
+  return printable(String(error));
+}
+
+/**
+ * A JSON line whose text cannot act on a terminal: `JSON.stringify` escapes
+ * C0 controls but writes C1 controls, bidi overrides and line separators as
+ * they are, and a provider's strings (`raw`, `providerStatus`) may hold them.
+ * Escaped inside JSON strings, they still read back the same.
+ */
+export function jsonLine(value: unknown): string {
+  return `${printable(JSON.stringify(value))}\n`;
 }
 
 /** `4.2s`, `1m05s`, `1h02m`. */
