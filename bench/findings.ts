@@ -4,6 +4,7 @@
 // idle task). Nothing here knows a number in advance.
 import type { BenchRow as CombineRow } from './combineTasks.bench.js';
 import type { EconomyRow } from './economy.bench.js';
+import type { HostileResult } from './hostile.bench.js';
 import type { MemoryRow } from './memory.bench.js';
 import type { OverheadRow } from './overhead.bench.js';
 import type { RateRow } from './rateCompliance.bench.js';
@@ -21,11 +22,12 @@ export interface FindingsInput {
   readonly overhead: readonly OverheadRow[];
   readonly memory: readonly MemoryRow[];
   readonly combine: readonly CombineRow[];
+  readonly hostile: HostileResult;
 }
 
 /** Markdown bullets, one or more per row of the issue. */
 export function findings(input: FindingsInput): string[] {
-  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine)];
+  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine), ...hostileFindings(input.hostile)];
 }
 
 type Comparison = 'better' | 'same' | 'worse';
@@ -141,4 +143,21 @@ function combineFindings(rows: readonly CombineRow[]): string[] {
   if (parts.length === 0) return [];
   const wins = rows.filter((row) => row.approach === 'combineTasks').every((row) => row.speedup > 1 + SAME);
   return [`- **5. combineTasks** against \`combineLatest\` + a reduce: ${parts.join('; ')}: ${wins ? '**ours wins**' : 'not a clear win'}.`];
+}
+
+/** Linear scanning (ten times the text, about ten times the time) and what a hostile body leaves held. */
+function hostileFindings({ scan, hold }: HostileResult): string[] {
+  const ours = scan.filter((row) => row.ms['1 MB'] !== undefined);
+  const slowest = Math.max(...ours.map((row) => row.ms['1 MB'] as number));
+  const growth = Math.max(...ours.map((row) => (row.ms['1 MB'] as number) / Math.max(row.ms['100 KB'] ?? Number.NaN, 0.001)));
+  const old = scan.find((row) => row.ms['30 KB'] !== undefined);
+  const [kept, dropped] = [hold.find((row) => row.settings.includes('Infinity')), hold.find((row) => !row.settings.includes('Infinity'))];
+  const lines = [
+    `- **Hostile text:** the redactor scans 1 MB of the worst inputs in at most ${formatNumber(slowest, 1)} ms; ten times the text takes at most ${formatNumber(growth, 1)}× the time (linear: about 10×).` +
+      (old === undefined ? '' : ` The old JWT pattern took ${formatNumber(old.ms['30 KB'] as number, 0)} ms for 30 KB, ${formatNumber((old.ms['30 KB'] as number) / Math.max(old.ms['10 KB'] ?? Number.NaN, 0.001), 1)}× its time for a third of it (quadratic: about 9×).`),
+  ];
+  if (kept !== undefined && dropped !== undefined) {
+    lines.push(`- **Hostile body:** after one state from a 1 MiB body of \`{}\` items, a watched task holds ${formatNumber(dropped.heapBytesPerTask / 2 ** 20, 2)} MiB by default, against ${formatNumber(kept.heapBytesPerTask / 2 ** 20, 2)} MiB when the body is kept as \`raw\`.`);
+  }
+  return lines;
 }

@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as combine from './combineTasks.bench.js';
 import * as economy from './economy.bench.js';
+import * as hostile from './hostile.bench.js';
 import { toSvg } from './economyChart.js';
 import { findings } from './findings.js';
 import * as memory from './memory.bench.js';
@@ -27,6 +28,7 @@ export interface ReportInput {
   readonly overhead: { readonly options: overhead.OverheadOptions; readonly rows: readonly overhead.OverheadRow[] };
   readonly memory: { readonly options: memory.MemoryOptions; readonly rows: readonly memory.MemoryRow[] };
   readonly combine: { readonly options: combine.BenchOptions & { readonly runs: number }; readonly rows: readonly combine.BenchRow[] };
+  readonly hostile: { readonly options: hostile.HostileOptions; readonly result: hostile.HostileResult };
 }
 
 /** The alternatives, as installed (devDependencies). */
@@ -51,7 +53,7 @@ export function machineLine(): string {
 
 /** The generated part of docs/benchmarks.md. */
 export function renderResults(input: ReportInput): string {
-  const { economy: e, rate: r, overhead: o, memory: m, combine: c } = input;
+  const { economy: e, rate: r, overhead: o, memory: m, combine: c, hostile: h } = input;
   const period = rate.periodMs(r.options) / 1000;
   return [
     `Measured on ${input.date.toISOString().slice(0, 10)} with \`${input.command}\` (${Math.round(input.seconds)} s in all), on ${machineLine()}.` +
@@ -95,12 +97,18 @@ export function renderResults(input: ReportInput): string {
     '',
     combine.toMarkdown(c.rows),
     '',
+    `### 6. Hostile answers`,
+    '',
+    `What a provider's worst answers cost (docs/reliability.md, "A hostile provider"). Redaction of adversarial text, median of ${h.options.runs} runs (the old JWT pattern once, on small inputs only: it is quadratic); the heap one watched task keeps after one state read from a 1 MiB body of \`{}\` items, over ${h.options.tasks} tasks, in virtual time through the real decoder.`,
+    '',
+    hostile.toMarkdown(h.result),
+    '',
     FINDINGS_HEADING,
     '',
     'Written by `npm run bench` from the tables above: who wins each row, by what ratio, and the target where the benchmarks issue sets one.' +
       (input.quick ? ' **Quick run: these sentences are about numbers that mean nothing.**' : ''),
     '',
-    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows }),
+    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows, hostile: h.result }),
     '',
   ].join('\n');
 }
@@ -112,18 +120,21 @@ export async function collect(quick: boolean, command: string, log: (line: strin
   const overheadOptions = quick ? overhead.OVERHEAD_QUICK : overhead.OVERHEAD_DEFAULTS;
   const memoryOptions = quick ? memory.MEMORY_QUICK : memory.MEMORY_DEFAULTS;
   const combineOptions = quick ? combine.COMBINE_QUICK : combine.COMBINE_DEFAULTS;
+  const hostileOptions = quick ? hostile.HOSTILE_QUICK : hostile.HOSTILE_DEFAULTS;
   const step = (name: string) => log(`${name} (at ${Math.round((performance.now() - started) / 1000)} s)`);
-  step('1/5 request economy and detection lag');
+  step('1/6 request economy and detection lag');
   const economyRows = await economy.run(economyOptions);
-  step('2/5 rate compliance');
+  step('2/6 rate compliance');
   const rateRows = await rate.run(rateOptions, log);
-  step('3/5 overhead');
+  step('3/6 overhead');
   const overheadRows = await overhead.run(overheadOptions);
-  step('4/5 memory');
+  step('4/6 memory');
   const memoryRows = await memory.run(memoryOptions);
-  step('5/5 combineTasks');
+  step('5/6 combineTasks');
   const combineRuns = Array.from({ length: combineOptions.runs }, () => combine.run(combineOptions));
   const combineRows = medianRows(combineRuns, ['ms', 'nsPerUpdate', 'heapBytesPerTask', 'speedup']);
+  step('6/6 hostile answers');
+  const hostileResult = await hostile.run(hostileOptions);
   return {
     quick,
     command,
@@ -134,6 +145,7 @@ export async function collect(quick: boolean, command: string, log: (line: strin
     overhead: { options: overheadOptions, rows: overheadRows },
     memory: { options: memoryOptions, rows: memoryRows },
     combine: { options: combineOptions, rows: combineRows },
+    hostile: { options: hostileOptions, result: hostileResult },
   };
 }
 

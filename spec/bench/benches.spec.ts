@@ -69,6 +69,7 @@ describe('npm run bench -- --quick', () => {
       '### 3. Overhead',
       '### 4. Memory',
       '### 5. combineTasks at scale',
+      '### 6. Hostile answers',
       '## What the numbers say',
       '## Afterword',
     ]);
@@ -81,8 +82,8 @@ describe('npm run bench -- --quick', () => {
   it('writes well-formed tables: one row per poller, setting and size', () => {
     const bodies = tablesOf(page).map(wellFormed);
 
-    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4]);
-    const [mobizon, postman, rate, overhead, memory, combine] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][]];
+    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2]);
+    const [mobizon, postman, rate, overhead, memory, combine, scan, hold] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][]];
     expect(mobizon.map((row) => row[0])).toEqual(postman.map((row) => row[0]));
     expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(5);
     expect(mobizon.find((row) => row[0] === 'rx-task-status (provider defaults)')?.[1]).toContain('maxRequestsPerSecond 1 for the whole source');
@@ -92,6 +93,10 @@ describe('npm run bench -- --quick', () => {
     expect(memory.map((row) => row[0])).toEqual(['rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling']);
     for (const row of memory) expect(row[3]).toMatch(/^(-?[\d,]+ B|n\/a)$/);
     expect(combine.map((row) => row[1])).toEqual(['combineLatest + map(reduce)', 'combineTasks', 'combineLatest + map(reduce)', 'combineTasks']);
+    // The new redactor at 100 KB and 1 MB, the old pattern only where it finishes.
+    for (const row of scan.slice(0, 3)) expect(row.slice(1)).toEqual(['—', '—', expect.stringMatching(/ ms$/), expect.stringMatching(/ ms$/)]);
+    expect(scan[3]?.slice(1)).toEqual([expect.stringMatching(/ ms$/), expect.stringMatching(/ ms$/), '—', '—']);
+    for (const row of hold) expect(row[1]).toMatch(/^-?[\d.,]+ MiB$/);
   });
 
   it("lists rx-task-status's requests of every second of the rate run", () => {
@@ -104,7 +109,7 @@ describe('npm run bench -- --quick', () => {
   it('writes the findings from the rows, one for each benchmark', () => {
     const findings = page.slice(page.indexOf('## What the numbers say'));
 
-    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**']) {
+    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**', '- **Hostile text:**', '- **Hostile body:**']) {
       expect(findings).toContain(start);
     }
     expect(findings).toContain('target ≥ 0.95×');

@@ -9,7 +9,7 @@ import {
   TransportError,
 } from '../../src/index.js';
 import type { FaultKind, ProviderName } from '../../src/testing/index.js';
-import { FAULT_MATRIX, MATRIX_RETRIES, PROVIDER_ROWS, PROVIDERS, ROWS_FOR_EVERY_PROVIDER, type ErrorName, type MatrixRow, type ProviderCase } from './faultMatrix.js';
+import { FAULT_MATRIX, HOSTILE_ROWS, MATRIX_RETRIES, PROVIDER_ROWS, PROVIDERS, ROWS_FOR_EVERY_PROVIDER, type ErrorName, type MatrixRow, type ProviderCase } from './faultMatrix.js';
 import { allSecrets, isSubsequence, runCase, statesReportedTwice, type CaseRun } from './matrixRun.js';
 import { installProcessGuard, settleEventLoop, type ProcessGuard } from './processGuard.js';
 import { errorViews, secretsShown } from './secretViews.js';
@@ -54,7 +54,7 @@ describe('the fault matrix, over real HTTP against the fake provider server', ()
   it('has a case on all three providers for every fault issue 8 names, and one for each provider-only outcome', () => {
     const rows = new Map(FAULT_MATRIX.map((row) => [row.id, row]));
     expect(new Set(FAULT_MATRIX.map((row) => row.id)).size).toBe(FAULT_MATRIX.length);
-    const missing = ROWS_FOR_EVERY_PROVIDER.flatMap((id) => PROVIDERS.filter((provider) => rows.get(id)?.cases[provider] === undefined).map((provider) => `${id} — ${provider}`));
+    const missing = [...ROWS_FOR_EVERY_PROVIDER, ...HOSTILE_ROWS].flatMap((id) => PROVIDERS.filter((provider) => rows.get(id)?.cases[provider] === undefined).map((provider) => `${id} — ${provider}`));
     expect(missing).toEqual([]);
     for (const [id, provider] of Object.entries(PROVIDER_ROWS)) expect(Object.keys(rows.get(id)?.cases ?? {})).toEqual([provider]);
     // The 429 rows give Mobizon a real HTTP 429 (from a gateway), with the wait in the form the row names.
@@ -157,6 +157,9 @@ function expectError(run: CaseRun, row: MatrixRow, provider: ProviderName, provi
   // Names the task, or (a failure below the provider: network, timeout, size) the request, by method, origin and path.
   expect(error.message).toMatch(new RegExp(`task ${run.taskId}|^(GET|POST) http://127\\.0\\.0\\.1:\\d+/\\S+ `, 'i'));
   expect(error.message).not.toMatch(/\[object |undefined|null/);
+  // Whatever the provider wrote, a message is one printable line of at most 1000 characters.
+  expect(error.message).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+  expect(error.message.length).toBeLessThanOrEqual(1000);
   expect(run.log).toHaveLength(expected.requests === 'once' ? 1 : MATRIX_RETRIES + 1);
   expect(row.when).toBe('start');
 }

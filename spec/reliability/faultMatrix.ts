@@ -5,6 +5,7 @@
 // cannot disagree.
 import type { TaskErrorCode, TransportFailure } from '../../src/index.js';
 import type { Fault, ProviderName } from '../../src/testing/index.js';
+import { deepJson, errorWithData, errorWithText, manyObjects, REGEX_BOMB, redirectTo, runningStateWithData, TERMINAL_ATTACK } from './hostileBodies.js';
 
 export const PROVIDERS: readonly ProviderName[] = ['stream', 'mobizon', 'postman'];
 
@@ -131,6 +132,9 @@ export const ROWS_FOR_EVERY_PROVIDER = [
   'not-found',
 ] as const;
 
+/** The rows of a hostile provider (issue 21), each on all three providers: see also hostileProvider.spec.ts. */
+export const HOSTILE_ROWS = ['hostile-regex-bomb', 'hostile-terminal-text', 'hostile-deep-200', 'hostile-deep-error', 'hostile-redirect', 'hostile-many-objects'] as const;
+
 /** Non-retryable outcomes only one provider has, and that provider. */
 export const PROVIDER_ROWS: Readonly<Record<string, ProviderName>> = {
   'stream-unrecoverable-500': 'stream',
@@ -152,6 +156,69 @@ function rateLimitedAll(retryAfterAs: 'seconds' | 'http-date' | 'reset-only'): M
     postman: { faults: [fault], expected: recovers },
   };
 }
+
+/** Each provider's own error answer, with hostile text where that provider puts its words: what it ends with. */
+function hostileErrorText(text: string): MatrixRow['cases'] {
+  return {
+    stream: { faults: [errorWithText('stream', text)], expected: once({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 400 }) },
+    mobizon: { faults: [errorWithText('mobizon', text)], expected: once({ error: 'ProviderError', code: 'PROVIDER' }) },
+    postman: { faults: [errorWithText('postman', text)], expected: once({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 400 }) },
+  };
+}
+
+/** Body depth of the deep rows: what killed the process (a recursive freeze overflowed the stack). */
+export const HOSTILE_DEPTH = 6000;
+
+const HOSTILE_ROWS_DATA: readonly MatrixRow[] = [
+  {
+    id: 'hostile-regex-bomb',
+    fault: 'hostile: 900 KB of `eyJ` as the provider\'s error text (quadratic for the old JWT pattern)',
+    when: 'start',
+    cases: hostileErrorText(REGEX_BOMB),
+  },
+  {
+    id: 'hostile-terminal-text',
+    fault: 'hostile: escape sequences, a forged log line, bidi overrides and C1 controls in the error text',
+    when: 'start',
+    cases: hostileErrorText(TERMINAL_ATTACK),
+  },
+  {
+    id: 'hostile-deep-200',
+    fault: `hostile: a state answer nested ${HOSTILE_DEPTH} levels deep`,
+    when: 'start',
+    cases: {
+      stream: { faults: [runningStateWithData('stream', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'DecodeError', code: 'DECODE' }) },
+      mobizon: { faults: [runningStateWithData('mobizon', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'DecodeError', code: 'DECODE' }) },
+      postman: { faults: [runningStateWithData('postman', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'DecodeError', code: 'DECODE' }) },
+    },
+  },
+  {
+    id: 'hostile-deep-error',
+    fault: `hostile: an error answer nested ${HOSTILE_DEPTH} levels deep (Mobizon: with HTTP 200)`,
+    when: 'start',
+    cases: {
+      stream: { faults: [errorWithData('stream', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 400 }) },
+      mobizon: { faults: [errorWithData('mobizon', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'DecodeError', code: 'DECODE' }) },
+      postman: { faults: [errorWithData('postman', deepJson(HOSTILE_DEPTH))], expected: once({ error: 'TransportError', code: 'TRANSPORT', reason: 'status', status: 400 }) },
+    },
+  },
+  {
+    id: 'hostile-redirect',
+    fault: 'hostile: a 302 to plain http on another host (the credentials would go with it)',
+    when: 'start',
+    cases: everywhere([redirectTo('http://192.0.2.2/collect?stolen=1')], once({ error: 'TransportError', code: 'TRANSPORT', reason: 'redirect', status: 302 })),
+  },
+  {
+    id: 'hostile-many-objects',
+    fault: 'hostile: a state answer padded with 250,000 empty objects (750 KB, about 15 MB once parsed)',
+    when: 'mid',
+    cases: {
+      stream: { faults: [runningStateWithData('stream', manyObjects(250_000))], expected: recovers },
+      mobizon: { faults: [runningStateWithData('mobizon', manyObjects(250_000))], expected: recovers },
+      postman: { faults: [runningStateWithData('postman', manyObjects(250_000))], expected: recovers },
+    },
+  },
+];
 
 export const FAULT_MATRIX: readonly MatrixRow[] = [
   {
@@ -409,4 +476,5 @@ export const FAULT_MATRIX: readonly MatrixRow[] = [
     when: 'start',
     cases: { mobizon: { faults: [{ kind: 'mobizon-error', code: 999 }], expected: once({ error: 'ProviderError', code: 'PROVIDER' }) } },
   },
+  ...HOSTILE_ROWS_DATA,
 ];

@@ -58,7 +58,23 @@ export type RefusalFault =
   /** Postman's final 429: the plan's usage is used up. */
   | { readonly kind: 'service-limit-exhausted'; readonly errorShape?: PostmanErrorShape }
   /** Any Mobizon envelope code, with HTTP 200. */
-  | { readonly kind: 'mobizon-error'; readonly code: number; readonly data?: unknown; readonly message?: string };
+  | { readonly kind: 'mobizon-error'; readonly code: number; readonly data?: unknown; readonly message?: string }
+  /**
+   * Exactly this answer, in the provider's place: for what no other fault
+   * says, such as a hostile provider (a redirect elsewhere, a body nested
+   * thousands of levels deep, escape sequences in an error message).
+   */
+  | {
+      readonly kind: 'custom-response';
+      /** 200..599. */
+      readonly status: number;
+      /** Default `''`. */
+      readonly body?: string;
+      /** Default `application/json; charset=utf-8`. */
+      readonly contentType?: string;
+      /** Extra headers (`Location`, `Retry-After`, …); not Content-Type or Content-Length. */
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 /** Faults of delivery: the provider's answer is computed as usual (it counts), then broken on the way. */
 export type TransportFault =
@@ -95,7 +111,7 @@ export type Fault = RefusalFault | TransportFault | ContentFault;
 
 export type FaultKind = Fault['kind'];
 
-const REFUSALS = ['rate-limited', 'server-error', 'html-error-page', 'stream-error', 'postman-error', 'service-limit-exhausted', 'mobizon-error'];
+const REFUSALS = ['rate-limited', 'server-error', 'html-error-page', 'stream-error', 'postman-error', 'service-limit-exhausted', 'mobizon-error', 'custom-response'];
 const TRANSPORT = ['connection-reset', 'hang', 'truncated-body', 'oversized-body', 'malformed-json', 'wrong-content-type'];
 const CONTENT = ['unknown-status', 'missing-fields', 'extra-fields', 'flap'];
 
@@ -149,6 +165,7 @@ export function checkFault(fault: Fault): Fault {
   if ((fault.kind === 'stream-error' || fault.kind === 'postman-error') && status === undefined) {
     throw new TypeError(`Expected a ${fault.kind} \`status\` (an HTTP status), got undefined.`);
   }
+  if (fault.kind === 'custom-response') checkCustomResponse(fault);
   if (fault.kind === 'oversized-body' && fault.bytes !== undefined && !(Number.isInteger(fault.bytes) && fault.bytes > 0)) {
     throw new TypeError(`Expected \`bytes\` to be a positive integer, got ${String(fault.bytes)}.`);
   }
@@ -162,6 +179,19 @@ function checkStreamErrorBody(fault: Extract<RefusalFault, { kind: 'stream-error
   }
   if (details !== undefined && !(Array.isArray(details) && details.every((n) => Number.isInteger(n)))) {
     throw new TypeError(`Expected \`details\` to be an array of integers, got ${JSON.stringify(details)}.`);
+  }
+}
+
+function checkCustomResponse(fault: Extract<RefusalFault, { kind: 'custom-response' }>): void {
+  if (!isStatus(fault.status, 200)) throw new TypeError(`Expected a custom-response \`status\` from 200 to 599, got ${String(fault.status)}.`);
+  if (fault.body !== undefined && typeof fault.body !== 'string') throw new TypeError(`Expected a custom-response \`body\` to be a string, got ${typeof fault.body}.`);
+  if (fault.contentType !== undefined && (typeof fault.contentType !== 'string' || /[\r\n]/.test(fault.contentType))) {
+    throw new TypeError('Expected a custom-response `contentType` to be one line of text.');
+  }
+  for (const [name, value] of Object.entries(fault.headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name) || /^content-(type|length)$/i.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) {
+      throw new TypeError(`Expected custom-response \`headers\` to be names (not Content-Type or Content-Length) with one-line values, got ${JSON.stringify(name)}.`);
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { htmlErrorPage } from './htmlErrorPage.js';
 import type { SlidingWindowBudget } from './requestBudget.js';
 import type { RequestRecorder } from './requestLog.js';
 import { findRoute, type ProviderName, type RouteLookup, type RouteMatch } from './routes.js';
-import { jsonResponse, withHeaders, type WireResponse } from './wireResponse.js';
+import { JSON_CONTENT_TYPE, jsonResponse, withHeaders, type WireResponse } from './wireResponse.js';
 import { writeResponse, type Delivery } from './writeResponse.js';
 
 /** Everything a request goes through. */
@@ -114,6 +114,9 @@ async function respond(input: {
 /** A refusal in the provider's place: the provider's own words, or what sits in front of it (a proxy's page, a gateway's 429). */
 function refuse(provider: FakeProvider, fault: RefusalFault, request: FakeRequest): WireResponse {
   if (fault.kind === 'html-error-page') return htmlErrorPage(fault.status);
+  if (fault.kind === 'custom-response') {
+    return { status: fault.status, headers: { ...fault.headers }, contentType: fault.contentType ?? JSON_CONTENT_TYPE, text: fault.body ?? '' };
+  }
   if (fault.kind === 'rate-limited' && fault.answeredBy === 'gateway') return gatewayRateLimit(fault, request.at);
   return provider.refuse(fault, request);
 }
