@@ -91,6 +91,22 @@ describe('a hostile provider', () => {
     });
   });
 
+  describe('cannot freeze the process through any other pattern that reads provider text', () => {
+    const MB = 1024 * 1024;
+    it.each([
+      ['mobizon', 'a code 13 whose domain is 1 MB of host characters', { kind: 'custom-response', status: 200, body: `{"code":13,"data":"${'a.'.repeat(MB / 2)}!","message":"Use another API domain"}` }],
+      ['mobizon', 'a code that is 1 MB of digits', { kind: 'custom-response', status: 200, body: `{"code":"${' '.repeat(MB / 2)}${'1'.repeat(MB / 2 - 8)}x","data":"","message":""}` }],
+      ['postman', 'a 429 whose title almost says serviceLimitExhausted, 1 MB of times', { kind: 'custom-response', status: 429, body: `{"type":"x","title":"${'service-limit-'.repeat(MB / 14)}","status":429}` }],
+      ['stream', 'a 200 whose timestamps are 1 MB of digits', { kind: 'custom-response', status: 200, body: `{"task_id":"t","status":"completed","created_at":"${'2025-12-13T'.repeat(MB / 11)}","updated_at":${'9'.repeat(MB / 2)}}` }],
+    ] as const)('%s: %s', async (provider, _what, fault) => {
+      server.faults.add(fault, { taskId: '700001', times: Infinity });
+      const started = performance.now();
+      const outcome = await collect(watchOn(provider, server, '700001', { retry: { retries: 1, minDelay: 1, maxDelay: 1 } }));
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(outcome.completed || outcome.error !== undefined).toBe(true);
+    });
+  });
+
   describe('cannot crash the process or hang a watch with a deep body', () => {
     it.each(PROVIDERS)('%s: a state answer nested 6000 levels deep is a DecodeError after one request', async (provider) => {
       server.faults.add(runningStateWithData(provider, deepJson(6000)), { taskId: '700001' });
