@@ -370,7 +370,7 @@ describe('watch', () => {
 describe('bad input fails at call time with a TypeError that says what was expected', () => {
   const transport = scriptedTransport(new TestScheduler(() => undefined), [job('done')]).transport;
   it.each([
-    [{ interval: -1 }, 'Expected `interval` to be a positive finite number, got -1.'],
+    [{ interval: -1 }, 'Expected `interval` to be a positive finite number of ms, got -1.'],
     [{ interval: Number.NaN }, /`interval`.*got NaN/],
     [{ maxRequestsPerSecond: 0 }, /`maxRequestsPerSecond` to be a positive number, got 0/],
     [{ requestTimeout: Number.POSITIVE_INFINITY }, /`requestTimeout`.*finite/],
@@ -381,7 +381,7 @@ describe('bad input fails at call time with a TypeError that says what was expec
   });
 
   it.each([
-    [{ scheduler: 5 as never }, 'Expected `scheduler` to be an RxJS SchedulerLike (with now() and schedule()), got 5.'],
+    [{ scheduler: 5 as never }, 'Expected `scheduler` to be an RxJS scheduler (with now() and schedule()), got 5.'],
     [{ allowInsecureHttp: 'yes' as never }, 'Expected `allowInsecureHttp` to be a boolean, got a string of 3 characters.'],
     [{ requestTimeout: 3_000_000_000 }, 'Expected `requestTimeout` to be at most 2147483647 ms (about 24.8 days), got 3000000000.'],
     [{ interval: 2 ** 31 }, 'Expected `interval` to be at most 2147483647 ms (about 24.8 days), got 2147483648.'],

@@ -7,15 +7,14 @@ import {
   AuthenticationError,
   DecodeError,
   defineProvider,
-  httpFailure,
   ProviderError,
   TaskTimeoutError,
   TransportError,
-  type HttpRequest,
   type SourceOptions,
   type TaskState,
   type TaskStatus,
 } from '../../src/index.js';
+import { httpFailure, type HttpRequest } from '../../src/provider.js';
 import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
 import { MAX_DELAY_MS } from '../../src/core/validate.js';
 import { scriptedTransport, type Scripted } from '../support/scriptedTransport.js';
@@ -106,7 +105,7 @@ function simulate(
 describe('a custom provider that gets its state wrong', () => {
   it.each([
     ['a status outside the four', { status: 'done', providerStatus: 'done' }, /invalid state for task a: expected `status` to be 'pending', 'running', 'completed' or 'failed', got "done"/],
-    ['a providerStatus that is not a string', { status: 'running', providerStatus: 7 }, /expected `providerStatus` to be a string, got number/],
+    ['a providerStatus that is not a string', { status: 'running', providerStatus: 7 }, /expected `providerStatus` to be a string, got 7/],
   ])('ends with a DecodeError after one request, for %s, instead of polling forever', (_, body, message) => {
     const { events, scripted } = simulate(() => ({ body }), { until: 10_000 });
     expect(scripted.requests).toHaveLength(1);

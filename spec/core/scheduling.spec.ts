@@ -6,12 +6,12 @@ import {
   progressAwareInterval,
   TaskTimeoutError,
   whenDocumentHidden,
-  type HttpRequest,
   type SourceOptions,
   type TaskState,
   type VisibilityDocument,
   type WatchOptions,
 } from '../../src/index.js';
+import type { HttpRequest } from '../../src/provider.js';
 import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
 import { createTaskState } from '../../src/core/taskState.js';
 import { acmeTasks, type AcmeJob } from '../support/acmeProvider.js';

@@ -242,7 +242,7 @@ describe('withTimeout', () => {
   });
 
   it('throws a TypeError when created with something that is not a scheduler', () => {
-    expect(() => withTimeout(10, {} as SchedulerLike)).toThrow('Expected `scheduler` to be an RxJS scheduler, got an object.');
+    expect(() => withTimeout(10, {} as SchedulerLike)).toThrow('Expected `scheduler` to be an RxJS scheduler (with now() and schedule()), got an object.');
   });
 
   it('says what it expected in its TypeError', () => {

@@ -1,6 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { TaskState } from '../core/taskState.js';
-import { expectTaskStream } from './expectations.js';
+import { expectObservable } from '../core/validate.js';
 import { StateQueue } from './stateQueue.js';
 
 /**
@@ -53,7 +53,7 @@ import { StateQueue } from './stateQueue.js';
  * @see {@link toReadable} for Node streams, with backpressure.
  */
 export function toAsyncIterable<T extends TaskState>(task$: Observable<T>): AsyncIterable<T> {
-  expectTaskStream(task$);
+  expectObservable<TaskState>('task$', task$);
   return { [Symbol.asyncIterator]: () => new TaskStateIterator(task$) };
 }
 

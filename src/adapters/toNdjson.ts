@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import { describeValue } from '../operators/expectations.js';
+import { show } from '../core/validate.js';
 
 /**
  * A Transform from objects (task states, or anything JSON can represent) to
@@ -51,7 +51,7 @@ export function toNdjson(): Transform {
       }
       // `JSON.stringify` gives `undefined`, not a throw, for a function or a symbol.
       if (line === undefined) {
-        callback(new TypeError(`Expected a value JSON can represent, got ${describeValue(value)}.`));
+        callback(new TypeError(`Expected a value JSON can represent, got ${show(value)}.`));
         return;
       }
       callback(null, `${line}\n`);

@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Observable, Subscription } from 'rxjs';
 import type { TaskState } from '../core/taskState.js';
-import { expectOptions } from '../operators/expectations.js';
+import { expectObservable, expectOptions } from '../core/validate.js';
 import { expectInteger } from '../core/validate.js';
-import { expectTaskStream } from './expectations.js';
 import { StateQueue } from './stateQueue.js';
 
 /** Options of {@link toReadable}. */
@@ -67,7 +66,7 @@ export interface ToReadableOptions {
  * @see {@link toAsyncIterable} for a `for await` loop without Node streams.
  */
 export function toReadable<T extends TaskState>(task$: Observable<T>, options: ToReadableOptions = {}): Readable {
-  expectTaskStream(task$);
+  expectObservable<TaskState>('task$', task$);
   expectOptions('options', options);
   const highWaterMark = options.highWaterMark === undefined ? undefined : expectInteger('highWaterMark', options.highWaterMark, 0);
   return new TaskStateReadable(task$, highWaterMark);

@@ -1,8 +1,7 @@
 import { asyncScheduler, takeWhile, type Observable, type Subscription } from 'rxjs';
 import { TaskFailedError, TaskTimeoutError } from '../core/errors/index.js';
 import type { TaskState } from '../core/taskState.js';
-import { expectOptions } from '../operators/expectations.js';
-import { expectOptionalSignal, expectTaskStream } from './expectations.js';
+import { expectObservable, expectOptionalSignal, expectOptions } from '../core/validate.js';
 
 /** Options of {@link waitForTask}. */
 export interface WaitForTaskOptions {
@@ -77,7 +76,7 @@ export interface WaitForTaskOptions {
  * @see {@link toAsyncIterable} to see every state, not only the last.
  */
 export function waitForTask<T extends TaskState>(task$: Observable<T>, options: WaitForTaskOptions = {}): Promise<T> {
-  expectTaskStream(task$);
+  expectObservable<TaskState>('task$', task$);
   expectOptions('options', options);
   const signal = expectOptionalSignal(options.signal);
 

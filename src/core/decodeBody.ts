@@ -96,7 +96,7 @@ export function describeValidationErrors(errors: t.Errors): string[] {
       if (entry.key !== '' && !isMember) keys.push(entry.key);
     });
     const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
-    return `${keys.join('.') || '(body)'}: expected ${expected}, got ${describeValue(error.value)}`;
+    return `${keys.join('.') || '(body)'}: expected ${expected}, got ${excerptOfValue(error.value)}`;
   });
   return [...new Set(lines)];
 }
@@ -106,7 +106,8 @@ function excerptValue(value: unknown): unknown {
   return typeof value === 'string' ? excerpt(value, 60) : value;
 }
 
-function describeValue(value: unknown): string {
+/** A value a body held, quoted for a `DecodeError` path line. */
+function excerptOfValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
     // Cut where no credential is cut in two: the error is cleaned of them before anyone sees it.

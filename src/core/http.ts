@@ -1,10 +1,9 @@
 import { Observable, type SchedulerLike } from 'rxjs';
-import { isErrorLike } from './errorLike.js';
+import { isErrorLike } from './errors/errorLike.js';
 import { TransportError } from './errors/index.js';
 import { redactGeneric } from './redact.js';
 import { readRateLimitHints, type HeaderReader, type RateLimitHints } from './rateLimitHints.js';
 import { BodyTooLargeError, cancelBody, readBodyCapped, type ResponseLike } from './readBody.js';
-import { TimeoutQueue } from './timeoutQueue.js';
 
 /** The HTTP methods a provider may use. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -83,7 +82,6 @@ const MAX_REDIRECTS = 5;
  * by method, origin and path, never by its query string.
  */
 export function httpTransport(options: HttpTransportOptions): Transport {
-  const timeouts = new TimeoutQueue(options.scheduler, options.timeoutMs);
   return (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const controller = new AbortController();
@@ -92,7 +90,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       const fail = (reason: 'network' | 'timeout' | 'body-too-large', cause: unknown) =>
         subscriber.error(transportFailure(request, reason, cause, options));
       // Failing (its teardown aborts) rather than only aborting: a `fetch` that ignores its signal must not keep the stream waiting.
-      const timer = timeouts.add(() => fail('timeout', undefined));
+      const timer = options.scheduler.schedule(() => fail('timeout', undefined), options.timeoutMs);
 
       (async () => {
         const response = await fetchFollowing(request, controller.signal, options);
@@ -102,20 +100,20 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         (response) => {
           if (subscriber.closed) return;
           answered = true;
-          timer.cancel();
+          timer.unsubscribe();
           subscriber.next(response);
           subscriber.complete();
         },
         (error: unknown) => {
           if (subscriber.closed) return;
-          timer.cancel();
+          timer.unsubscribe();
           if (error instanceof TransportError) subscriber.error(error);
           else fail(error instanceof BodyTooLargeError ? 'body-too-large' : 'network', error);
         },
       );
 
       return () => {
-        timer.cancel();
+        timer.unsubscribe();
         if (!answered) controller.abort();
       };
     });

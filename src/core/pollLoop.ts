@@ -1,11 +1,11 @@
 import { isRight, left } from 'fp-ts/lib/Either.js';
-import type { Observable, Observer, Subscriber, Subscription } from 'rxjs';
-import { retryDelay } from './backoff.js';
-import { messageOf } from './errorLike.js';
-import { DecodeError, ProviderError, RateLimitError, TaskError, TransportError } from './errors/index.js';
+import type { Observable, Subscriber, Subscription } from 'rxjs';
+import { decideRetry, requestFailure, type ProviderFailure } from './retry.js';
+import { messageOf } from './errors/errorLike.js';
+import { DecodeError, ProviderError, TaskError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
-import type { DecodeResult, ProviderFailure } from './provider.js';
+import type { DecodeResult } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
 import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
 import type { ResolvedSourceOptions } from './sourceOptions.js';
@@ -49,7 +49,6 @@ export interface PollHost<TRef> {
 export class PollLoop<TRef> {
   private readonly subscribers: Subscriber<TaskState>[] = [];
   private readonly floor: number;
-  private readonly responses: Observer<HttpResponse>;
   private last: TaskState | undefined;
   private polls = 0;
   private failures = 0;
@@ -78,7 +77,6 @@ export class PollLoop<TRef> {
     private notBefore = -Infinity,
   ) {
     this.floor = host.options.minInterval > 0 ? host.options.minInterval + ARRIVAL_MARGIN_MS : 0;
-    this.responses = new ResponseObserver(this);
   }
 
   /** Adds a subscriber, who first gets the latest state if there is one; returns what removes it. */
@@ -112,12 +110,15 @@ export class PollLoop<TRef> {
     this.ticket = undefined;
     this.turn = turn;
     this.lastStart = turn.startedAt;
-    this.inFlight = this.host.send(this.ref, this.id).subscribe(this.responses);
+    this.inFlight = this.host.send(this.ref, this.id).subscribe({
+      next: (response) => this.received(response),
+      error: (error: unknown) => this.failed(error),
+    });
   }
 
   // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must
   // pause the source before the freed slot can go to the next task.
-  received(response: HttpResponse): void {
+  private received(response: HttpResponse): void {
     const { turn, inFlight } = this;
     this.lastEnd = this.host.options.scheduler.now();
     try {
@@ -127,11 +128,11 @@ export class PollLoop<TRef> {
     }
   }
 
-  failed(error: unknown): void {
+  private failed(error: unknown): void {
     const { turn, inFlight } = this;
     this.lastEnd = this.host.options.scheduler.now();
     try {
-      this.onFailure({ error: asTaskError(error, this.host.provider, this.id), retryable: isRetryable(error) });
+      this.onFailure(requestFailure(error, this.id));
     } finally {
       this.letGo(turn, inFlight);
     }
@@ -209,18 +210,14 @@ export class PollLoop<TRef> {
       failure = { error: movedRefused(failure.error, refused), retryable: false };
     }
     this.failures++;
-    if (!failure.retryable || this.failures > host.options.retry.retries) {
-      const error = redactError(asTaskError(failure.error, host.provider, this.id), host.redact);
+    const decision = decideRetry({ failure, failures: this.failures, now, ...(response === undefined ? {} : { response }) }, host.options.retry, host.options.random);
+    if (decision.stop !== undefined) {
+      const error = redactError(asTaskError(decision.stop, host.provider, this.id), host.redact);
       this.end((subscriber) => subscriber.error(error));
       return;
     }
-    const rateLimited = failure.error instanceof RateLimitError;
-    const wait = serverWait(failure, response, now, rateLimited);
-    const delay = Math.max(retryDelay(this.failures, host.options.retry, host.options.random), wait);
-    // The server asked the account to stay away, not this task: every task of the source waits,
-    // for as long as it said, or, after a 429 that said nothing, as long as this task backs off.
-    if (wait > 0 || rateLimited) host.requests.pauseUntil(now + (rateLimited ? delay : wait));
-    this.pollAt(now + delay, now + delay);
+    if (decision.pauseSourceUntil !== undefined) host.requests.pauseUntil(decision.pauseSourceUntil);
+    this.pollAt(decision.retryAt, decision.retryAt);
   }
 
   /** A terminal state or a final error: the loop stops first (a new watch then starts afresh), then tells everyone. */
@@ -244,46 +241,6 @@ export class PollLoop<TRef> {
   }
 }
 
-/** Hands a poll's answer (or failure) to its loop; one per loop, so that a poll costs no new closures. */
-class ResponseObserver<TRef> implements Observer<HttpResponse> {
-  constructor(private readonly loop: PollLoop<TRef>) {}
-
-  next(response: HttpResponse): void {
-    this.loop.received(response);
-  }
-
-  error(error: unknown): void {
-    this.loop.failed(error);
-  }
-
-  complete(): void {
-    // The answer came with `next`.
-  }
-}
-
-/**
- * How long the server asked us to stay away: the provider's hint, `Retry-After`,
- * or until the window's reset when the budget is spent (`Remaining: 0`) or the
- * answer was a 429 (whatever `Remaining` claims).
- */
-function serverWait(failure: ProviderFailure, response: HttpResponse | undefined, now: number, rateLimited: boolean): number {
-  const hints = response?.hints;
-  const untilReset = hints?.resetAt !== undefined && (rateLimited || hints.remaining === 0) ? hints.resetAt - now : 0;
-  return Math.max(failure.retryAfterMs ?? 0, hints?.retryAfterMs ?? 0, untilReset, 0);
-}
-
-/**
- * What failed on the way to an answer. Network failures and time-outs are worth
- * another try; a body over the size cap or a redirect that is not followed is
- * not, and a `TaskError` of any other kind (a provider's `request` that
- * refused, say) is final. Anything else came from a custom transport and is
- * taken as a network failure.
- */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof TransportError) return error.reason !== 'body-too-large' && error.reason !== 'redirect';
-  return !(error instanceof TaskError);
-}
-
 /** Whether a body's UTF-8 size is over `max` bytes; counted only when its length leaves it in doubt. */
 function exceedsBytes(body: string, max: number): boolean {
   if (body.length > max) return true;
@@ -302,11 +259,10 @@ function movedRefused(error: TaskError, refused: string): ProviderError {
   return new ProviderError(`${error.message}; ${refused}`, { details: error.details, ...(providerCode === undefined ? {} : { providerCode }) });
 }
 
-function asTaskError(error: unknown, provider: string, id: string): TaskError {
-  const taskError =
-    error instanceof TaskError ? error : new TransportError(`Request for task ${id} failed: ${messageOf(error)}`, { reason: 'network', cause: error });
-  const fields = taskError as { provider?: string; taskId?: string };
-  if (fields.provider === undefined) Object.assign(taskError, { provider });
-  if (fields.taskId === undefined) Object.assign(taskError, { taskId: id });
-  return taskError;
+/** The error with the task it concerns, where it does not say already. */
+function asTaskError(error: TaskError, provider: string, id: string): TaskError {
+  const fields = error as { provider?: string; taskId?: string };
+  if (fields.provider === undefined) Object.assign(error, { provider });
+  if (fields.taskId === undefined) Object.assign(error, { taskId: id });
+  return error;
 }

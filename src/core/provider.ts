@@ -1,7 +1,8 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskError } from './errors/index.js';
 import type { HttpMethod, HttpResponse } from './http.js';
-import type { ProviderDefaults } from './sourceOptions.js';
+import type { ProviderFailure, RetryOptions } from './retry.js';
+import type { IntervalPolicy } from './intervalPolicy.js';
 import type { TaskStateInit } from './taskState.js';
 
 /** A request as a provider describes it: relative to the source's base URL. */
@@ -18,26 +19,24 @@ export interface ProviderRequest {
   readonly body?: string;
 }
 
+/** What a provider sets as its defaults and limits. */
+export interface ProviderDefaults {
+  /** Default ms between polls of one task. */
+  readonly interval: number;
+  /** Default request budget per second for a source. */
+  readonly maxRequestsPerSecond: number;
+  /** Default requests in flight at once for a source. Default 6. */
+  readonly maxConcurrentRequests?: number;
+  /** The provider's documented minimum gap between two requests for one task, in ms. Default 0. */
+  readonly minInterval?: number;
+  /** The default interval policy. Default `fixedInterval()`. */
+  readonly policy?: IntervalPolicy;
+  /** The provider's own retry defaults, under the user's `retry` (field by field). Default: 5 retries, 1 s doubling up to 30 s. */
+  readonly retry?: RetryOptions;
+}
+
 /** What a provider's `decode` returns. */
 export type DecodeResult = Either<TaskError | ProviderFailure, TaskStateInit>;
-
-/** Why a poll did not yield a state, and what the source should do about it. */
-export interface ProviderFailure {
-  /** The error the stream ends with: at once when not `retryable`, else after more than `retry.retries` failed polls in a row. */
-  readonly error: TaskError;
-  /** Transient (5xx, rate limited, …): poll again after a backoff. Otherwise the stream ends with `error`. */
-  readonly retryable: boolean;
-  /** The provider's own "come back in" hint, on top of the backoff. */
-  readonly retryAfterMs?: number;
-  /**
-   * The account lives at another base URL (Mobizon's code 13): the source moves
-   * there, for all its tasks, and polls again at once. A task moves at most once;
-   * a second move ends its stream with `error`. Only a URL on one of the
-   * provider's {@link ProviderSetup.hosts} is followed; any other ends the
-   * stream with a `ProviderError` that names the refused host.
-   */
-  readonly moveTo?: string;
-}
 
 /** What `setup` returns: how to reach the provider, and the values that must never be shown. */
 export interface ProviderSetup<TContext> {
@@ -89,13 +88,13 @@ export interface DecodeInput<TRef, TContext> extends RequestInput<TRef, TContext
 
 /**
  * A provider, described as plain functions: no timers, no fetch. The source
- * built by {@link defineProvider} does the polling, pacing, retrying and
+ * built by `defineProvider` does the polling, pacing, retrying and
  * redaction around it.
  */
 export interface ProviderDefinition<TOptions extends object, TRef, TContext> {
   /** Goes into every state's `provider` and every error's `provider`. */
   readonly name: string;
-  /** The provider's default pace and limits, under the user's {@link SourceOptions}. */
+  /** The provider's default pace and limits, under the user's `SourceOptions`. */
   readonly defaults: ProviderDefaults;
   /** Checks the provider's own options (throw a `TypeError` for bad ones) and prepares requests. */
   setup(options: TOptions): ProviderSetup<TContext>;

@@ -1,5 +1,6 @@
-import { isErrorLike, type ErrorLike } from './errorLike.js';
+import { isErrorLike, type ErrorLike } from './errors/errorLike.js';
 import { TaskError } from './errors/TaskError.js';
+import { isPlainObject } from './validate.js';
 
 const REDACTED = '[redacted]';
 
@@ -204,9 +205,7 @@ function copyError(cause: unknown, redact: Redactor, depth: number): unknown {
  * (Postman's `{ error: { name, message } }` body): data is kept as data.
  */
 function isErrorObject(value: unknown): value is ErrorLike {
-  if (!isErrorLike(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto !== Object.prototype && proto !== null;
+  return isErrorLike(value) && !isPlainObject(value);
 }
 
 /** Deeper than this, or past this many values, plain data in an error is cut (`'[…]'`): what is kept stays small. */
@@ -241,7 +240,7 @@ function redactValue(value: unknown, redact: Redactor, budget: Budget, depth = 0
     }
     return items;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const done = budget.values <= 0;

@@ -1,10 +1,23 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { MinHeap } from './minHeap.js';
+import { MinHeap, type HeapEntry } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
-import { GrantedTurn, Waiter, type Ticket, type TurnTaker } from './turn.js';
 import { MAX_DELAY_MS } from './validate.js';
 
-export type { Ticket, Turn, TurnTaker } from './turn.js';
+/** Permission to start one request now; `release()` when it has ended, however it ended. */
+export interface Turn {
+  readonly startedAt: number;
+  release(): void;
+}
+
+/** A place in the queue; `cancel()` gives it up (or releases the turn, if already granted). */
+export interface Ticket {
+  cancel(): void;
+}
+
+/** Whoever waits for a turn (a poll loop): its `onTurn` takes it. */
+export interface TurnTaker {
+  onTurn(turn: Turn): void;
+}
 
 export interface RequestSchedulerOptions {
   /** Requests that may start in any one-second window; `Infinity` for no limit. */
@@ -59,7 +72,6 @@ export class RequestScheduler {
   private wakeAt = Infinity;
   private pumping = false;
   private pumpAgain = false;
-  private started = 0;
   private pausedUntil = -Infinity;
   private paceGap = 0;
   private paceUntil = -Infinity;
@@ -71,11 +83,6 @@ export class RequestScheduler {
     this.windowSize = Number.isFinite(rate) ? Math.max(1, Math.floor(rate)) : 0;
     this.windowMs = (rate >= 1 ? 1000 : 1000 / rate) + ARRIVAL_MARGIN_MS;
     this.slotFreeAt = new Array<number>(this.windowSize).fill(-Infinity);
-  }
-
-  /** How many requests this source has started since it was made. */
-  get requestCount(): number {
-    return this.started;
   }
 
   now(): number {
@@ -194,9 +201,7 @@ export class RequestScheduler {
     const turn = new GrantedTurn(this, now, this.takeSlot(now));
     this.inFlight++;
     waiter.turn = turn;
-    const { taker } = waiter;
-    if (typeof taker === 'function') taker(turn);
-    else taker.onTurn(turn);
+    waiter.taker.onTurn(turn);
   }
 
   /** The earliest moment a slot of the window is free. */
@@ -210,9 +215,8 @@ export class RequestScheduler {
     return now < this.paceUntil ? this.lastStart + this.paceGap : -Infinity;
   }
 
-  /** Counts a start, and holds a free slot of the window until the request's answer (-1: no budget to keep). */
+  /** Notes a start, and holds a free slot of the window until the request's answer (-1: no budget to keep). */
   private takeSlot(now: number): number {
-    this.started++;
     this.lastStart = now;
     let slot = -1;
     for (let index = 0; index < this.windowSize; index++) {
@@ -239,5 +243,46 @@ export class RequestScheduler {
     this.wake?.unsubscribe();
     this.wake = undefined;
     this.wakeAt = Infinity;
+  }
+}
+
+/**
+ * A poll waiting for its turn, and its ticket. Waiters and turns are classes,
+ * not closures: one of each lives for every task that is watched, so what they
+ * hold is what 10,000 idle tasks cost.
+ */
+export class Waiter implements HeapEntry, Ticket {
+  heapIndex = -1;
+  turn: GrantedTurn | undefined;
+
+  constructor(
+    private readonly scheduler: RequestScheduler,
+    public dueAt: number,
+    /** The turn never comes before this, not even when a hold ends. */
+    readonly notBefore: number,
+    readonly seq: number,
+    readonly taker: TurnTaker,
+  ) {}
+
+  cancel(): void {
+    if (this.turn !== undefined) this.turn.release();
+    else this.scheduler.withdraw(this);
+  }
+}
+
+export class GrantedTurn implements Turn {
+  private released = false;
+
+  constructor(
+    private readonly scheduler: RequestScheduler,
+    readonly startedAt: number,
+    /** The window slot this request holds (-1: no budget to keep). */
+    readonly slot: number,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.scheduler.ended(this.slot);
   }
 }

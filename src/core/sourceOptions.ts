@@ -1,11 +1,12 @@
 import crossFetch from 'cross-fetch';
 import type { SchedulerLike } from 'rxjs';
-import { asyncScheduler as defaultScheduler, isObservable, type Observable } from 'rxjs';
-import { normalizeRetry, type RetryOptions, type RetryPolicy } from './backoff.js';
+import { asyncScheduler as defaultScheduler, type Observable } from 'rxjs';
+import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js';
 import type { FetchLike, Transport } from './http.js';
 import { fixedInterval, type IntervalPolicy } from './intervalPolicy.js';
+import type { ProviderDefaults } from './provider.js';
 import type { TaskState } from './taskState.js';
-import { expectDelay, expectFunction, expectOptionalBoolean, expectPositiveNumber, show } from './validate.js';
+import { expectDelay, expectFraction, expectFunction, expectObservable, expectOptionalBoolean, expectPolicy, expectPositiveNumber, expectScheduler } from './validate.js';
 
 /** Options every source takes, whatever the provider. */
 export interface SourceOptions {
@@ -103,22 +104,6 @@ export interface WatchOptions {
   readonly deadline?: Date | number;
 }
 
-/** What a provider sets as its defaults and limits. */
-export interface ProviderDefaults {
-  /** Default ms between polls of one task. */
-  readonly interval: number;
-  /** Default request budget per second for a source. */
-  readonly maxRequestsPerSecond: number;
-  /** Default requests in flight at once for a source. Default 6. */
-  readonly maxConcurrentRequests?: number;
-  /** The provider's documented minimum gap between two requests for one task, in ms. Default 0. */
-  readonly minInterval?: number;
-  /** The default interval policy. Default `fixedInterval()`. */
-  readonly policy?: IntervalPolicy;
-  /** The provider's own retry defaults, under the user's `retry` (field by field). Default: 5 retries, 1 s doubling up to 30 s. */
-  readonly retry?: RetryOptions;
-}
-
 export interface ResolvedSourceOptions {
   readonly interval: number;
   readonly minInterval: number;
@@ -156,10 +141,10 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     interval,
     minInterval,
     maxInterval: Math.max(interval, expectDelay('maxInterval', options.maxInterval ?? DEFAULT_MAX_INTERVAL)),
-    policy: expectPolicy('policy', options.policy ?? defaults.policy ?? fixedInterval()),
+    policy: expectPolicy<IntervalPolicy>('policy', options.policy ?? defaults.policy ?? fixedInterval()),
     jitter: expectFraction('jitter', options.jitter ?? DEFAULT_JITTER),
     reserve: expectFraction('reserve', options.reserve ?? DEFAULT_RESERVE),
-    pauseWhen: expectObservable('pauseWhen', options.pauseWhen),
+    pauseWhen: options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen),
     maxRequestsPerSecond: expectPositiveNumber('maxRequestsPerSecond', options.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond, { allowInfinity: true }),
     maxConcurrentRequests: expectPositiveNumber(
       'maxConcurrentRequests',
@@ -181,32 +166,4 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
 /** An interval is positive and finite; below the provider's minimum it is raised to it. */
 export function resolveInterval(name: string, value: unknown, minInterval: number): number {
   return Math.max(minInterval, expectDelay(name, value));
-}
-
-export function expectPolicy(name: string, value: unknown): IntervalPolicy {
-  if (typeof (value as IntervalPolicy | undefined)?.create !== 'function') {
-    throw new TypeError(`Expected \`${name}\` to be an interval policy (fixedInterval(), exponentialInterval() or progressAwareInterval()), got ${typeof value}.`);
-  }
-  return value as IntervalPolicy;
-}
-
-function expectScheduler(name: string, value: unknown): SchedulerLike {
-  const scheduler = value as Partial<SchedulerLike> | null;
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
-    throw new TypeError(`Expected \`${name}\` to be an RxJS SchedulerLike (with now() and schedule()), got ${show(value)}.`);
-  }
-  return value as SchedulerLike;
-}
-
-function expectFraction(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new TypeError(`Expected \`${name}\` to be a number from 0 up to (not including) 1, got ${show(value)}.`);
-  }
-  return value;
-}
-
-function expectObservable<T>(name: string, value: unknown): Observable<T> | undefined {
-  if (value === undefined) return undefined;
-  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable, got ${show(value)}.`);
-  return value as Observable<T>;
 }

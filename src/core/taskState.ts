@@ -1,4 +1,5 @@
 import { redactGeneric, safeText, type Redactor } from './redact.js';
+import { quote, show } from './validate.js';
 
 /**
  * The normalised status of a task, whatever the provider calls it.
@@ -55,32 +56,12 @@ export interface TaskState<TResult = unknown> {
 /** What a provider reports; `provider` and `id` are filled in by the source. */
 export type TaskStateInit<TResult = unknown> = Omit<TaskState<TResult>, 'provider' | 'id'>;
 
-const STATUSES: ReadonlySet<unknown> = new Set<TaskStatus>(['pending', 'running', 'completed', 'failed']);
-
 /**
  * `true` for `completed` and `failed`: the task will not change any more.
  * `false` for a task not heard from yet (`undefined`, as in a batch's `tasks`).
  */
 export function isTerminal(state: Pick<TaskState, 'status'> | undefined | null): boolean {
   return state?.status === 'completed' || state?.status === 'failed';
-}
-
-/**
- * What is wrong with a provider's {@link TaskStateInit}, or `undefined` when
- * nothing is. A custom provider's mistake (a status `'done'`) must end the
- * stream with a `DecodeError`, not poll forever for a state that is never terminal.
- */
-export function describeInvalidInit(init: TaskStateInit): string | undefined {
-  if (typeof init !== 'object' || init === null) return `expected a state object, got ${init === null ? 'null' : typeof init}`;
-  if (!STATUSES.has(init.status)) return `expected \`status\` to be 'pending', 'running', 'completed' or 'failed', got ${describe(init.status)}`;
-  if (typeof init.providerStatus !== 'string') return `expected \`providerStatus\` to be a string, got ${describe(init.providerStatus)}`;
-  if (init.progress !== undefined && typeof init.progress !== 'number') return `expected \`progress\` to be a number, got ${describe(init.progress)}`;
-  if (init.error !== undefined && typeof init.error?.message !== 'string') return 'expected `error` to be { message: string, … }';
-  return undefined;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : value === null ? 'null' : typeof value;
 }
 
 /**
@@ -185,4 +166,48 @@ export function isDeepEqual(a: unknown, b: unknown): boolean {
     }
   }
   return true;
+}
+
+const STATUSES: ReadonlySet<unknown> = new Set(['pending', 'running', 'completed', 'failed']);
+
+/**
+ * What is wrong with a provider's {@link TaskStateInit}, or `undefined` when
+ * nothing is. A custom provider's mistake (a status `'done'`) must end the
+ * stream with a `DecodeError`, not poll forever for a state that is never terminal.
+ */
+export function describeInvalidInit(init: TaskStateInit): string | undefined {
+  if (typeof init !== 'object' || init === null) return `expected a state object, got ${show(init)}`;
+  if (!STATUSES.has(init.status)) return `expected \`status\` to be 'pending', 'running', 'completed' or 'failed', got ${quote(init.status)}`;
+  if (typeof init.providerStatus !== 'string') return `expected \`providerStatus\` to be a string, got ${show(init.providerStatus)}`;
+  if (init.progress !== undefined && typeof init.progress !== 'number') return `expected \`progress\` to be a number, got ${show(init.progress)}`;
+  if (init.error !== undefined && typeof init.error?.message !== 'string') return 'expected `error` to be { message: string, … }';
+  return undefined;
+}
+
+/**
+ * A `resumeFrom` of `watch`: a state of this very task. A stored state may
+ * have been through JSON (saved before a page reload): its dates come back as
+ * strings, and are read back into `Date`s here.
+ */
+export function checkResumeFrom(state: TaskState, provider: string, id: string): TaskState {
+  if (typeof state !== 'object' || state === null || state.provider !== provider || state.id !== id) {
+    throw new TypeError(`Expected \`resumeFrom\` to be a state of ${provider} task ${id}, got ${describeState(state)}.`);
+  }
+  const stored = { ...state, ...revivedDate('createdAt', state.createdAt), ...revivedDate('updatedAt', state.updatedAt) };
+  const problem = describeInvalidInit(stored);
+  if (problem !== undefined) throw new TypeError(`Expected \`resumeFrom\` to be a TaskState: ${problem}.`);
+  return createTaskState(provider, id, stored);
+}
+
+function revivedDate(name: 'createdAt' | 'updatedAt', value: unknown): { createdAt?: Date; updatedAt?: Date } {
+  if (value === undefined || value instanceof Date) return {};
+  const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) throw new TypeError(`Expected \`resumeFrom.${name}\` to be a Date or a date string, got ${show(value)}.`);
+  return { [name]: date };
+}
+
+function describeState(state: unknown): string {
+  if (typeof state !== 'object' || state === null) return String(state);
+  const { provider, id } = state as Partial<TaskState>;
+  return `a state of ${String(provider)} task ${String(id)}`;
 }

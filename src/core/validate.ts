@@ -1,8 +1,10 @@
-/**
- * Argument checks for public functions. They throw a `TypeError` at call time
- * that says what was expected and what came, without echoing strings that may
- * be credentials.
- */
+import { isObservable, type Observable, type SchedulerLike } from 'rxjs';
+
+// Every check of a public argument, in one place. Each throws a `TypeError`
+// at call time (when a source, an operator or an adapter is made, before
+// anything is sent or subscribed) that says what was expected and what came,
+// without echoing strings that may be credentials.
+
 export function expectPositiveNumber(name: string, value: unknown, { allowZero = false, allowInfinity = false } = {}): number {
   const ok =
     typeof value === 'number' &&
@@ -22,11 +24,13 @@ export function expectPositiveNumber(name: string, value: unknown, { allowZero =
  */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
-/** A span of time in ms: positive (or zero), and no longer than a timer can wait. */
+/** A span of time in ms: positive (or zero), finite, and no longer than a timer can wait. */
 export function expectDelay(name: string, value: unknown, { allowZero = false } = {}): number {
-  const ms = expectPositiveNumber(name, value, { allowZero });
-  if (ms > MAX_DELAY_MS) throw new TypeError(`Expected \`${name}\` to be at most ${MAX_DELAY_MS} ms (about 24.8 days), got ${ms}.`);
-  return ms;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (allowZero ? value < 0 : value <= 0)) {
+    throw new TypeError(`Expected \`${name}\` to be a ${allowZero ? 'non-negative' : 'positive'} finite number of ms, got ${show(value)}.`);
+  }
+  if (value > MAX_DELAY_MS) throw new TypeError(`Expected \`${name}\` to be at most ${MAX_DELAY_MS} ms (about 24.8 days), got ${value}.`);
+  return value;
 }
 
 export function expectOptionalBoolean(name: string, value: unknown): boolean | undefined {
@@ -73,12 +77,101 @@ export function expectFunction<F>(name: string, value: unknown): F {
   return value as F;
 }
 
-/** A short, safe description of a value for a message. */
+/** An options argument: `undefined` or a plain object (not an array, not an Observable). */
+export function expectOptions(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || isObservable(value)) {
+    throw new TypeError(`Expected \`${name}\` to be an options object, got ${show(value)}.`);
+  }
+}
+
+/** A fraction from 0 up to (not including) 1. */
+export function expectFraction(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new TypeError(`Expected \`${name}\` to be a number from 0 up to (not including) 1, got ${show(value)}.`);
+  }
+  return value;
+}
+
+/** An RxJS scheduler: what every time-based part takes, so that tests run in virtual time. */
+export function expectScheduler(name: string, value: unknown): SchedulerLike {
+  const scheduler = value as Partial<SchedulerLike> | null;
+  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
+    throw new TypeError(`Expected \`${name}\` to be an RxJS scheduler (with now() and schedule()), got ${show(value)}.`);
+  }
+  return value as SchedulerLike;
+}
+
+export function expectObservable<T>(name: string, value: unknown): Observable<T> {
+  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable${name === 'task$' ? ' of task states' : ''}, got ${show(value)}.`);
+  return value as Observable<T>;
+}
+
+/** An interval policy (`fixedInterval()`, …): anything with a `create` method. */
+export function expectPolicy<P extends { create(...args: never[]): unknown }>(name: string, value: unknown): P {
+  if (typeof (value as P | undefined)?.create !== 'function') {
+    throw new TypeError(`Expected \`${name}\` to be an interval policy (fixedInterval(), exponentialInterval() or progressAwareInterval()), got ${show(value)}.`);
+  }
+  return value as P;
+}
+
+/**
+ * An `AbortSignal`, recognised by its shape rather than `instanceof`, so that a
+ * signal from another realm (a worker, a test environment) or a polyfill works.
+ */
+export function expectOptionalSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const candidate = value as Partial<AbortSignal & AbortController> | null;
+  if (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  ) {
+    return value as AbortSignal;
+  }
+  // The likeliest mistake of all: passing the controller instead of its signal.
+  const got = typeof candidate?.abort === 'function' && typeof candidate.signal === 'object' ? 'an AbortController (pass its `signal`)' : show(value);
+  throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${got}.`);
+}
+
+/**
+ * An object made by `{}` or `JSON.parse` (or with no prototype at all), as
+ * opposed to an array or an instance of a class. Realm-independent: an object
+ * from another realm (a test runner's sandbox, a worker) has another
+ * `Object.prototype`, so the test is that its prototype has none.
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/** A short, safe description of a value for a message: strings are never shown (they may be credentials). */
 export function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'string') return `a string of ${value.length} characters`;
   if (Array.isArray(value)) return 'an array';
+  if (isObservable(value)) return 'an Observable';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Like {@link show}, but a string that cannot be a credential (a status a provider sent) is shown, cut to 40 characters. */
+export function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : show(value);
+}
+
+/** The most a `Date` can hold, either side of 1970. */
+const MAX_TIME = 8.64e15;
+
+/** A `deadline` of `watch`: a valid Date, or a finite time in ms a `Date` can hold. */
+export function checkDeadline(deadline: Date | number): Date | number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > MAX_TIME) {
+    throw new TypeError(`Expected \`deadline\` to be a valid Date or a finite time in ms, got ${deadline instanceof Date ? 'an invalid Date' : show(deadline)}.`);
+  }
+  return deadline;
 }

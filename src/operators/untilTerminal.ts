@@ -1,7 +1,7 @@
 import { map, pipe, takeWhile, type MonoTypeOperatorFunction } from 'rxjs';
 import { TaskFailedError } from '../core/errors/index.js';
 import { isTerminal, type TaskState } from '../core/taskState.js';
-import { expectOptionalBoolean, expectOptions } from './expectations.js';
+import { expectOptionalBoolean, expectOptions } from '../core/validate.js';
 
 /** Options of {@link untilTerminal}. */
 export interface UntilTerminalOptions {

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { TaskTimeoutError } from '../core/errors/index.js';
 import { isSameState, type TaskState } from '../core/taskState.js';
-import { describeValue, expectDuration } from './expectations.js';
+import { expectDelay, expectScheduler, show } from '../core/validate.js';
 
 /** The bounds of {@link withTimeout}, in ms; give at least one. */
 export interface WithTimeoutConfig {
@@ -73,7 +73,7 @@ export function withTimeout<T extends TaskState>(
   scheduler: SchedulerLike = asyncScheduler,
 ): MonoTypeOperatorFunction<T> {
   const { total, idle } = normaliseConfig(config);
-  expectScheduler(scheduler);
+  expectScheduler('scheduler', scheduler);
   return (source) =>
     new Observable<T>((subscriber) => {
       let last: T | undefined;
@@ -111,25 +111,18 @@ export function withTimeout<T extends TaskState>(
 }
 
 function normaliseConfig(config: number | WithTimeoutConfig): WithTimeoutConfig {
-  if (typeof config === 'number') return { total: expectDuration('ms', config) };
+  if (typeof config === 'number') return { total: expectDelay('ms', config, { allowZero: true }) };
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new TypeError(`Expected \`withTimeout\` to get a number of ms or \`{ total?, idle? }\`, got ${describeValue(config)}.`);
+    throw new TypeError(`Expected \`withTimeout\` to get a number of ms or \`{ total?, idle? }\`, got ${show(config)}.`);
   }
   const { total, idle } = config;
   if (total === undefined && idle === undefined) {
     throw new TypeError('Expected `withTimeout` to get at least one of `total` or `idle`, got neither.');
   }
   return {
-    ...(total === undefined ? {} : { total: expectDuration('total', total) }),
-    ...(idle === undefined ? {} : { idle: expectDuration('idle', idle) }),
+    ...(total === undefined ? {} : { total: expectDelay('total', total, { allowZero: true }) }),
+    ...(idle === undefined ? {} : { idle: expectDelay('idle', idle, { allowZero: true }) }),
   };
-}
-
-function expectScheduler(scheduler: unknown): void {
-  const candidate = scheduler as Partial<SchedulerLike> | null | undefined;
-  if (typeof candidate?.schedule !== 'function' || typeof candidate.now !== 'function') {
-    throw new TypeError(`Expected \`scheduler\` to be an RxJS scheduler, got ${describeValue(scheduler)}.`);
-  }
 }
 
 function timeoutMessage(timeout: 'total' | 'idle', ms: number, last: TaskState | undefined): string {

@@ -1,6 +1,20 @@
+import { STATUS_CODES } from 'node:http';
 import type { RefusalFault } from './fault.js';
 import { NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders } from './rateLimitHeaders.js';
 import type { WireResponse } from './wireResponse.js';
+
+// What a proxy or an API gateway in front of a provider answers in its place.
+
+/**
+ * What a proxy in front of an API sends when things go wrong: an HTML page
+ * where JSON was expected. With status 200 it is the kind of proxy that hides
+ * errors (a captive portal, a maintenance page).
+ */
+export function htmlErrorPage(status = 502): WireResponse {
+  const title = status === 200 ? 'Service temporarily unavailable' : `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  const text = `<!DOCTYPE html>\n<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>\n`;
+  return { status, headers: {}, contentType: 'text/html; charset=utf-8', text };
+}
 
 /**
  * The HTTP 429 of a proxy or API gateway in front of a provider (nginx's

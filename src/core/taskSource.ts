@@ -1,19 +1,17 @@
-import { distinctUntilChanged, Observable, of, startWith, type Subscriber, type Subscription } from 'rxjs';
+import { distinctUntilChanged, Observable, of, startWith, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
 import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
-import type { NextPollDelay } from './intervalPolicy.js';
+import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
 import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
-import type { Redactor } from './redact.js';
+import { createRedactor, type Redactor } from './redact.js';
 import { RequestScheduler } from './requestScheduler.js';
-import { expectPolicy, resolveInterval, type ResolvedSourceOptions, type WatchOptions } from './sourceOptions.js';
-import { TaskFloors } from './taskFloors.js';
-import { checkDeadline, checkResumeFrom } from './watchChecks.js';
-import { messageOf } from './errorLike.js';
+import { resolveInterval, resolveSourceOptions, type ResolvedSourceOptions, type SourceOptions, type WatchOptions } from './sourceOptions.js';
+import { messageOf } from './errors/errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
-import { isSameState, isTerminal, type TaskState } from './taskState.js';
-import { expectNonEmptyString, show } from './validate.js';
+import { checkResumeFrom, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { checkDeadline, expectFunction, expectNonEmptyString, expectOptions, expectPolicy } from './validate.js';
 
 /** Watches the tasks of one account of one provider. */
 export interface TaskSource<TRef = string> {
@@ -33,6 +31,41 @@ export interface TaskSource<TRef = string> {
    * terminal state, erroring with a `TaskError`.
    */
   watch(ref: TRef, options?: WatchOptions): Observable<TaskState>;
+}
+
+/** A provider's source factory: its own options plus the common {@link SourceOptions}. */
+export type TaskSourceFactory<TOptions extends object, TRef> = (options: TOptions & SourceOptions) => TaskSource<TRef>;
+
+/**
+ * Turns a provider description into a source factory. The built-in providers
+ * are written with it; see docs/custom-provider.md for a worked example.
+ */
+export function defineProvider<TOptions extends object, TRef, TContext>(
+  definition: ProviderDefinition<TOptions, TRef, TContext>,
+): TaskSourceFactory<TOptions, TRef> {
+  expectNonEmptyString('definition.name', definition.name);
+  for (const fn of ['setup', 'identify', 'request', 'decode'] as const) expectFunction(`definition.${fn}`, definition[fn]);
+  return (options) => {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected the options of the ${definition.name} source to be an object, got ${options === null ? 'null' : typeof options}.`);
+    }
+    const resolved = resolveSourceOptions(options, definition.defaults);
+    const setup = definition.setup(options);
+    const baseUrl = checkBaseUrl(setup.baseUrl, { allowInsecureHttp: resolved.allowInsecureHttp });
+    return new PollingSource(definition, resolved, setup.context, baseUrl, createRedactor(setup.secrets), trustedHosts(setup.hosts));
+  };
+}
+
+/** The provider's hosts, checked and lower-cased: `host` or `host:port`, nothing else. */
+function trustedHosts(hosts: readonly string[] | undefined): readonly string[] {
+  if (hosts === undefined) return [];
+  if (!Array.isArray(hosts)) throw new TypeError(`Expected \`hosts\` to be an array of host names, got ${typeof hosts}.`);
+  return hosts.map((host: unknown) => {
+    if (typeof host !== 'string' || !/^[a-z0-9.-]+(:\d{1,5})?$/i.test(host) || host.startsWith('.') || host.endsWith('.')) {
+      throw new TypeError(`Expected each of \`hosts\` to be a host name such as api.example.com (with a port only where one is meant), got ${typeof host === 'string' ? JSON.stringify(host.slice(0, 80)) : typeof host}.`);
+    }
+    return host.toLowerCase();
+  });
 }
 
 /** The source {@link defineProvider} builds: one request scheduler, one poll loop per watched task. */
@@ -68,12 +101,12 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   }
 
   watch(ref: TRef, options: WatchOptions = {}): Observable<TaskState> {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an options object, got ${show(options)}.`);
+    expectOptions('options', options);
     const identity = this.definition.identify(ref);
     const id = expectNonEmptyString('task id', identity.id);
     const key = identity.key ?? id;
     const interval = options.interval === undefined ? this.options.interval : resolveInterval('interval', options.interval, this.options.minInterval);
-    const policy = options.policy === undefined ? this.options.policy : expectPolicy('policy', options.policy);
+    const policy = options.policy === undefined ? this.options.policy : expectPolicy<IntervalPolicy>('policy', options.policy);
     const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, id);
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
 
@@ -212,4 +245,38 @@ function requestFailure(error: unknown, provider: string, id: string): TaskError
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
+/** How many remembered per-task times may pile up before the passed ones are dropped. */
+const SWEEP_SIZE = 1024;
+
+/**
+ * Per task: no poll before this time (its minimum gap, a `Retry-After`), kept
+ * across re-subscriptions. A poll loop that stops leaves its floor here and the
+ * next loop of the same task takes it, so unsubscribing and watching again at
+ * once (React's StrictMode) cannot bring a request closer than the provider
+ * allows.
+ */
+export class TaskFloors {
+  private readonly floors = new Map<string, number>();
+  private sweepAt = SWEEP_SIZE;
+
+  constructor(private readonly scheduler: SchedulerLike) {}
+
+  /** The floor a stopped loop of the task left, if it has not passed; forgotten once taken. */
+  take(key: string): number | undefined {
+    const at = this.floors.get(key);
+    this.floors.delete(key);
+    return at;
+  }
+
+  keep(key: string, at: number): void {
+    const now = this.scheduler.now();
+    if (!(at > now)) return;
+    this.floors.set(key, at);
+    // Tasks that are never watched again would stay for good: drop the times that have passed, now and then.
+    if (this.floors.size < this.sweepAt) return;
+    for (const [task, floor] of this.floors) if (floor <= now) this.floors.delete(task);
+    this.sweepAt = Math.max(SWEEP_SIZE, 2 * this.floors.size);
+  }
 }
