@@ -15,6 +15,7 @@ const config: Config = {
     // Docs examples import the package by name, as users do.
     '^rx-task-status$': '<rootDir>/src/index.ts',
     '^rx-task-status/testing$': '<rootDir>/src/testing/index.ts',
+    '^rx-task-status/provider$': '<rootDir>/src/provider.ts',
   },
   testTimeout: 30_000,
 };

@@ -13,7 +13,8 @@
 // the real decoder.
 import { lastValueFrom, of, take, VirtualTimeScheduler } from 'rxjs';
 import { createRedactor } from '../src/core/redact.js';
-import { postmanTasks, type HttpResponse, type Transport } from '../src/index.js';
+import { postmanTasks } from '../src/index.js';
+import type { HttpResponse, Transport } from '../src/provider.js';
 import { collectGarbage } from './support/gc.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
 

@@ -17,7 +17,7 @@
 // the anchors have no limit on requests in flight, and 10,000 sockets at once
 // would measure the network stack); by the time the heap is read, every start
 // timer has fired and is gone.
-import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
+import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
 import { endlessPostmanTasks } from './support/sources.js';

@@ -17,7 +17,7 @@
 //
 // Both alternate within each run (order swapped every run); the ratios are
 // taken within a run, then the median of the runs.
-import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
+import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
 import { endlessPostmanTasks } from './support/sources.js';

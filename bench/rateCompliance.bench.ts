@@ -24,8 +24,8 @@
 // evenly over one period (task k starts at k × period / tasks). rx-task-status
 // has a budget shared by the tasks (`maxRequestsPerSecond`); the anchors have
 // none, so their best is one interval of a period per task.
-import { startFakeProviderServer } from '../src/testing/startFakeProviderServer.js';
-import type { RequestLogEntry } from '../src/testing/requestLog.js';
+import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
+import type { RequestLogEntry } from '../src/testing/log/requestLog.js';
 import { runClient } from './support/clientProcess.js';
 import { endlessPostmanTasks } from './support/sources.js';
 import type { PollerSpec } from './support/pollerSpec.js';

@@ -79,6 +79,21 @@ export const checked = [done, error.code] as const;
     ).not.toThrow();
   });
 
+  // What a custom provider's author imports beside defineProvider: decoding, HTTP meanings, header parsing.
+  const providerCode = (importLine: string) => `${importLine}
+const parsed = parseJsonBody({ status: 200, body: '{"a":1}', headers: { get: () => null }, hints: {} }, 'x');
+const failure = httpFailure({ response: { status: 503, body: '', headers: { get: () => null }, hints: {} }, what: 'Acme task 1' });
+console.log(JSON.stringify({ parsed: parsed.right, retryable: failure.retryable, retryAfter: parseRetryAfter('2', 0), lenient: typeof lenient }));
+`;
+  const providerExpected = { parsed: { a: 1 }, retryable: true, retryAfter: 2000, lenient: 'function' };
+
+  it('exports the provider kit as rx-task-status/provider, to an ES module and to CommonJS', () => {
+    writeFileSync(join(work, 'provider.mjs'), providerCode("import { httpFailure, lenient, parseJsonBody, parseRetryAfter } from 'rx-task-status/provider';"));
+    writeFileSync(join(work, 'provider.cjs'), providerCode("const { httpFailure, lenient, parseJsonBody, parseRetryAfter } = require('rx-task-status/provider');"));
+    expect(JSON.parse(node(['provider.mjs'], work))).toEqual(providerExpected);
+    expect(JSON.parse(node(['provider.cjs'], work))).toEqual(providerExpected);
+  });
+
   // The fake provider server, as a user's own tests import it: started, asked over HTTP, closed.
   const testingCode = (importLine: string) => `${importLine}
 (async () => {

@@ -48,4 +48,4 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 }
 
 /** The most of some times (ms) that fall within any window of `windowMs`: the testing kit's own count. */
-export { maxInAnyWindow } from '../../src/testing/maxInAnyWindow.js';
+export { maxInAnyWindow } from '../../src/testing/log/maxInAnyWindow.js';

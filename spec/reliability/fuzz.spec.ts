@@ -14,17 +14,15 @@ import {
   postmanTasks,
   ProviderError,
   RateLimitError,
-  readRateLimitHints,
   streamTasks,
   TaskError,
   TaskNotFoundError,
   TransportError,
   type FetchLike,
-  type HttpResponse,
   type SourceOptions,
   type TaskState,
-  type Transport,
 } from '../../src/index.js';
+import { readRateLimitHints, type HttpResponse, type Transport } from '../../src/provider.js';
 import { httpTransport } from '../../src/core/http.js';
 import type { ProviderName } from '../../src/testing/index.js';
 import { startTestServer, type TestServer } from '../support/httpServer.js';

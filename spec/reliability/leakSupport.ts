@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Observable, timer, type SchedulerLike } from 'rxjs';
-import { readRateLimitHints, type HttpRequest, type HttpResponse, type Transport } from '../../src/index.js';
+import { readRateLimitHints, type HttpRequest, type HttpResponse, type Transport } from '../../src/provider.js';
 import type { ProviderName } from '../../src/testing/index.js';
 
 /**

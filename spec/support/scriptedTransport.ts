@@ -1,6 +1,6 @@
 import { Observable, timer, map, type SchedulerLike } from 'rxjs';
-import type { HttpRequest, HttpResponse, Transport } from '../../src/index.js';
-import { readRateLimitHints } from '../../src/index.js';
+import type { HttpRequest, HttpResponse, Transport } from '../../src/provider.js';
+import { readRateLimitHints } from '../../src/provider.js';
 
 /** One scripted answer: a response, or a network failure; after `latency` ms of virtual time. */
 export type Scripted =

@@ -36,4 +36,4 @@ export function virtualTime(): VirtualTime {
 }
 
 /** The highest number of `times` falling in any window [t, t + windowMs): the testing kit's count. */
-export { maxInAnyWindow } from '../../src/testing/maxInAnyWindow.js';
+export { maxInAnyWindow } from '../../src/testing/log/maxInAnyWindow.js';

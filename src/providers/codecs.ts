@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { isPlainObject } from '../core/validate.js';
 
 /**
  * A number, or a string holding one (`"45"`): providers send either. Decodes
@@ -68,9 +69,9 @@ export function lenient<P extends t.Props>(props: P, name = 'lenient'): t.Type<P
   const keys = Object.keys(props);
   return new t.Type<Partial<t.TypeOfProps<P>>, unknown, unknown>(
     name,
-    (u): u is Partial<t.TypeOfProps<P>> => isRecord(u) && keys.every((key) => u[key] === undefined || (props[key] as t.Any).is(u[key])),
+    (u): u is Partial<t.TypeOfProps<P>> => isPlainObject(u) && keys.every((key) => u[key] === undefined || (props[key] as t.Any).is(u[key])),
     (u, c) => {
-      if (!isRecord(u)) return t.failure(u, c);
+      if (!isPlainObject(u)) return t.failure(u, c);
       const out: Record<string, unknown> = { ...u };
       for (const key of keys) {
         if (!(key in out)) continue;
@@ -82,8 +83,4 @@ export function lenient<P extends t.Props>(props: P, name = 'lenient'): t.Type<P
     },
     t.identity,
   );
-}
-
-function isRecord(u: unknown): u is Record<string, unknown> {
-  return typeof u === 'object' && u !== null && !Array.isArray(u);
 }

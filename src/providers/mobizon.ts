@@ -1,10 +1,10 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import { decodeJsonBody, decodeWith } from '../core/decodeBody.js';
-import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { AuthenticationError, ProviderError, RateLimitError, TaskNotFoundError, type TaskError } from '../core/errors/index.js';
-import { httpFailure } from '../core/httpFailure.js';
+import { httpFailure, type ProviderFailure } from '../core/retry.js';
 import { progressAwareInterval } from '../core/intervalPolicy.js';
-import type { DecodeResult, ProviderFailure } from '../core/provider.js';
+import type { DecodeResult } from '../core/provider.js';
 import type { TaskStatus } from '../core/taskState.js';
 import { expectNonEmptyString, expectSecret } from '../core/validate.js';
 import { MOBIZON_CODES, MobizonEnvelope, MobizonTaskStatus } from './mobizonCodecs.js';

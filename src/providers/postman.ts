@@ -1,12 +1,11 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
-import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { RateLimitError } from '../core/errors/index.js';
 import type { HttpResponse } from '../core/http.js';
-import { httpFailure } from '../core/httpFailure.js';
-import type { ProviderFailure } from '../core/provider.js';
+import { httpFailure, type ProviderFailure } from '../core/retry.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
-import { expectPathSegment, expectSecret, show } from '../core/validate.js';
+import { expectPathSegment, expectSecret, isPlainObject, show } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
 import { PostmanTask } from './postmanCodecs.js';
 
@@ -160,16 +159,12 @@ const SERVICE_LIMIT_EXHAUSTED = /service[-_\s]?limit[-_\s]?exhausted/i;
  * string must not hide that a 429 is final.
  */
 function readErrorBody(parsed: unknown): { names: string[]; reason?: string } {
-  const problem = asRecord(parsed);
-  const legacy = asRecord(problem?.['error']);
+  const problem = isPlainObject(parsed) ? parsed : undefined;
+  const legacy = isPlainObject(problem?.['error']) ? problem['error'] : undefined;
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
   const names = [text(problem?.['type']), text(problem?.['title']), text(legacy?.['name'])].filter((name): name is string => name !== undefined);
   const reason = text(problem?.['detail']) ?? text(problem?.['title']) ?? text(legacy?.['message']) ?? text(legacy?.['name']);
   return reason === undefined ? { names } : { names, reason };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function targetOf(ref: PostmanTaskRef): Target {

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { lenient, LooseNumber } from './codecs.js';
+import { lenient } from './codecs.js';
 
 const PostmanTaskDetails = lenient({
   resources: t.array(t.unknown),
@@ -24,11 +24,3 @@ export const PostmanTask = t.intersection([
   }),
 ]);
 export type PostmanTask = t.TypeOf<typeof PostmanTask>;
-
-/** The RFC 7807 problem body of Postman's newer endpoints. */
-export const PostmanProblem = t.intersection([t.type({ type: t.string }), lenient({ title: t.string, status: LooseNumber, detail: t.string })]);
-export type PostmanProblem = t.TypeOf<typeof PostmanProblem>;
-
-/** The legacy error body, `{ error: { name, message } }`. */
-export const PostmanLegacyError = t.type({ error: t.intersection([t.type({ name: t.string }), lenient({ message: t.string })]) });
-export type PostmanLegacyError = t.TypeOf<typeof PostmanLegacyError>;

@@ -1,11 +1,10 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import { SignJWT } from 'jose';
 import { decodeJsonBody, parseJsonBody } from '../core/decodeBody.js';
-import { defineProvider, type TaskSourceFactory } from '../core/defineProvider.js';
+import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { RateLimitError, TaskNotFoundError } from '../core/errors/index.js';
 import type { HttpResponse } from '../core/http.js';
-import { httpFailure } from '../core/httpFailure.js';
-import type { ProviderFailure } from '../core/provider.js';
+import { httpFailure, type ProviderFailure } from '../core/retry.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
 import { expectPathSegment, expectSecret } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';

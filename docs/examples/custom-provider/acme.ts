@@ -5,7 +5,8 @@
 import { chain, left, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
-import { decodeWith, defineProvider, httpFailure, parseJsonBody, type TaskStateInit, type TaskStatus } from 'rx-task-status';
+import { defineProvider, type TaskStatus } from 'rx-task-status';
+import { decodeWith, httpFailure, parseJsonBody, type TaskStateInit } from 'rx-task-status/provider';
 
 // 1. The body, as an io-ts codec: the codec and its type share one name.
 export const AcmeJob = t.intersection([
