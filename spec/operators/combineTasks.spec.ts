@@ -3,7 +3,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { TaskFailedError } from '../../src/core/errors/index.js';
 import type { TaskState } from '../../src/core/taskState.js';
 import { combineTasks, untilTerminal, type CombineTasksOptions, type TaskBatchState, type TaskInputs } from '../../src/index.js';
-import { counts, plainBatch, taskState, testScheduler } from './support.js';
+import { counts, taskState, testScheduler } from './support.js';
 
 const aR = taskState('a', 'running', 0.5);
 const aC = taskState('a', 'completed');
@@ -251,9 +251,7 @@ describe('combineTasks', () => {
       const unsub = '    ------!';
       const subs = '     ^-----!';
       const expected = ' --x--y-';
-      const result = combineTasks([a.pipe(mergeMap((state: TaskState) => of(state))), b]).pipe(
-        mergeMap((batch: TaskBatchState) => of(plainBatch(batch))),
-      );
+      const result = combineTasks([a.pipe(mergeMap((state: TaskState) => of(state))), b]).pipe(mergeMap((batch: TaskBatchState) => of(batch)));
       expectObservable(result, unsub).toBe(expected, {
         x: { tasks: [aR, undefined], errors: [undefined, undefined], counts: counts(1, 1, 0, 0), total: 2, progress: 0.25, done: false },
         y: { tasks: [aR, bR], errors: [undefined, undefined], counts: counts(0, 2, 0, 0), total: 2, progress: 0.375, done: false },
@@ -313,7 +311,7 @@ describe('combineTasks', () => {
       for (const index of readOrder) expect(batches[index]?.tasks).toEqual(expected[index]);
     });
 
-    it('builds a batch’s tasks once, frozen, and gives the same object on every read', () => {
+    it('gives each batch its own frozen tasks, the same object on every read', () => {
       const input = new Subject<TaskState>();
       const batches: TaskBatchState[] = [];
       combineTasks([input]).subscribe((batch) => batches.push(batch));
@@ -332,6 +330,22 @@ describe('combineTasks', () => {
       combineTasks({ users: of(aR) }).subscribe((batch) => batches.push(batch));
       expect(Object.isFrozen(batches[0]?.tasks)).toBe(true);
       expect(Object.isFrozen(batches[0]?.errors)).toBe(true);
+    });
+
+    it('is plain data: spreading, JSON and structuredClone keep every field, tasks and errors included', () => {
+      const inputs = [new Subject<TaskState>(), new Subject<TaskState>()];
+      const batches: TaskBatchState[] = [];
+      combineTasks(inputs).subscribe((batch) => batches.push(batch));
+      inputs[0]?.next(aR);
+      inputs[1]?.error(networkDown);
+      const batch = batches[1] as TaskBatchState;
+      const fields = ['tasks', 'errors', 'counts', 'total', 'progress', 'done'];
+      expect(Object.keys({ ...batch })).toEqual(fields);
+      expect({ ...batch }).toEqual(batch);
+      expect(Object.keys(structuredClone(batch))).toEqual(fields);
+      expect(structuredClone(batch).tasks).toEqual([aR, undefined]);
+      expect(Object.keys(JSON.parse(JSON.stringify(batch)) as object)).toEqual(fields);
+      expect(structuredClone(batch).errors).toEqual([undefined, networkDown]);
     });
 
     it('keeps `tasks` and `errors` in JSON', () => {

@@ -1,5 +1,6 @@
-import type { TaskState } from '../core/taskState.js';
-import type { ArrayVersion, PersistentArray } from './persistentArray.js';
+import type { TaskState, TaskStatus } from '../core/taskState.js';
+import { quote } from '../core/validate.js';
+import { PersistentArray } from './persistentArray.js';
 
 /** How many tasks of a batch are in each status. They add up to `total`. */
 export interface TaskCounts {
@@ -17,15 +18,14 @@ export interface TaskCounts {
 export type TaskErrors<TTasks> = { readonly [K in keyof TTasks]: unknown };
 
 /**
- * One moment of a batch followed by {@link combineTasks}. Each emission is a
- * consistent snapshot: reading any of its fields, now or later, shows the
- * batch as it was when it was emitted.
+ * One moment of a batch followed by `combineTasks`. Each emission is a
+ * consistent snapshot: reading it now or later shows the batch as it was when
+ * it was emitted. Every field is its own and enumerable, so `{ ...batch }`,
+ * `JSON.stringify(batch)` and `structuredClone(batch)` keep them all.
  *
- * `tasks` and `errors` are built only when read (getters, O(number of tasks)
- * on the first read of an emission, cached after), so following counts and
- * progress costs O(1) per update however large the batch. Being getters (on
- * the prototype), they are left out by `{ ...batch }` and `Object.keys`: read
- * them by name (`const { tasks } = batch` works). `JSON.stringify` keeps them.
+ * `tasks` and `errors` are built the first time they are read (O(number of
+ * tasks), once per emission), so following counts and progress costs O(1)
+ * per update however large the batch.
  */
 export interface TaskBatchState<TTasks = readonly (TaskState | undefined)[]> {
   /**
@@ -55,44 +55,127 @@ export interface TaskBatchState<TTasks = readonly (TaskState | undefined)[]> {
   readonly done: boolean;
 }
 
+const PENDING = 0;
+const RUNNING = 1;
+const COMPLETED = 2;
+const FAILED = 3;
+/** Progress is summed in integer units of 1e-9, so a million updates add no rounding drift. */
+const UNIT = 1e9;
+
 /**
- * The {@link TaskBatchState} that combineTasks emits; only the interface is
- * public. `tasks` and `errors` are getters on the prototype rather than own
- * accessors: V8 takes about a microsecond to create an object with its own
- * accessors, more than all the rest of an update.
+ * The running totals of a batch, updated in O(1) per task state: counts per
+ * status, the progress sum, how many tasks are settled, and the latest state
+ * and error of each task in persistent arrays that snapshots read later.
+ * An update that copied every state (what a snapshot of plain arrays would
+ * need) costs 5 µs at 10,000 tasks, about a tenth of `combineLatest` and a
+ * reduce: this costs 0.5 µs (bench row 5).
  */
-export class BatchSnapshot<TTasks> implements TaskBatchState<TTasks> {
-  readonly #tasks: PersistentArray<TaskState, TTasks>;
-  readonly #tasksVersion: ArrayVersion<TaskState>;
-  readonly #errors: PersistentArray<unknown, TaskErrors<TTasks>>;
-  readonly #errorsVersion: ArrayVersion<unknown>;
+export class BatchTally<TTasks> {
+  private readonly counts = [0, 0, 0, 0];
+  private readonly statuses: Uint8Array;
+  private readonly units: Float64Array;
+  private readonly settled: Uint8Array;
+  private settledCount = 0;
+  private progressUnits = 0;
+  private readonly tasks: PersistentArray<TaskState, TTasks>;
+  private readonly errors: PersistentArray<unknown, TaskErrors<TTasks>>;
 
+  /** @param present Shapes a frozen array of values like the input: the array itself, or a record with its keys. */
   constructor(
-    tasks: PersistentArray<TaskState, TTasks>,
-    tasksVersion: ArrayVersion<TaskState>,
-    errors: PersistentArray<unknown, TaskErrors<TTasks>>,
-    errorsVersion: ArrayVersion<unknown>,
-    readonly counts: TaskCounts,
-    readonly total: number,
-    readonly progress: number,
-    readonly done: boolean,
+    private readonly total: number,
+    present: (values: readonly unknown[]) => unknown,
   ) {
-    this.#tasks = tasks;
-    this.#tasksVersion = tasksVersion;
-    this.#errors = errors;
-    this.#errorsVersion = errorsVersion;
+    this.counts[PENDING] = total;
+    this.statuses = new Uint8Array(total);
+    this.units = new Float64Array(total);
+    this.settled = new Uint8Array(total);
+    this.tasks = new PersistentArray(total, present as (values: readonly (TaskState | undefined)[]) => TTasks);
+    this.errors = new PersistentArray(total, present as (values: readonly unknown[]) => TaskErrors<TTasks>);
   }
 
-  get tasks(): TTasks {
-    return this.#tasks.read(this.#tasksVersion);
+  /** Whether task `index` is terminal or errored: what it sends next is ignored. */
+  isSettled(index: number): boolean {
+    return this.settled[index] === 1;
   }
 
-  get errors(): TaskErrors<TTasks> {
-    return this.#errors.read(this.#errorsVersion);
+  /**
+   * Records a new state of task `index`; `false` when it is ignored (the task
+   * was settled already). Throws a TypeError for something that is not a task state.
+   */
+  update(index: number, state: TaskState): boolean {
+    if (this.settled[index] === 1) return false;
+    const status = statusCode(state.status);
+    const units = status === COMPLETED ? UNIT : progressUnits(state.progress);
+    this.move(index, status);
+    this.progressUnits += units - (this.units[index] as number);
+    this.units[index] = units;
+    if (status >= COMPLETED) this.settle(index);
+    this.tasks.set(index, state);
+    return true;
   }
 
-  toJSON(): TaskBatchState<TTasks> {
-    const { tasks, errors, counts, total, progress, done } = this;
-    return { tasks, errors, counts, total, progress, done };
+  /** Records that task `index`'s stream errored: it counts as failed and keeps its last state and progress. */
+  fail(index: number, error: unknown): boolean {
+    if (this.settled[index] === 1) return false;
+    this.move(index, FAILED);
+    this.settle(index);
+    this.errors.set(index, error);
+    return true;
   }
+
+  /**
+   * The batch as it is now. `tasks` and `errors` are own, enumerable getters
+   * (read by spreading, JSON and structuredClone alike) over this moment's
+   * versions of the persistent arrays.
+   */
+  snapshot(): TaskBatchState<TTasks> {
+    const { counts, total, tasks, errors } = this;
+    const tasksVersion = tasks.version();
+    const errorsVersion = errors.version();
+    return {
+      get tasks() {
+        return tasks.read(tasksVersion);
+      },
+      get errors() {
+        return errors.read(errorsVersion);
+      },
+      counts: { pending: counts[PENDING] as number, running: counts[RUNNING] as number, completed: counts[COMPLETED] as number, failed: counts[FAILED] as number },
+      total,
+      progress: total === 0 ? 1 : this.progressUnits / (total * UNIT),
+      done: this.settledCount === total,
+    };
+  }
+
+  private move(index: number, status: number): void {
+    (this.counts[this.statuses[index] as number] as number)--;
+    (this.counts[status] as number)++;
+    this.statuses[index] = status;
+  }
+
+  private settle(index: number): void {
+    this.settled[index] = 1;
+    this.settledCount++;
+  }
+}
+
+function statusCode(status: TaskStatus): number {
+  switch (status) {
+    case 'pending':
+      return PENDING;
+    case 'running':
+      return RUNNING;
+    case 'completed':
+      return COMPLETED;
+    case 'failed':
+      return FAILED;
+    default:
+      // Only a hand-made state (a webhook payload cast to TaskState) gets here.
+      throw new TypeError(`Expected a task state with a status of pending, running, completed or failed, got ${quote(status as unknown)}.`);
+  }
+}
+
+/** Clamped to 0..1 (a hand-made state may carry anything); missing or NaN counts as 0. */
+function progressUnits(progress: number | undefined): number {
+  if (progress === undefined || !(progress > 0)) return 0;
+  return progress >= 1 ? UNIT : Math.round(progress * UNIT);
 }
