@@ -37,7 +37,7 @@ describe('the browser bundle of the example page', () => {
     );
     const testingKit = await bundleExample(join(folder, 'testing'), join(root, 'src/testing/index.ts'));
     expect(nodeOnlyModules(testingKit.metafile)).toEqual(
-      expect.arrayContaining(['src/testing/index.ts', 'src/testing/startFakeProviderServer.ts -> node:http']),
+      expect.arrayContaining(['src/testing/index.ts', 'src/testing/server/startFakeProviderServer.ts -> node:http']),
     );
     // The testing kit writes its answers with Buffer: a global no import shows.
     expect(nodeGlobalUses(readFileSync(testingKit.file, 'utf8'))).toContainEqual(expect.objectContaining({ name: 'Buffer', module: expect.stringMatching(/^src\/testing\//) }));

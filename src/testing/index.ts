@@ -5,7 +5,7 @@
  *
  * @module rx-task-status/testing
  */
-export { startFakeProviderServer, type FakeProviderServer } from './startFakeProviderServer.js';
+export { startFakeProviderServer, type FakeProviderServer } from './server/startFakeProviderServer.js';
 export {
   FAKE_CREDENTIALS,
   type FakeCredentials,
@@ -13,9 +13,9 @@ export {
   type FakePostmanOptions,
   type FakeProviderServerOptions,
   type FakeStreamOptions,
-} from './fakeServerOptions.js';
-export type { TaskBoard } from './taskBoard.js';
-export type { FakeTask } from './fakeTask.js';
+} from './server/fakeServerOptions.js';
+export type { TaskBoard } from './tasks/taskBoard.js';
+export type { FakeTask } from './tasks/fakeTask.js';
 export type {
   MobizonTaskSpec,
   PostmanApiTaskSpec,
@@ -26,7 +26,7 @@ export type {
   TaskSpec,
   TaskStep,
   TaskStepError,
-} from './taskSpec.js';
+} from './tasks/taskSpec.js';
 export type {
   FakeTaskKind,
   MobizonTaskStatus,
@@ -35,13 +35,13 @@ export type {
   PostmanTaskKind,
   StreamTaskStatus,
   TaskOutcome,
-} from './taskKinds.js';
-export type { ContentFault, Fault, FaultKind, PostmanErrorShape, RefusalFault, RetryAfterForm, TransportFault } from './fault.js';
-export type { FaultBook, FaultPlacement, PlacedFault } from './faultBook.js';
-export type { RequestLog, RequestLogEntry, RequestLogFilter } from './requestLog.js';
-export type { RequestBudget } from './requestBudget.js';
-export type { ProviderName, RouteName } from './routes.js';
-export { generateScenario, type ScenarioOptions } from './generateScenario.js';
-export { signStreamToken } from './streamToken.js';
+} from './tasks/taskKinds.js';
+export type { ContentFault, Fault, FaultKind, PostmanErrorShape, RefusalFault, RetryAfterForm, TransportFault } from './faults/fault.js';
+export type { FaultBook, FaultPlacement, PlacedFault } from './faults/faultBook.js';
+export type { RequestLog, RequestLogEntry, RequestLogFilter } from './log/requestLog.js';
+export type { RequestBudget } from './log/requestBudget.js';
+export type { ProviderName, RouteName } from './server/routes.js';
+export { generateScenario, type ScenarioOptions } from './tasks/generateScenario.js';
+export { signStreamToken } from './fakes/streamToken.js';
 export { acceleratedTime, type AcceleratedTime } from './acceleratedTime.js';
-export { maxInAnyWindow } from './maxInAnyWindow.js';
+export { maxInAnyWindow } from './log/maxInAnyWindow.js';

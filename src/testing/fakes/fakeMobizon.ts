@@ -1,11 +1,10 @@
 import type { AnswerInput, ArrivalNote, FakeProvider, FakeRequest } from './fakeProvider.js';
-import { stepAt, type FakeTask } from './fakeTask.js';
-import type { RefusalFault } from './fault.js';
-import { mobizonEnvelope } from './mobizonEnvelope.js';
-import type { BudgetDecision } from './requestBudget.js';
-import type { TaskBoard } from './taskBoard.js';
-import type { TaskStep } from './taskSpec.js';
-import { jsonResponse, type WireResponse } from './wireResponse.js';
+import { stepAt, type FakeTask } from '../tasks/fakeTask.js';
+import type { RefusalFault } from '../faults/fault.js';
+import type { BudgetDecision } from '../log/requestBudget.js';
+import type { TaskBoard } from '../tasks/taskBoard.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import { jsonResponse, type WireResponse } from '../server/wireResponse.js';
 
 export interface FakeMobizonSettings {
   readonly apiKey: string;
@@ -132,4 +131,36 @@ export class FakeMobizon implements FakeProvider {
 function contentType(request: FakeRequest): string {
   const value = request.headers['content-type'];
   return (Array.isArray(value) ? value[0] : value)?.split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Mobizon's result codes, with the messages the fake server sends for them. */
+export const MOBIZON_MESSAGES: Readonly<Record<number, string>> = {
+  0: '',
+  1: 'Validation error',
+  2: 'Task not found',
+  3: 'Unknown application error',
+  4: 'Unknown module',
+  5: 'Unknown method',
+  6: 'Unsupported format',
+  8: 'Invalid API key',
+  9: 'No access to the method',
+  10: 'Error saving data',
+  11: 'Required parameter missing',
+  12: 'Parameter violates a restriction',
+  13: 'Use another API domain',
+  14: 'Account blocked or deleted',
+  15: 'Operation error',
+  30: 'Too many requests',
+  98: 'Partially successful',
+  99: 'Nothing processed',
+  100: 'Accepted for background processing',
+  999: 'General error',
+};
+
+/**
+ * Mobizon's envelope `{code, data, message}`. Errors come with HTTP 200 too:
+ * clients must branch on `code`.
+ */
+export function mobizonEnvelope(code: number, data: unknown = '', message: string = MOBIZON_MESSAGES[code] ?? 'Error', status = 200): WireResponse {
+  return jsonResponse(status, { code, data, message }, { providerCode: code });
 }

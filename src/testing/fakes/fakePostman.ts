@@ -1,14 +1,14 @@
 import type { AnswerInput, FakeProvider, FakeRequest } from './fakeProvider.js';
-import { stepAt, type FakeTask } from './fakeTask.js';
-import type { PostmanErrorShape, RefusalFault } from './fault.js';
+import { stepAt, type FakeTask } from '../tasks/fakeTask.js';
+import type { PostmanErrorShape, RefusalFault } from '../faults/fault.js';
 import { postmanError, postmanTaskBody, rateLimited, serviceLimitExhausted, taskNotFound, unauthorized, unsupportedVersion } from './postmanWire.js';
 import { ietfRateLimitHeaders, NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders, type QuotaSnapshot } from './rateLimitHeaders.js';
-import type { BudgetDecision, SlidingWindowBudget } from './requestBudget.js';
-import type { RouteName } from './routes.js';
-import type { TaskBoard } from './taskBoard.js';
-import type { PostmanTaskKind } from './taskKinds.js';
-import type { TaskStep } from './taskSpec.js';
-import { jsonResponse, withHeaders, type WireResponse } from './wireResponse.js';
+import type { BudgetDecision, SlidingWindowBudget } from '../log/requestBudget.js';
+import type { RouteName } from '../server/routes.js';
+import type { TaskBoard } from '../tasks/taskBoard.js';
+import type { PostmanTaskKind } from '../tasks/taskKinds.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import { jsonResponse, withHeaders, type WireResponse } from '../server/wireResponse.js';
 
 export interface FakePostmanSettings {
   readonly apiKey: string;

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FakeTask } from './fakeTask.js';
-import type { RefusalFault } from './fault.js';
-import type { BudgetDecision } from './requestBudget.js';
-import type { ProviderName, RouteMatch } from './routes.js';
-import type { TaskStep } from './taskSpec.js';
-import type { WireResponse } from './wireResponse.js';
+import type { FakeTask } from '../tasks/fakeTask.js';
+import type { RefusalFault } from '../faults/fault.js';
+import type { BudgetDecision } from '../log/requestBudget.js';
+import type { ProviderName, RouteMatch } from '../server/routes.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import type { WireResponse } from '../server/wireResponse.js';
 
 /** A request as the fake providers see it, body read. */
 export interface FakeRequest {

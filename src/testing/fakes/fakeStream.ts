@@ -1,13 +1,13 @@
 import type { AnswerInput, FakeProvider, FakeRequest } from './fakeProvider.js';
-import { stepAt, type FakeTask } from './fakeTask.js';
-import type { RefusalFault } from './fault.js';
+import { stepAt, type FakeTask } from '../tasks/fakeTask.js';
+import type { RefusalFault } from '../faults/fault.js';
 import { NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders } from './rateLimitHeaders.js';
-import type { BudgetDecision, SlidingWindowBudget } from './requestBudget.js';
+import type { BudgetDecision, SlidingWindowBudget } from '../log/requestBudget.js';
 import { streamDuration, streamError, streamTaskBody } from './streamWire.js';
 import { checkStreamToken } from './streamToken.js';
-import type { TaskBoard } from './taskBoard.js';
-import type { TaskStep } from './taskSpec.js';
-import { jsonResponse, withHeaders, type WireResponse } from './wireResponse.js';
+import type { TaskBoard } from '../tasks/taskBoard.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import { jsonResponse, withHeaders, type WireResponse } from '../server/wireResponse.js';
 
 export interface FakeStreamSettings {
   readonly apiKey: string;

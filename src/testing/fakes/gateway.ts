@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import type { RefusalFault } from './fault.js';
+import type { RefusalFault } from '../faults/fault.js';
 import { NOMINAL_QUOTA, retryAfterHeader, xRateLimitHeaders } from './rateLimitHeaders.js';
-import type { WireResponse } from './wireResponse.js';
+import type { WireResponse } from '../server/wireResponse.js';
 
 // What a proxy or an API gateway in front of a provider answers in its place.
 

@@ -1,7 +1,7 @@
-import { uuidFrom, type FakeTask } from './fakeTask.js';
-import type { PostmanErrorShape } from './fault.js';
-import type { TaskStep } from './taskSpec.js';
-import { jsonResponse, type WireResponse } from './wireResponse.js';
+import { uuidFrom, type FakeTask } from '../tasks/fakeTask.js';
+import type { PostmanErrorShape } from '../faults/fault.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import { jsonResponse, type WireResponse } from '../server/wireResponse.js';
 
 const PROBLEMS = 'https://api.postman.com/problems';
 

@@ -1,4 +1,4 @@
-import type { RetryAfterForm } from './fault.js';
+import type { RetryAfterForm } from '../faults/fault.js';
 
 /** A rate limit as headers describe it. */
 export interface QuotaSnapshot {

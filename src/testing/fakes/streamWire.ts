@@ -1,6 +1,6 @@
-import type { FakeTask } from './fakeTask.js';
-import type { TaskStep } from './taskSpec.js';
-import { jsonResponse, type WireResponse } from './wireResponse.js';
+import type { FakeTask } from '../tasks/fakeTask.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
+import { jsonResponse, type WireResponse } from '../server/wireResponse.js';
 
 const MORE_INFO = 'https://getstream.io/chat/docs/api_errors_response';
 

@@ -1,4 +1,4 @@
-import type { ProviderName } from './routes.js';
+import type { ProviderName } from '../server/routes.js';
 
 /** How a 429 says when to come back: `Retry-After: 2`, `Retry-After: <HTTP date>`, or only `X-RateLimit-Reset`. */
 export type RetryAfterForm = 'seconds' | 'http-date' | 'reset-only';

@@ -1,5 +1,5 @@
 import { checkFault, providerOfFault, type Fault } from './fault.js';
-import { providerOfRoute, type ProviderName, type RouteName } from './routes.js';
+import { providerOfRoute, type ProviderName, type RouteName } from '../server/routes.js';
 
 /** Which requests a fault applies to, and how many of them. Without a target, every request. */
 export interface FaultPlacement {

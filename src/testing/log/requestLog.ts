@@ -1,6 +1,6 @@
-import type { FaultKind } from './fault.js';
+import type { FaultKind } from '../faults/fault.js';
 import { maxInAnyWindow } from './maxInAnyWindow.js';
-import type { ProviderName, RouteName } from './routes.js';
+import type { ProviderName, RouteName } from '../server/routes.js';
 
 /** One request the fake server received. No key, token or body is kept. */
 export interface RequestLogEntry {

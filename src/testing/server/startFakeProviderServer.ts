@@ -1,17 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectionTracker } from './connectionTracker.js';
-import { FakeMobizon } from './fakeMobizon.js';
-import type { FakeProvider } from './fakeProvider.js';
-import { FakePostman } from './fakePostman.js';
-import { checkServerOptions } from './checkServerOptions.js';
-import { FAKE_CREDENTIALS, type FakeCredentials, type FakeProviderServerOptions } from './fakeServerOptions.js';
-import { FakeStream } from './fakeStream.js';
-import { FaultQueue, type FaultBook } from './faultBook.js';
-import { SlidingWindowBudget } from './requestBudget.js';
+import { FakeMobizon } from '../fakes/fakeMobizon.js';
+import type { FakeProvider } from '../fakes/fakeProvider.js';
+import { FakePostman } from '../fakes/fakePostman.js';
+import { checkServerOptions, FAKE_CREDENTIALS, type FakeCredentials, type FakeProviderServerOptions } from './fakeServerOptions.js';
+import { FakeStream } from '../fakes/fakeStream.js';
+import { FaultQueue, type FaultBook } from '../faults/faultBook.js';
+import { SlidingWindowBudget } from '../log/requestBudget.js';
 import { requestListener } from './requestListener.js';
-import { RequestRecorder, type RequestLog } from './requestLog.js';
-import { TaskBoard } from './taskBoard.js';
+import { RequestRecorder, type RequestLog } from '../log/requestLog.js';
+import { TaskBoard } from '../tasks/taskBoard.js';
 
 /** A running fake of the Stream, Mobizon and Postman task APIs. */
 export interface FakeProviderServer {

@@ -1,5 +1,5 @@
-import type { FakeTask } from './fakeTask.js';
-import type { TaskStep } from './taskSpec.js';
+import type { FakeTask } from '../tasks/fakeTask.js';
+import type { TaskStep } from '../tasks/taskSpec.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProviderName } from './routes.js';
+import type { ProviderName } from '../server/routes.js';
 import { outcomeOf, VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
 import type { PostmanTaskMeta, TaskStep } from './taskSpec.js';
 

@@ -1,5 +1,5 @@
 import { findTerminalStep, uuidFrom, type FakeTask } from './fakeTask.js';
-import { PROVIDER_NAMES } from './routes.js';
+import { PROVIDER_NAMES } from '../server/routes.js';
 import { VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
 import type { TaskSpec, TaskStep } from './taskSpec.js';
 

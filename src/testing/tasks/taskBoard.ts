@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { stepAt, type FakeTask } from './fakeTask.js';
-import type { ProviderName } from './routes.js';
+import type { ProviderName } from '../server/routes.js';
 import { scriptTask } from './scriptTask.js';
 import type { TaskSpec, TaskStep } from './taskSpec.js';
 

@@ -1,4 +1,4 @@
-import type { ProviderName } from './routes.js';
+import type { ProviderName } from '../server/routes.js';
 
 /** Postman's three kinds of asynchronous task, each with its own endpoint. */
 export type PostmanTaskKind = 'collection-update' | 'collection-merge' | 'api';
