@@ -1,6 +1,6 @@
 import { formatPostmanRef, parsePostmanRef } from '../../src/cli/postmanRef.js';
 import { median } from '../../src/cli/demoSummary.js';
-import { UsageError } from '../../src/cli/usageError.js';
+import { UsageError } from '../../src/cli/exitCodes.js';
 
 describe('Postman task ids on the command line', () => {
   it.each([

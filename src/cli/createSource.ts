@@ -3,7 +3,7 @@ import { isLoopback } from '../core/baseUrl.js';
 import { mobizonTasks, postmanTasks, streamTasks, type TaskState } from '../index.js';
 import { readCredentials, type Environment, type ProviderName } from './credentials.js';
 import { parsePostmanRef } from './postmanRef.js';
-import { UsageError } from './usageError.js';
+import { UsageError } from './exitCodes.js';
 
 export interface SourceSettings {
   readonly provider: ProviderName;

@@ -1,4 +1,4 @@
-import { UsageError } from './usageError.js';
+import { UsageError } from './exitCodes.js';
 
 export type ProviderName = 'stream' | 'mobizon' | 'postman';
 

@@ -1,11 +1,10 @@
 import { acceleratedTime, generateScenario, startFakeProviderServer, type FakeProviderServer, type FakeTask } from '../testing/index.js';
 import type { CliIO } from './cliIO.js';
-import { chooseView } from './chooseView.js';
 import { createSource, type WatchById } from './createSource.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { summarise, summaryTable } from './demoSummary.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
-import { followTasks } from './followTasks.js';
+import { chooseView, followTasks } from './followTasks.js';
 import { formatPostmanRef } from './postmanRef.js';
 
 export interface DemoCommandInput {

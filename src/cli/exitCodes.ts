@@ -31,3 +31,12 @@ export function exitCodeOf({ states, errors }: { states: readonly (TaskState | u
   if (errors.some((error) => error !== undefined) || states.some((state) => state?.status !== 'completed')) return EXIT.failed;
   return EXIT.completed;
 }
+
+/**
+ * A mistake in how the command was called (an argument, an option, a missing
+ * credential). It never leaves `run()`: it becomes a one-line message on
+ * stderr and exit code 3. Its message never contains a credential's value.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

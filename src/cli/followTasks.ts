@@ -1,5 +1,8 @@
 import { identity, type Observable, type Subscription, tap } from 'rxjs';
 import { combineTasks, isTerminal, untilTerminal, withTimeout, type TaskState } from '../index.js';
+import type { CliIO } from './cliIO.js';
+import { JsonLinesView } from './jsonLinesView.js';
+import { LiveView } from './liveView.js';
 import type { TaskLabel, TaskView } from './taskView.js';
 
 export interface FollowedTask extends TaskLabel {
@@ -88,4 +91,9 @@ export function followTasks({ tasks, view, timeoutMs, signal, clock }: FollowOpt
     // The batch may have ended during `subscribe`, before `subscription` was set.
     if (finished) subscription.unsubscribe();
   });
+}
+
+/** Progress bars for a person at a terminal; JSON lines for `--json` and for anything piped. */
+export function chooseView({ io, json, clock }: { io: CliIO; json: boolean; clock: () => number }): TaskView {
+  return json || !io.isTTY ? new JsonLinesView(io.stdout, io.stderr) : new LiveView(io.stdout, clock);
 }

@@ -1,5 +1,5 @@
 import type { PostmanTaskRef } from '../index.js';
-import { UsageError } from './usageError.js';
+import { UsageError } from './exitCodes.js';
 
 /**
  * Postman task ids on the command line, one argument each:

@@ -1,12 +1,11 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { printable } from '../core/redact.js';
+import { createRedactor, printable } from '../core/redact.js';
 import { milliseconds, positiveNumber, seconds, wholeNumber } from './argumentParsers.js';
 import type { CliIO } from './cliIO.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { demoCommand } from './demoCommand.js';
-import { EXIT } from './exitCodes.js';
+import { EXIT, UsageError } from './exitCodes.js';
 import { DEMO_HELP, ROOT_HELP, WATCH_HELP } from './helpText.js';
-import { UsageError } from './usageError.js';
 import { watchCommand } from './watchCommand.js';
 
 export type { CliIO } from './cliIO.js';
@@ -114,10 +113,8 @@ function report(error: unknown, io: CliIO): number {
   return EXIT.failed;
 }
 
+/** The credentials of the environment, removed with the library's one redactor. */
 function redactCredentials(text: string, { env }: CliIO): string {
-  const secrets = Object.values(CREDENTIAL_VARIABLES)
-    .flatMap((names) => Object.values(names))
-    .map((name) => env[name])
-    .filter((value): value is string => value !== undefined && value.length >= 4);
-  return secrets.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
+  const secrets = Object.values(CREDENTIAL_VARIABLES).flatMap((names) => Object.values(names).map((name) => env[name]));
+  return createRedactor(secrets)(text);
 }

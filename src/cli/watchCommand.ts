@@ -1,10 +1,8 @@
 import type { CliIO } from './cliIO.js';
-import { chooseView } from './chooseView.js';
 import { createSource } from './createSource.js';
 import type { ProviderName } from './credentials.js';
-import { EXIT, exitCodeOf, type ExitCode } from './exitCodes.js';
-import { followTasks, type FollowedTask } from './followTasks.js';
-import { UsageError } from './usageError.js';
+import { EXIT, exitCodeOf, UsageError, type ExitCode } from './exitCodes.js';
+import { chooseView, followTasks, type FollowedTask } from './followTasks.js';
 
 export interface WatchCommandInput {
   readonly provider: ProviderName;
