@@ -11,7 +11,6 @@ import {
   ProviderError,
   RateLimitError,
   TaskNotFoundError,
-  type FetchLike,
   type MobizonOptions,
   type SourceOptions,
 } from '../../src/index.js';
@@ -145,28 +144,24 @@ describe('mobizonTasks against the fake Mobizon API', () => {
   });
 
   describe('the 1 s floor', () => {
-    it('raises a lower interval, of the source or of a watch, to 1 s between the starts of two polls of a task', async () => {
-      const fake = await start();
-      // Progress changes every 100 ms, so every poll is a new state; the source budget is no limit here.
-      const steps = Array.from({ length: 60 }, (_, i) => ({ at: i * 100, status: 1, progress: i }));
-      fake.tasks.create({ provider: 'mobizon', id: 'a', steps });
-      fake.tasks.create({ provider: 'mobizon', id: 'b', steps });
-      // The floor is between the starts of requests, on the source's clock: read them where they start. The
-      // server's arrival times would stretch the first request by connection set-up, 20 times over.
-      const starts = new Map<string, number[]>();
-      const recordingFetch: FetchLike = (url, init) => {
-        const id = new URLSearchParams(init.body).get('id') as string;
-        starts.set(id, [...(starts.get(id) ?? []), time.now()]);
-        return fetch(url, init);
-      };
-      const sms = source(fake.url, { interval: 100, policy: fixedInterval(), maxRequestsPerSecond: 100, fetch: recordingFetch });
-      await Promise.all([collect(sms.watch('a').pipe(take(4))), collect(sms.watch('b', { interval: 10 }).pipe(take(4)))]);
+    it('raises a lower interval, of the source or of a watch, to 1 s between the starts of two polls of a task (in virtual time)', () => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      // Every answer is a new state (progress rises), so every poll counts; the source budget is no limit here.
+      let n = 0;
+      const scripted = scriptedTransport(scheduler, () => ({ body: { code: 0, data: { progress: n++, status: 1 }, message: '' } }));
+      const sms = mobizonTasks({ apiKey: API_KEY, domain: 'api.mobizon.kz', transport: scripted.transport, scheduler, interval: 100, policy: fixedInterval(), maxRequestsPerSecond: 100 });
+      scheduler.run(({ flush }) => {
+        sms.watch('a').pipe(take(4)).subscribe();
+        sms.watch('b', { interval: 10 }).pipe(take(4)).subscribe();
+        flush();
+      });
+      const startsOf = (id: string) => scripted.startedAt.filter((_, index) => new URLSearchParams(scripted.requests[index]?.body).get('id') === id);
       for (const id of ['a', 'b']) {
-        const times = starts.get(id) ?? [];
+        const times = startsOf(id);
         expect(times).toHaveLength(4);
         for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(1000);
       }
-      expect(fake.log.count()).toBe(8);
+      expect(scripted.requests).toHaveLength(8);
     });
 
     it('raises the interval to the floor, not to the 2 s default (in virtual time, where the gaps are exact)', () => {
