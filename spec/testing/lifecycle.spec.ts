@@ -107,7 +107,9 @@ describe('starting and stopping the fake server', () => {
       req.on('error', () => undefined);
       req.end();
     });
-    await firstBytes; // the server has written half the body and armed the reset
+    await firstBytes; // the server has written half the body; it arms the reset once the socket took it
+    // The client may read the bytes before the server hears they were flushed: wait (a bounded number of turns) for the timer.
+    for (let turn = 0; turn < 1000 && timeouts() <= before; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(timeouts()).toBeGreaterThan(before);
     await fake.close();
     expect(timeouts()).toBeLessThanOrEqual(before);
