@@ -2,7 +2,8 @@
  * What the author of a custom provider needs beyond `defineProvider` (which
  * the main entry exports): the shapes a provider is described with, body
  * decoding with io-ts, the usual meaning of HTTP statuses, rate-limit headers,
- * and the transport seam. See docs/custom-provider.md.
+ * and the seams a source is built on (the transport, a shared request budget,
+ * a coordination of processes). See docs/custom-provider.md.
  *
  * @module rx-task-status/provider
  */
@@ -32,3 +33,5 @@ export type {
   TaskTimeoutErrorOptions,
   TransportErrorOptions,
 } from './core/errors/index.js';
+export type { BudgetAnswer, RequestBudget } from './core/budget.js';
+export type { CoordinatedTaskEvents, CoordinatedTaskHandle, CoordinatedTaskInfo, TaskCoordination } from './core/coordination.js';

@@ -15,7 +15,7 @@ import {
   type TaskStatus,
 } from '../../src/index.js';
 import { httpFailure, type HttpRequest } from '../../src/provider.js';
-import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
+import { ARRIVAL_MARGIN_MS } from '../../src/core/budget.js';
 import { MAX_DELAY_MS } from '../../src/core/validate.js';
 import { scriptedTransport, type Scripted } from '../support/scriptedTransport.js';
 

@@ -1,9 +1,10 @@
-import { ARRIVAL_MARGIN_MS, RequestScheduler, type Turn } from '../../src/core/requestScheduler.js';
+import { ARRIVAL_MARGIN_MS, type BudgetAnswer, type RequestBudget } from '../../src/core/budget.js';
+import { RequestScheduler, type Turn } from '../../src/core/requestScheduler.js';
 import { maxInAnyWindow, virtualTime } from '../support/virtualTime.js';
 
 function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY) {
   const time = virtualTime();
-  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, scheduler: time.tracked });
+  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, requestTimeout: 10_000, scheduler: time.tracked });
   const starts: Array<{ name: string; at: number }> = [];
   const turns = new Map<string, Turn>();
   const ask = (name: string, dueAt = time.now(), { hold = false } = {}) =>
@@ -12,6 +13,9 @@ function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSI
         starts.push({ name, at: turn.startedAt });
         if (hold) turns.set(name, turn);
         else turn.release();
+      },
+      onTurnFailed: (error) => {
+        throw error;
       },
     });
   return { time, requests, starts, turns, ask };
@@ -154,5 +158,176 @@ describe('RequestScheduler', () => {
     expect(time.tracked.liveTimers()).toBe(0);
     time.flush();
     expect(starts).toHaveLength(0);
+  });
+});
+
+/** A shared budget the test answers by hand: every `take` waits until the test settles it. */
+class HandBudget implements RequestBudget {
+  readonly shared = true;
+  readonly asked: Array<{ timeoutMs: number; answer(answer: BudgetAnswer): void; fail(error: Error): void }> = [];
+  readonly released: unknown[] = [];
+  readonly cancelled: unknown[] = [];
+  readonly paused: number[] = [];
+  private permits = 0;
+
+  constructor(readonly maxRequestsPerSecond?: number) {}
+
+  take(timeoutMs: number): Promise<BudgetAnswer> {
+    return new Promise((resolve, reject) => this.asked.push({ timeoutMs, answer: resolve, fail: reject }));
+  }
+  /** Answers the oldest open question with a fresh permit. */
+  grant(): string {
+    const permit = `p${++this.permits}`;
+    this.asked.shift()?.answer({ permit });
+    return permit;
+  }
+  release(permit: unknown): void {
+    this.released.push(permit);
+  }
+  cancel(permit: unknown): void {
+    this.cancelled.push(permit);
+  }
+  pause(ms: number): void {
+    this.paused.push(ms);
+  }
+}
+
+/** Lets the budget's answers (promises) arrive. */
+const answersArrive = () => new Promise((resolve) => setImmediate(resolve));
+
+function sharedSetup(budget: HandBudget, maxRequestsPerSecond = Number.POSITIVE_INFINITY) {
+  const time = virtualTime();
+  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests: Number.POSITIVE_INFINITY, budget, requestTimeout: 4000, scheduler: time.tracked });
+  const starts: Array<{ name: string; at: number; turn: Turn }> = [];
+  const failed: Array<{ name: string; error: unknown }> = [];
+  const ask = (name: string, dueAt = time.now()) =>
+    requests.request(dueAt, {
+      onTurn: (turn) => starts.push({ name, at: turn.startedAt, turn }),
+      onTurnFailed: (error) => failed.push({ name, error }),
+    });
+  return { time, requests, starts, failed, ask };
+}
+
+describe('RequestScheduler with a shared budget', () => {
+  it('asks the shared budget one question at a time, for the head of the queue, with the request timeout', async () => {
+    const budget = new HandBudget();
+    const { starts, ask } = sharedSetup(budget);
+    ask('a');
+    ask('b');
+    ask('c');
+    expect(budget.asked.map((q) => q.timeoutMs)).toEqual([4000]);
+    budget.grant();
+    await answersArrive();
+    expect(starts.map((s) => s.name)).toEqual(['a']);
+    expect(budget.asked).toHaveLength(1);
+    budget.grant();
+    await answersArrive();
+    budget.grant();
+    await answersArrive();
+    expect(starts.map((s) => s.name)).toEqual(['a', 'b', 'c']);
+    expect(budget.asked).toHaveLength(0);
+  });
+
+  it('gives the permit back when the request ends, and cancels it when nobody is due any more', async () => {
+    const budget = new HandBudget();
+    const { starts, ask } = sharedSetup(budget);
+    ask('kept');
+    const first = budget.grant();
+    await answersArrive();
+    starts[0]?.turn.release();
+    expect(budget.released).toEqual([first]);
+    const ticket = ask('gone');
+    ticket.cancel(); // the watch left while the budget was being asked
+    const second = budget.grant();
+    await answersArrive();
+    expect(budget.cancelled).toEqual([second]);
+    expect(starts).toHaveLength(1);
+  });
+
+  it('asks again after the wait the budget names, and not before', async () => {
+    const budget = new HandBudget();
+    const { time, starts, ask } = sharedSetup(budget);
+    ask('a');
+    budget.asked.shift()?.answer({ waitMs: 300 });
+    await answersArrive();
+    expect(budget.asked).toHaveLength(0);
+    time.advanceTo(299);
+    expect(budget.asked).toHaveLength(0);
+    time.advanceTo(300);
+    expect(budget.asked).toHaveLength(1);
+    budget.grant();
+    await answersArrive();
+    expect(starts).toEqual([expect.objectContaining({ name: 'a', at: 300 })]);
+  });
+
+  it('waits at least a millisecond on a budget that answers "wait 0" (or nonsense), rather than ask it in a loop', async () => {
+    const budget = new HandBudget();
+    const { time, ask } = sharedSetup(budget);
+    ask('a');
+    budget.asked.shift()?.answer({ waitMs: 0 });
+    await answersArrive();
+    expect(budget.asked).toHaveLength(0);
+    time.advanceTo(1);
+    budget.asked.shift()?.answer({ waitMs: Number.NaN });
+    await answersArrive();
+    expect(budget.asked).toHaveLength(0);
+    time.advanceTo(2);
+    expect(budget.asked).toHaveLength(1);
+  });
+
+  it('fails every due poll when the budget cannot be asked, and keeps the ones not yet due waiting', async () => {
+    const budget = new HandBudget();
+    const { time, starts, failed, ask } = sharedSetup(budget);
+    ask('a');
+    ask('b');
+    ask('later', 500);
+    const down = new Error('Redis is down');
+    budget.asked.shift()?.fail(down);
+    await answersArrive();
+    expect(failed).toEqual([
+      { name: 'a', error: down },
+      { name: 'b', error: down },
+    ]);
+    time.advanceTo(500);
+    expect(budget.asked).toHaveLength(1);
+    budget.grant();
+    await answersArrive();
+    expect(starts.map((s) => s.name)).toEqual(['later']);
+  });
+
+  it('keeps its own window too: a shared budget is asked only once the local one allows a start', async () => {
+    const budget = new HandBudget();
+    const { time, starts, ask } = sharedSetup(budget, 1);
+    ask('a');
+    ask('b');
+    budget.grant();
+    await answersArrive();
+    starts[0]?.turn.release();
+    expect(budget.asked).toHaveLength(0);
+    time.advanceTo(1000 + ARRIVAL_MARGIN_MS);
+    expect(budget.asked).toHaveLength(1);
+  });
+
+  it('tells a pause to everyone sharing the budget', () => {
+    const budget = new HandBudget();
+    const { time, requests } = sharedSetup(budget);
+    time.advanceTo(100);
+    requests.pauseUntil(2100);
+    requests.pauseUntil(1500); // inside the pause already: nothing new to tell
+    expect(budget.paused).toEqual([2000]);
+  });
+
+  it('leaves the pace to the shared budget: a low Remaining slows nobody, Remaining 0 pauses everyone, unless the budget is within the announced limit', () => {
+    const larger = new HandBudget(20);
+    const { requests } = sharedSetup(larger);
+    requests.observe({ remaining: 1, resetAt: 1000, limit: 10 });
+    expect(larger.paused).toEqual([]);
+    requests.observe({ remaining: 0, resetAt: 1000, limit: 10 });
+    expect(larger.paused).toEqual([1000 + ARRIVAL_MARGIN_MS]);
+
+    const within = new HandBudget(10);
+    const second = sharedSetup(within);
+    second.requests.observe({ remaining: 0, resetAt: 1000, limit: 10 });
+    expect(within.paused).toEqual([]);
   });
 });

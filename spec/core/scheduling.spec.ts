@@ -12,7 +12,7 @@ import {
   type WatchOptions,
 } from '../../src/index.js';
 import type { HttpRequest } from '../../src/provider.js';
-import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
+import { ARRIVAL_MARGIN_MS } from '../../src/core/budget.js';
 import { createTaskState } from '../../src/core/taskState.js';
 import { acmeTasks, type AcmeJob } from '../support/acmeProvider.js';
 import { scriptedTransport, type Scripted } from '../support/scriptedTransport.js';

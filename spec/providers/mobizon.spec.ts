@@ -1,6 +1,6 @@
 import { take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { ARRIVAL_MARGIN_MS } from '../../src/core/requestScheduler.js';
+import { ARRIVAL_MARGIN_MS } from '../../src/core/budget.js';
 import { scriptedTransport } from '../support/scriptedTransport.js';
 import {
   AuthenticationError,

@@ -7,7 +7,8 @@ import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
-import { ARRIVAL_MARGIN_MS, type RequestScheduler, type Ticket, type Turn } from './requestScheduler.js';
+import { ARRIVAL_MARGIN_MS } from './budget.js';
+import type { RequestScheduler, Ticket, Turn } from './requestScheduler.js';
 import type { ResolvedSourceOptions } from './sourceOptions.js';
 import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
 
@@ -114,6 +115,12 @@ export class PollLoop<TRef> {
       next: (response) => this.received(response),
       error: (error: unknown) => this.failed(error),
     });
+  }
+
+  /** The scheduler's call: its shared budget could not be asked. Like a request without an answer, but none was sent. */
+  onTurnFailed(error: unknown): void {
+    this.ticket = undefined;
+    this.onFailure(requestFailure(error, this.id));
   }
 
   // The turn is given back only once the answer is read: a 429 or "Remaining: 0" must

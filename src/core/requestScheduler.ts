@@ -1,4 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { ARRIVAL_MARGIN_MS, LocalBudget, type BudgetAnswer, type RequestBudget } from './budget.js';
 import { MinHeap, type HeapEntry } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
 import { MAX_DELAY_MS } from './validate.js';
@@ -14,57 +15,50 @@ export interface Ticket {
   cancel(): void;
 }
 
-/** Whoever waits for a turn (a poll loop): its `onTurn` takes it. */
+/** Whoever waits for a turn (a poll loop): its `onTurn` takes it, or `onTurnFailed` hears that the budget could not be asked. */
 export interface TurnTaker {
   onTurn(turn: Turn): void;
+  /** A shared budget did not answer (its store is down): the turn failed like a request that got no answer. */
+  onTurnFailed(error: unknown): void;
 }
 
 export interface RequestSchedulerOptions {
-  /** Requests that may start in any one-second window; `Infinity` for no limit. */
+  /** Requests that may start in any one-second window in this source alone; `Infinity` for no local limit. */
   readonly maxRequestsPerSecond: number;
   /** Requests that may be in flight at once; `Infinity` for no limit. */
   readonly maxConcurrentRequests: number;
+  /** A budget shared with other sources or processes, asked on top of the local window. */
+  readonly budget?: RequestBudget | undefined;
   /** Share of the server's announced limit left to the account's other clients. Default 0.1. */
   readonly reserve?: number;
+  /** How long the shared budget may take to answer, ms: the source's `requestTimeout`. */
+  readonly requestTimeout: number;
   readonly scheduler: SchedulerLike;
 }
 
 /**
- * Kept to spare on every window and per-task minimum, for servers that round
- * their clocks or count windows in whole seconds. (Network delay needs no
- * margin: a request counts in the window from its start until its answer, see
- * {@link RequestScheduler}.)
- */
-export const ARRIVAL_MARGIN_MS = 50;
-
-/**
  * One per source: every poll of every task of that source asks it for a turn.
  *
- * - The budget is a sliding window: a request may start only when fewer than
- *   `maxRequestsPerSecond` requests are in flight or were answered in the last
- *   second, so no one-second window, wherever it falls, holds more. (A token
- *   bucket would let a full burst through on each side of a window edge.) A
- *   request counts from its start until a second after its *answer*, not its
- *   start: the server counted it at its arrival, somewhere in between, and two
- *   requests started a second apart can arrive less than a second apart when
- *   the first is delayed on the way. Counting from the answer keeps the
- *   promise whatever the network does, for the price of one round trip per
- *   window.
+ * - A request starts only when the source's own window allows it (see
+ *   {@link LocalBudget}) and, with a shared budget, when that budget does too
+ *   (asked once at a time, for the poll at the head of the queue; a shared
+ *   budget that does not answer fails the due polls like a request that got
+ *   no answer, so a store that is down never hangs a watch).
  * - Due polls are served earliest-due first, ties in arrival order; a task that
  *   waits only gets older than the ones arriving after it, so none starves.
  * - The server's word comes first: a 429 or `Retry-After` pauses the whole
- *   source until the time given, and when `RateLimit-Remaining` runs low the
- *   remaining requests are spread over what is left of the window, so the
- *   source slows down before the server has to refuse it.
+ *   source (and everyone sharing its budget) until the time given, and when
+ *   `RateLimit-Remaining` runs low the remaining requests are spread over what
+ *   is left of the window, so the source slows down before the server has to
+ *   refuse it. With a shared budget, only the pause is shared: a slow-down of
+ *   one process alone would not spare the account.
  * - One timer for the whole source, armed for the next moment anything can
  *   start, and disarmed when the queue is empty.
  */
 export class RequestScheduler {
   private readonly queue = new MinHeap<Waiter>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
-  private readonly windowSize: number;
-  private readonly windowMs: number;
-  /** When each of the window's slots may carry a request again; `Infinity` while its request is in flight. */
-  private readonly slotFreeAt: number[];
+  private readonly local: LocalBudget | undefined;
+  private readonly shared: RequestBudget | undefined;
   private lastStart = -Infinity;
   private inFlight = 0;
   private seq = 0;
@@ -72,17 +66,18 @@ export class RequestScheduler {
   private wakeAt = Infinity;
   private pumping = false;
   private pumpAgain = false;
+  /** Set while the shared budget is being asked: one question at a time. */
+  private asking = false;
+  /** The shared budget said to wait until then before asking it again. */
+  private sharedWaitUntil = -Infinity;
   private pausedUntil = -Infinity;
   private paceGap = 0;
   private paceUntil = -Infinity;
   private held = false;
 
   constructor(private readonly options: RequestSchedulerOptions) {
-    const rate = options.maxRequestsPerSecond;
-    // Below 1 rps the window stretches: 0.5 rps is one request in any two seconds.
-    this.windowSize = Number.isFinite(rate) ? Math.max(1, Math.floor(rate)) : 0;
-    this.windowMs = (rate >= 1 ? 1000 : 1000 / rate) + ARRIVAL_MARGIN_MS;
-    this.slotFreeAt = new Array<number>(this.windowSize).fill(-Infinity);
+    this.local = Number.isFinite(options.maxRequestsPerSecond) ? new LocalBudget(options.maxRequestsPerSecond, () => this.now()) : undefined;
+    this.shared = options.budget;
   }
 
   now(): number {
@@ -106,17 +101,19 @@ export class RequestScheduler {
     if (this.queue.remove(waiter)) this.pump();
   }
 
-  /** A granted request has ended: its slot of the window counts until a window after now. */
-  ended(slot: number): void {
+  /** A granted request has ended: it counts in its budgets until a window after now. */
+  ended(permits: Permits): void {
     this.inFlight--;
-    if (slot >= 0) this.slotFreeAt[slot] = this.now() + this.windowMs;
+    if (permits.local !== undefined) this.local?.release(permits.local);
+    if (permits.shared !== undefined) this.shared?.release(permits.shared);
     this.pump();
   }
 
-  /** No request starts before `until` (a 429, a `Retry-After`): the whole source waits. */
+  /** No request starts before `until` (a 429, a `Retry-After`): the whole source waits, and everyone sharing its budget. */
   pauseUntil(until: number): void {
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
+    this.shared?.pause(until - this.now());
     this.pump();
   }
 
@@ -125,11 +122,24 @@ export class RequestScheduler {
    * `resetAt`, less a reserve for the account's other clients and what is
    * already in flight, starts are spaced so the rest lasts until the reset;
    * with none left, the source waits for the reset.
+   *
+   * A shared budget is left to keep the pace (one process slowing down alone
+   * would not spare the account): only `Remaining: 0` pauses everyone sharing
+   * it until the reset, and not even that when the shared budget is no larger
+   * than the limit the server announces, since its own window then holds the
+   * account to it already (and a reset given in whole seconds would only add
+   * dead time).
    */
   observe(hints: RateLimitHints): void {
     const now = this.now();
     const { remaining, resetAt, limit } = hints;
     if (remaining === undefined || resetAt === undefined || resetAt <= now) return;
+    if (this.shared !== undefined) {
+      const ours = this.shared.maxRequestsPerSecond;
+      const heldByBudget = ours !== undefined && limit !== undefined && ours <= limit;
+      if (remaining <= 0 && !heldByBudget) this.pauseUntil(resetAt + ARRIVAL_MARGIN_MS);
+      return;
+    }
     const reserve = limit === undefined ? 0 : Math.ceil(limit * (this.options.reserve ?? 0.1));
     const usable = remaining - reserve - this.inFlight;
     if (usable <= 0) {
@@ -181,49 +191,93 @@ export class RequestScheduler {
   }
 
   private grantDueTurns(): void {
-    if (this.held) return; // `hold(false)` pumps again
+    if (this.held || this.asking) return; // `hold(false)` and the answer pump again
     for (let head = this.queue.peek(); head !== undefined; head = this.queue.peek()) {
       if (this.inFlight >= this.options.maxConcurrentRequests) return; // a release will pump again
       const now = this.now();
-      const readyAt = Math.max(head.dueAt, this.windowOpensAt(), this.pausedUntil, this.pacedAt(now));
+      const readyAt = Math.max(head.dueAt, this.pausedUntil, this.pacedAt(now), this.sharedWaitUntil);
       if (readyAt > now) {
-        // Infinity: every slot of the window is in flight; the first release pumps again.
-        if (readyAt === Infinity) this.disarm();
-        else this.arm(readyAt, now);
+        this.arm(readyAt, now);
         return;
       }
-      this.queue.pop();
-      this.grant(head, now);
+      const local = this.local?.take();
+      if (local?.waitMs !== undefined) {
+        // Infinity: every slot of the window is in flight; the first release pumps again.
+        if (local.waitMs === Infinity) this.disarm();
+        else this.arm(now + local.waitMs, now);
+        return;
+      }
+      const permits: Permits = { local: local?.permit };
+      if (this.shared === undefined) {
+        this.grant(permits, now);
+        continue;
+      }
+      const answer = this.shared.take(this.options.requestTimeout);
+      if (!isPromiseLike(answer)) {
+        if (!this.answered(answer, permits)) return;
+        continue;
+      }
+      this.asking = true;
+      answer.then(
+        (settled) => {
+          this.asking = false;
+          this.answered(settled, permits);
+          this.pump();
+        },
+        (error: unknown) => {
+          this.asking = false;
+          this.unanswered(error, permits);
+          this.pump();
+        },
+      );
+      return;
     }
   }
 
-  private grant(waiter: Waiter, now: number): void {
-    const turn = new GrantedTurn(this, now, this.takeSlot(now));
+  /** The shared budget answered: a start for the head of the queue (whoever it is by now), or a wait. Returns whether it granted. */
+  private answered(answer: BudgetAnswer, permits: Permits): boolean {
+    const now = this.now();
+    if (answer.waitMs !== undefined) {
+      if (permits.local !== undefined) this.local?.cancel(permits.local);
+      // At least a millisecond (a budget answering 0 would be asked in a loop), and never forever.
+      this.sharedWaitUntil = now + (answer.waitMs >= 1 ? Math.min(answer.waitMs, MAX_DELAY_MS) : 1);
+      this.arm(this.sharedWaitUntil, now);
+      return false;
+    }
+    const head = this.queue.peek();
+    if (head === undefined || head.dueAt > now || this.held) {
+      // Nobody is due any more (a watch left while the budget was asked): the places are given back unused.
+      if (permits.local !== undefined) this.local?.cancel(permits.local);
+      this.shared?.cancel(answer.permit);
+      return false;
+    }
+    this.grant({ ...permits, shared: answer.permit }, now);
+    return true;
+  }
+
+  /** The shared budget could not be asked: every due poll fails as if its request got no answer, and retries under its backoff. */
+  private unanswered(error: unknown, permits: Permits): void {
+    if (permits.local !== undefined) this.local?.cancel(permits.local);
+    const now = this.now();
+    const due: Waiter[] = [];
+    for (let head = this.queue.peek(); head !== undefined && head.dueAt <= now; head = this.queue.peek()) due.push(this.queue.pop() as Waiter);
+    for (const waiter of due) {
+      waiter.turn = FAILED;
+      waiter.taker.onTurnFailed(error);
+    }
+  }
+
+  private grant(permits: Permits, now: number): void {
+    const waiter = this.queue.pop() as Waiter;
+    const turn = new GrantedTurn(this, now, permits);
+    this.lastStart = now;
     this.inFlight++;
     waiter.turn = turn;
     waiter.taker.onTurn(turn);
   }
 
-  /** The earliest moment a slot of the window is free. */
-  private windowOpensAt(): number {
-    let earliest = Infinity;
-    for (const freeAt of this.slotFreeAt) if (freeAt < earliest) earliest = freeAt;
-    return this.windowSize === 0 ? -Infinity : earliest;
-  }
-
   private pacedAt(now: number): number {
     return now < this.paceUntil ? this.lastStart + this.paceGap : -Infinity;
-  }
-
-  /** Notes a start, and holds a free slot of the window until the request's answer (-1: no budget to keep). */
-  private takeSlot(now: number): number {
-    this.lastStart = now;
-    let slot = -1;
-    for (let index = 0; index < this.windowSize; index++) {
-      if ((this.slotFreeAt[index] as number) <= now && (slot < 0 || (this.slotFreeAt[index] as number) < (this.slotFreeAt[slot] as number))) slot = index;
-    }
-    if (slot >= 0) this.slotFreeAt[slot] = Infinity;
-    return slot;
   }
 
   private arm(at: number, now: number): void {
@@ -253,7 +307,7 @@ export class RequestScheduler {
  */
 export class Waiter implements HeapEntry, Ticket {
   heapIndex = -1;
-  turn: GrantedTurn | undefined;
+  turn: GrantedTurn | typeof FAILED | undefined;
 
   constructor(
     private readonly scheduler: RequestScheduler,
@@ -265,9 +319,23 @@ export class Waiter implements HeapEntry, Ticket {
   ) {}
 
   cancel(): void {
+    if (this.turn === FAILED) return;
     if (this.turn !== undefined) this.turn.release();
     else this.scheduler.withdraw(this);
   }
+}
+
+/** A waiter whose turn failed (its shared budget could not be asked): nothing is left to give back. */
+const FAILED = Symbol('failed');
+
+/** The places a granted request holds in its budgets. */
+interface Permits {
+  readonly local?: unknown;
+  readonly shared?: unknown;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 export class GrantedTurn implements Turn {
@@ -276,13 +344,13 @@ export class GrantedTurn implements Turn {
   constructor(
     private readonly scheduler: RequestScheduler,
     readonly startedAt: number,
-    /** The window slot this request holds (-1: no budget to keep). */
-    readonly slot: number,
+    /** The places this request holds in its budgets. */
+    private readonly permits: Permits,
   ) {}
 
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.scheduler.ended(this.slot);
+    this.scheduler.ended(this.permits);
   }
 }

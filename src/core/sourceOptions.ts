@@ -4,9 +4,11 @@ import { asyncScheduler as defaultScheduler, type Observable } from 'rxjs';
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js';
 import type { FetchLike, Transport } from './http.js';
 import { fixedInterval, type IntervalPolicy } from './intervalPolicy.js';
+import type { RequestBudget } from './budget.js';
+import type { TaskCoordination } from './coordination.js';
 import type { ProviderDefaults } from './provider.js';
 import type { TaskState } from './taskState.js';
-import { expectDelay, expectFraction, expectFunction, expectObservable, expectOptionalBoolean, expectPolicy, expectPositiveNumber, expectScheduler } from './validate.js';
+import { expectDelay, expectFraction, expectFunction, expectObservable, expectOptionalBoolean, expectPolicy, expectPositiveNumber, expectScheduler, show } from './validate.js';
 
 /** Options every source takes, whatever the provider. */
 export interface SourceOptions {
@@ -23,6 +25,21 @@ export interface SourceOptions {
    * `1 / maxRequestsPerSecond` seconds.
    */
   readonly maxRequestsPerSecond?: number;
+  /**
+   * A request budget shared with others: every process (or source) given
+   * the same one starts no more than its limit of requests in any one-second
+   * window, all together (`redisBudget` from `rx-task-status/redis`). It
+   * replaces the source's own default budget; a `maxRequestsPerSecond` given
+   * beside it still caps this source alone. Default: the source's own.
+   */
+  readonly budget?: RequestBudget;
+  /**
+   * Polls each task once across every process that watches it
+   * (`redisCoordination` from `rx-task-status/redis`): one holds the task's
+   * lease and polls, the others receive its states. Default: this process
+   * polls every task it watches.
+   */
+  readonly coordination?: TaskCoordination;
   /** Requests of this source in flight at once. Default: the provider's, else 6. */
   readonly maxConcurrentRequests?: number;
   /**
@@ -113,6 +130,8 @@ export interface ResolvedSourceOptions {
   readonly reserve: number;
   readonly pauseWhen: Observable<boolean> | undefined;
   readonly maxRequestsPerSecond: number;
+  readonly budget: RequestBudget | undefined;
+  readonly coordination: TaskCoordination | undefined;
   readonly maxConcurrentRequests: number;
   readonly requestTimeout: number;
   readonly maxBodyBytes: number;
@@ -145,7 +164,14 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     jitter: expectFraction('jitter', options.jitter ?? DEFAULT_JITTER),
     reserve: expectFraction('reserve', options.reserve ?? DEFAULT_RESERVE),
     pauseWhen: options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen),
-    maxRequestsPerSecond: expectPositiveNumber('maxRequestsPerSecond', options.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond, { allowInfinity: true }),
+    // A shared budget replaces the provider's default one; an explicit limit still caps this source.
+    maxRequestsPerSecond: expectPositiveNumber(
+      'maxRequestsPerSecond',
+      options.maxRequestsPerSecond ?? (options.budget === undefined ? defaults.maxRequestsPerSecond : Number.POSITIVE_INFINITY),
+      { allowInfinity: true },
+    ),
+    budget: options.budget === undefined ? undefined : expectBudget(options.budget),
+    coordination: options.coordination === undefined ? undefined : expectCoordination(options.coordination),
     maxConcurrentRequests: expectPositiveNumber(
       'maxConcurrentRequests',
       options.maxConcurrentRequests ?? defaults.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT,
@@ -161,6 +187,21 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     random: expectFunction<() => number>('random', options.random ?? Math.random),
     transport: options.transport === undefined ? undefined : expectFunction<Transport>('transport', options.transport),
   };
+}
+
+function expectBudget(value: unknown): RequestBudget {
+  const budget = value as Partial<RequestBudget> | null;
+  if (typeof budget !== 'object' || budget === null || typeof budget.take !== 'function' || typeof budget.release !== 'function' || typeof budget.cancel !== 'function' || typeof budget.pause !== 'function') {
+    throw new TypeError(`Expected \`budget\` to be a request budget (such as redisBudget(...) from rx-task-status/redis), got ${show(value)}.`);
+  }
+  return value as RequestBudget;
+}
+
+function expectCoordination(value: unknown): TaskCoordination {
+  if (typeof (value as Partial<TaskCoordination> | null)?.join !== 'function') {
+    throw new TypeError(`Expected \`coordination\` to be a task coordination (such as redisCoordination(...) from rx-task-status/redis), got ${show(value)}.`);
+  }
+  return value as TaskCoordination;
 }
 
 /** An interval is positive and finite; below the provider's minimum it is raised to it. */

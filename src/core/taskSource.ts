@@ -3,6 +3,8 @@ import { checkBaseUrl, joinUrl } from './baseUrl.js';
 import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
+import type { TaskCoordination } from './coordination.js';
+import { CoordinatedTask, type CoordinatedHost, type TaskLoop } from './coordinatedTask.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
 import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -72,7 +74,7 @@ function trustedHosts(hosts: readonly string[] | undefined): readonly string[] {
 export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef>, PollHost<TRef> {
   readonly provider: string;
   readonly requests: RequestScheduler;
-  private readonly loops = new Map<string, PollLoop<TRef>>();
+  private readonly loops = new Map<string, TaskLoop>();
   private readonly floors: TaskFloors;
   private readonly transport: Transport;
   private movedFrom: string | undefined;
@@ -110,7 +112,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, id);
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
 
-    const loop$ = new Observable<TaskState>((subscriber) => this.attach(subscriber, key, ref, id, () => policy.create(interval)));
+    const loop$ = new Observable<TaskState>((subscriber) => this.attach(subscriber, { key, ref, id, interval }, () => policy.create(interval)));
     let task$ = loop$;
     if (resumeFrom !== undefined) {
       // A terminal task cannot change: no request needed.
@@ -119,11 +121,19 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     return deadline === undefined ? task$ : task$.pipe(untilDeadline(deadline, this.options.scheduler));
   }
 
-  /** One poll loop per task, however many watch it: the first subscriber starts it, the last one to leave stops it. */
-  private attach(subscriber: Subscriber<TaskState>, key: string, ref: TRef, id: string, nextDelay: () => NextPollDelay): () => void {
+  /**
+   * One poll loop per task, however many watch it (one across every process,
+   * with a coordination): the first subscriber starts it, the last one to
+   * leave stops it.
+   */
+  private attach(subscriber: Subscriber<TaskState>, task: { key: string; ref: TRef; id: string; interval: number }, nextDelay: () => NextPollDelay): () => void {
+    const { key, ref, id, interval } = task;
     const running = this.loops.get(key);
     if (running !== undefined) return running.attach(subscriber);
-    const loop = new PollLoop(this, ref, id, key, nextDelay(), this.floors.take(key));
+    const loop: TaskLoop =
+      this.options.coordination === undefined
+        ? new PollLoop(this, ref, id, key, nextDelay(), this.floors.take(key))
+        : new CoordinatedTask(this as CoordinatedHost<TRef>, ref, id, key, interval, nextDelay);
     this.loops.set(key, loop);
     this.loopStarted();
     const detach = loop.attach(subscriber);
@@ -131,8 +141,12 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     return detach;
   }
 
+  get coordination(): TaskCoordination | undefined {
+    return this.options.coordination;
+  }
+
   /** Called by a loop that has stopped: it is forgotten, and its floor kept for the next loop of its task. */
-  stopped(loop: PollLoop<TRef>, notBefore: number): void {
+  stopped(loop: TaskLoop, notBefore: number): void {
     if (this.loops.get(loop.key) === loop) this.loops.delete(loop.key);
     this.floors.keep(loop.key, notBefore);
     this.loopEnded();
