@@ -16,6 +16,7 @@ const config: Config = {
     '^rx-task-status$': '<rootDir>/src/index.ts',
     '^rx-task-status/testing$': '<rootDir>/src/testing/index.ts',
     '^rx-task-status/provider$': '<rootDir>/src/provider.ts',
+    '^rx-task-status/redis$': '<rootDir>/src/redis/index.ts',
   },
   testTimeout: 30_000,
 };

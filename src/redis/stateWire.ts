@@ -1,0 +1,103 @@
+import {
+  AuthenticationError,
+  DecodeError,
+  ProviderError,
+  RateLimitError,
+  TaskError,
+  TaskFailedError,
+  TaskNotFoundError,
+  TaskTimeoutError,
+  TransportError,
+  type TaskErrorCode,
+  type TaskTimeout,
+  type TransportFailure,
+} from '../core/errors/index.js';
+import { checkResumeFrom, type TaskState } from '../core/taskState.js';
+
+// States and errors as they cross Redis: JSON, read back into the same types
+// (Dates as Dates, each error as its own class with its fields), so that a
+// process that did not poll sees exactly what the one that did saw.
+
+/** A state's JSON is kept under this many bytes: a larger `raw` is left out (and said so). */
+export const MAX_STATE_BYTES = 64 * 1024;
+
+/** A state as it travels: `rawLeftOut` says how large a `raw` it had to leave behind. */
+interface StateRecord {
+  readonly state: unknown;
+  readonly rawLeftOut?: number;
+}
+
+/** A state as JSON; its `raw` is left out when it would take the record past {@link MAX_STATE_BYTES}. */
+export function stateToJson(state: TaskState): string {
+  const whole = JSON.stringify({ state } satisfies StateRecord);
+  if (byteLength(whole) <= MAX_STATE_BYTES) return whole;
+  const { raw, ...rest } = state;
+  return JSON.stringify({ state: rest, rawLeftOut: byteLength(JSON.stringify(raw) ?? '') } satisfies StateRecord);
+}
+
+/** A state read back from {@link stateToJson}: checked as a state of this task, its dates `Date`s again. */
+export function stateFromJson(text: string, provider: string, id: string): TaskState {
+  const record = JSON.parse(text) as StateRecord;
+  return checkResumeFrom(record.state as TaskState, provider, id);
+}
+
+/** Every field an error of this library may carry beside its message. */
+interface ErrorRecord {
+  readonly name: string;
+  readonly code: TaskErrorCode;
+  readonly message: string;
+  readonly provider?: string;
+  readonly taskId?: string;
+  readonly details?: unknown;
+  readonly status?: number;
+  readonly reason?: TransportFailure;
+  readonly retryAfterMs?: number;
+  readonly exhausted?: boolean;
+  readonly paths?: readonly string[];
+  readonly providerCode?: string | number;
+  readonly timeout?: TaskTimeout;
+  readonly ms?: number;
+  readonly state?: unknown;
+}
+
+/** An error as JSON (already cleaned of secrets: it left its source through the one door that cleans them). */
+export function errorToJson(error: unknown): string {
+  const record = error instanceof TaskError ? error.toJSON() : { name: 'TaskError', code: 'PROVIDER', message: String(error) };
+  return JSON.stringify(record);
+}
+
+/** An error read back from {@link errorToJson}, of its own class with its own fields. */
+export function errorFromJson(text: string): TaskError {
+  const record = JSON.parse(text) as ErrorRecord;
+  const common = {
+    ...(record.provider === undefined ? {} : { provider: record.provider }),
+    ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
+    ...(record.details === undefined ? {} : { details: record.details }),
+  };
+  const stored = record.state as TaskState | undefined;
+  const state = stored === undefined ? undefined : checkResumeFrom(stored, stored.provider, stored.id);
+  switch (record.code) {
+    case 'TASK_NOT_FOUND':
+      return new TaskNotFoundError(record.message, common);
+    case 'AUTHENTICATION':
+      return new AuthenticationError(record.message, common);
+    case 'RATE_LIMITED':
+      return new RateLimitError(record.message, { ...common, ...(record.retryAfterMs === undefined ? {} : { retryAfterMs: record.retryAfterMs }), exhausted: record.exhausted === true });
+    case 'DECODE':
+      return new DecodeError(record.message, { ...common, paths: record.paths ?? [] });
+    case 'TRANSPORT':
+      return new TransportError(record.message, { ...common, reason: record.reason ?? 'network', ...(record.status === undefined ? {} : { status: record.status }) });
+    case 'TASK_TIMEOUT':
+      return new TaskTimeoutError(record.message, { ...common, timeout: record.timeout ?? 'total', ms: record.ms ?? 0, ...(state === undefined ? {} : { state }) });
+    case 'TASK_FAILED':
+      return state === undefined ? new TaskError(record.message, 'TASK_FAILED', common) : new TaskFailedError(state);
+    case 'PROVIDER':
+      return new ProviderError(record.message, { ...common, ...(record.providerCode === undefined ? {} : { providerCode: record.providerCode }) });
+    default:
+      return new TaskError(record.message, record.code, common);
+  }
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
