@@ -4,6 +4,7 @@ import { milliseconds, positiveNumber, seconds, wholeNumber } from './argumentPa
 import type { CliIO } from './cliIO.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { demoCommand } from './demoCommand.js';
+import { scaleDemoCommand } from './scaleDemo.js';
 import { EXIT, UsageError } from './exitCodes.js';
 import { DEMO_HELP, ROOT_HELP, WATCH_HELP } from './helpText.js';
 import { watchCommand } from './watchCommand.js';
@@ -12,6 +13,9 @@ export type { CliIO } from './cliIO.js';
 
 /** A demo is a picture, not a load test: more tasks than this would only wait on the request budgets. */
 const MAX_DEMO_TASKS = 1000;
+const MAX_DEMO_PROCESSES = 8;
+/** The scaling demo runs in real time, on an account of 20 requests a second: a batch it can finish in seconds. */
+const MAX_SCALE_DEMO_TASKS = 60;
 /**
  * Loopback latency is fast-forwarded with everything else (see `acceleratedTime`):
  * much faster than this, a millisecond on the wire becomes seconds of task time.
@@ -28,6 +32,7 @@ interface WatchFlags {
 }
 
 interface DemoFlags {
+  readonly processes: number;
   readonly tasks: number;
   readonly json?: boolean;
   readonly speed: number;
@@ -83,10 +88,20 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .addOption(new Option('--tasks <n>', `how many tasks, 1 to ${MAX_DEMO_TASKS}`).argParser(wholeNumber(1, MAX_DEMO_TASKS)).default(24))
     .addOption(new Option('--speed <factor>', `run time this many times faster than the clock, at most ${MAX_DEMO_SPEED}`).argParser(positiveNumber(MAX_DEMO_SPEED)).default(1))
     .addOption(new Option('--seed <n>', 'the same seed gives the same tasks').argParser(wholeNumber(0, 2 ** 32 - 1)).default(1))
+    .addOption(
+      new Option('--processes <n>', `N processes of this program on one account, sharing one budget and one poll per task through a Redis the demo starts (needs redis-server), 1 to ${MAX_DEMO_PROCESSES}`)
+        .argParser(wholeNumber(1, MAX_DEMO_PROCESSES))
+        .default(1),
+    )
     .option('--json', 'one JSON line per state change, then one summary line, even on a terminal')
     .addHelpText('after', DEMO_HELP)
     .action(async (flags: DemoFlags) => {
-      exitCode = await demoCommand({ tasks: flags.tasks, speed: flags.speed, seed: flags.seed, json: flags.json === true }, io);
+      const json = flags.json === true;
+      // More than one process: the scaling demo (Postman, real time); its own --tasks default is smaller.
+      exitCode =
+        flags.processes > 1
+          ? await scaleDemoCommand({ processes: flags.processes, tasks: Math.min(flags.tasks, MAX_SCALE_DEMO_TASKS), json }, io)
+          : await demoCommand({ tasks: flags.tasks, speed: flags.speed, seed: flags.seed, json }, io);
     });
 
   try {
