@@ -70,7 +70,6 @@ describe('a coordinated watch', () => {
 
   it('tells its end everywhere before its subscribers hear it (who may close the Redis client then), and lets go of the task', async () => {
     const { scheduler, coordination, seen, watch } = setup(['in-progress', 'successful']);
-    coordination.hold = undefined;
     scheduler.run(({ flush }) => {
       watch();
       coordination.events?.lead(0);

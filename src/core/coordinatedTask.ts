@@ -1,23 +1,17 @@
-import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type Observer, type Subscription } from 'rxjs';
 import type { CoordinatedTaskEvents, CoordinatedTaskHandle, TaskCoordination } from './coordination.js';
 import type { TaskError } from './errors/index.js';
 import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
-import { isSameState, isTerminal, type TaskState } from './taskState.js';
-
-/** A task followed by a source: one poll loop of its own, or a coordinated one. */
-export interface TaskLoop {
-  readonly key: string;
-  attach(subscriber: Subscriber<TaskState>): () => void;
-  start(): void;
-}
+import { isTerminal, type TaskState } from './taskState.js';
+import { WatchedTask } from './watchedTask.js';
 
 /** What a coordinated task needs of its source. */
 export interface CoordinatedHost<TRef> extends PollHost<TRef> {
   readonly coordination: TaskCoordination;
   /** The coordinated task has stopped (no subscriber left, or it ended): the source forgets it. */
-  stopped(loop: TaskLoop, notBefore: number): void;
+  stopped(task: WatchedTask, notBefore: number): void;
 }
 
 /**
@@ -28,9 +22,7 @@ export interface CoordinatedHost<TRef> extends PollHost<TRef> {
  * Either way a subscriber sees each change once, and the end (a terminal
  * state or an error) once.
  */
-export class CoordinatedTask<TRef> implements TaskLoop, CoordinatedTaskEvents {
-  private readonly subscribers: Subscriber<TaskState>[] = [];
-  private last: TaskState | undefined;
+export class CoordinatedTask<TRef> extends WatchedTask implements CoordinatedTaskEvents {
   private handle: CoordinatedTaskHandle | undefined;
   private leading: Subscription | undefined;
   private done = false;
@@ -44,17 +36,8 @@ export class CoordinatedTask<TRef> implements TaskLoop, CoordinatedTaskEvents {
     readonly key: string,
     private readonly interval: number,
     private readonly nextDelay: () => NextPollDelay,
-  ) {}
-
-  attach(subscriber: Subscriber<TaskState>): () => void {
-    this.subscribers.push(subscriber);
-    if (this.last !== undefined) subscriber.next(this.last);
-    return () => {
-      const index = this.subscribers.indexOf(subscriber);
-      if (index < 0) return;
-      this.subscribers.splice(index, 1);
-      if (this.subscribers.length === 0) this.stop();
-    };
+  ) {
+    super();
   }
 
   start(): void {
@@ -108,19 +91,7 @@ export class CoordinatedTask<TRef> implements TaskLoop, CoordinatedTaskEvents {
     this.handle?.polling();
   }
 
-  private emit(state: TaskState): void {
-    if (this.last !== undefined && isSameState(this.last, state)) return;
-    this.last = state;
-    for (const subscriber of this.subscribers.slice()) subscriber.next(state);
-  }
-
-  private end(tell: (subscriber: Subscriber<TaskState>) => void): void {
-    const subscribers = this.subscribers.splice(0);
-    this.stop();
-    for (const subscriber of subscribers) tell(subscriber);
-  }
-
-  private stop(): void {
+  protected stop(): void {
     if (this.done) return;
     this.done = true;
     this.follow();

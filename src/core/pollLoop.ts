@@ -1,5 +1,5 @@
 import { isRight, left } from 'fp-ts/lib/Either.js';
-import type { Observable, Subscriber, Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { decideRetry, requestFailure, type ProviderFailure } from './retry.js';
 import { messageOf } from './errors/errorLike.js';
 import { DecodeError, ProviderError, TaskError } from './errors/index.js';
@@ -10,7 +10,8 @@ import { redactError, type Redactor } from './redact.js';
 import { ARRIVAL_MARGIN_MS } from './budget.js';
 import type { RequestScheduler, Ticket, Turn } from './requestScheduler.js';
 import type { ResolvedSourceOptions } from './sourceOptions.js';
-import { createTaskState, describeInvalidInit, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { createTaskState, describeInvalidInit, isTerminal, type TaskState } from './taskState.js';
+import { WatchedTask } from './watchedTask.js';
 
 /** The source's settings a poll loop reads (see `SourceOptions` for each). */
 export type PollSettings = Pick<ResolvedSourceOptions, 'minInterval' | 'maxInterval' | 'jitter' | 'retry' | 'random' | 'scheduler' | 'maxRawBytes'>;
@@ -47,10 +48,8 @@ export interface PollHost<TRef> {
  * A class rather than closures and RxJS's `share`: one lives for every
  * watched task, and an idle task should cost little more than its last state.
  */
-export class PollLoop<TRef> {
-  private readonly subscribers: Subscriber<TaskState>[] = [];
+export class PollLoop<TRef> extends WatchedTask {
   private readonly floor: number;
-  private last: TaskState | undefined;
   private polls = 0;
   private failures = 0;
   private moved = false;
@@ -77,14 +76,8 @@ export class PollLoop<TRef> {
     /** A `Retry-After` on a good answer is this task's alone: kept until it has passed. */
     private notBefore = -Infinity,
   ) {
+    super();
     this.floor = host.options.minInterval > 0 ? host.options.minInterval + ARRIVAL_MARGIN_MS : 0;
-  }
-
-  /** Adds a subscriber, who first gets the latest state if there is one; returns what removes it. */
-  attach(subscriber: Subscriber<TaskState>): () => void {
-    this.subscribers.push(subscriber);
-    if (this.last !== undefined) subscriber.next(this.last);
-    return () => this.detach(subscriber);
   }
 
   /** Asks for the first poll (once the first subscriber is attached, so that an answer at once reaches it). */
@@ -92,13 +85,6 @@ export class PollLoop<TRef> {
     if (this.started || this.done) return;
     this.started = true;
     this.pollAt(this.host.options.scheduler.now());
-  }
-
-  private detach(subscriber: Subscriber<TaskState>): void {
-    const index = this.subscribers.indexOf(subscriber);
-    if (index < 0) return;
-    this.subscribers.splice(index, 1);
-    if (this.subscribers.length === 0) this.stop();
   }
 
   /** The policy's time (`dueAt`) may move (a paused source resumes at once); the floors may not. */
@@ -188,11 +174,7 @@ export class PollLoop<TRef> {
     const now = host.options.scheduler.now();
     this.failures = 0;
     this.polls++;
-    if (this.last === undefined || !isSameState(this.last, state)) {
-      this.last = state;
-      // A copy: a subscriber may leave (or another come) while the state is handed out.
-      for (const subscriber of this.subscribers.slice()) subscriber.next(state);
-    }
+    this.emit(state);
     if (isTerminal(state)) {
       this.end((subscriber) => subscriber.complete());
       return;
@@ -227,14 +209,7 @@ export class PollLoop<TRef> {
     this.pollAt(decision.retryAt, decision.retryAt);
   }
 
-  /** A terminal state or a final error: the loop stops first (a new watch then starts afresh), then tells everyone. */
-  private end(tell: (subscriber: Subscriber<TaskState>) => void): void {
-    const subscribers = this.subscribers.splice(0);
-    this.stop();
-    for (const subscriber of subscribers) tell(subscriber);
-  }
-
-  private stop(): void {
+  protected stop(): void {
     if (this.done) return;
     this.done = true;
     const { host } = this;

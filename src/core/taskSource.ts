@@ -4,7 +4,7 @@ import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
 import type { TaskCoordination } from './coordination.js';
-import { CoordinatedTask, type CoordinatedHost, type TaskLoop } from './coordinatedTask.js';
+import { CoordinatedTask, type CoordinatedHost } from './coordinatedTask.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
 import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -14,6 +14,7 @@ import { messageOf } from './errors/errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
 import { checkResumeFrom, isSameState, isTerminal, type TaskState } from './taskState.js';
 import { checkDeadline, expectFunction, expectNonEmptyString, expectOptions, expectPolicy } from './validate.js';
+import type { WatchedTask } from './watchedTask.js';
 
 /** Watches the tasks of one account of one provider. */
 export interface TaskSource<TRef = string> {
@@ -74,7 +75,7 @@ function trustedHosts(hosts: readonly string[] | undefined): readonly string[] {
 export class PollingSource<TOptions extends object, TRef, TContext> implements TaskSource<TRef>, PollHost<TRef> {
   readonly provider: string;
   readonly requests: RequestScheduler;
-  private readonly loops = new Map<string, TaskLoop>();
+  private readonly loops = new Map<string, WatchedTask>();
   private readonly floors: TaskFloors;
   private readonly transport: Transport;
   private movedFrom: string | undefined;
@@ -130,7 +131,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     const { key, ref, id, interval } = task;
     const running = this.loops.get(key);
     if (running !== undefined) return running.attach(subscriber);
-    const loop: TaskLoop =
+    const loop: WatchedTask =
       this.options.coordination === undefined
         ? new PollLoop(this, ref, id, key, nextDelay(), this.floors.take(key))
         : new CoordinatedTask(this as CoordinatedHost<TRef>, ref, id, key, interval, nextDelay);
@@ -146,7 +147,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   }
 
   /** Called by a loop that has stopped: it is forgotten, and its floor kept for the next loop of its task. */
-  stopped(loop: TaskLoop, notBefore: number): void {
+  stopped(loop: WatchedTask, notBefore: number): void {
     if (this.loops.get(loop.key) === loop) this.loops.delete(loop.key);
     this.floors.keep(loop.key, notBefore);
     this.loopEnded();
