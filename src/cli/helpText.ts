@@ -30,16 +30,23 @@ const WATCH_EXAMPLES = [
 const DEMO_TEXT = [
   'Needs no account, no credential and no network.',
   '',
+  'With --processes N (2 to 8): N processes of this program watch the same Postman tasks on one',
+  'account that allows 20 requests a second, sharing one budget and one poll per task through a',
+  'redis-server the demo starts on a unix socket of its own (redis-server must be installed). It runs',
+  'in real time, with --tasks 60 at most; --speed and --seed do not apply.',
+  '',
   'Exit codes:',
-  '  0    every task ended as scripted (the scripted failures included)',
+  '  0    every task ended as scripted (the scripted failures included); with --processes, every',
+  '       process saw every end, and the account never refused a request nor saw more than it allows',
   '  1    a task did not: a bug worth reporting',
-  '  3    usage error',
+  '  3    usage error, or redis-server missing for --processes',
   '  130  stopped by Ctrl-C',
   '',
   'Examples:',
   '  rx-task-status demo',
   '  rx-task-status demo --tasks 60 --speed 5',
   '  rx-task-status demo --json | tail -n 1',
+  '  rx-task-status demo --processes 4 --tasks 40',
 ];
 
 const lines = (...blocks: string[][]) => `\n${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;

@@ -13,6 +13,7 @@ export type { CliIO } from './cliIO.js';
 
 /** A demo is a picture, not a load test: more tasks than this would only wait on the request budgets. */
 const MAX_DEMO_TASKS = 1000;
+/** The scaling demo's processes (each a Node process, with its own Redis connections). */
 const MAX_DEMO_PROCESSES = 8;
 /** The scaling demo runs in real time, on an account of 20 requests a second: a batch it can finish in seconds. */
 const MAX_SCALE_DEMO_TASKS = 60;
@@ -97,11 +98,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .addHelpText('after', DEMO_HELP)
     .action(async (flags: DemoFlags) => {
       const json = flags.json === true;
-      // More than one process: the scaling demo (Postman, real time); its own --tasks default is smaller.
-      exitCode =
-        flags.processes > 1
-          ? await scaleDemoCommand({ processes: flags.processes, tasks: Math.min(flags.tasks, MAX_SCALE_DEMO_TASKS), json }, io)
-          : await demoCommand({ tasks: flags.tasks, speed: flags.speed, seed: flags.seed, json }, io);
+      if (flags.processes === 1) {
+        exitCode = await demoCommand({ tasks: flags.tasks, speed: flags.speed, seed: flags.seed, json }, io);
+        return;
+      }
+      // More than one process: the scaling demo (Postman, in real time: its processes and its Redis keep the wall clock).
+      if (flags.tasks > MAX_SCALE_DEMO_TASKS) throw new UsageError(`--tasks is at most ${MAX_SCALE_DEMO_TASKS} with --processes (the account allows 20 requests a second, in real time), got ${flags.tasks}.`);
+      if (flags.speed !== 1) throw new UsageError('--speed does not apply with --processes: the processes and their Redis keep real time.');
+      exitCode = await scaleDemoCommand({ processes: flags.processes, tasks: flags.tasks, json }, io);
     });
 
   try {

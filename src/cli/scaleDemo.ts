@@ -99,7 +99,7 @@ function progress(server: FakeProviderServer, seen: readonly Map<string, string>
   return `${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s  ended, as each process saw it: ${done.map((n) => `${n}/${count}`).join('  ')}  |  the server: ${lastSecond.length} requests in the last second, ${refused} refused`;
 }
 
-interface ScaleSummary {
+export interface ScaleSummary {
   readonly processes: number;
   readonly tasks: number;
   readonly requests: number;
