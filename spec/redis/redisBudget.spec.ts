@@ -10,7 +10,9 @@ import { TransportError } from '../../src/core/errors/index.js';
 import { redisBudget } from '../../src/redis/index.js';
 import { RELEASE, TAKE } from '../../src/redis/redisBudget.js';
 import { connectRedis, type RedisConnection } from '../../src/redis/redisConnection.js';
-import { maxInAnyWindow } from '../../src/testing/index.js';
+import { lastValueFrom } from 'rxjs';
+import { postmanTasks } from '../../src/index.js';
+import { maxInAnyWindow, startFakeProviderServer } from '../../src/testing/index.js';
 import { installProcessGuard, settleEventLoop, type ProcessGuard } from '../reliability/processGuard.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
 
@@ -216,6 +218,33 @@ describeWithRedis('redisBudget on a real redis-server', () => {
         expect(Date.now() - started).toBeLessThan(300 + 1000);
       } finally {
         server.resume();
+      }
+    });
+
+    it('ends a watch whose budget Redis does not answer with a TransportError naming Redis, after its retries, having sent the provider nothing; and serves again once Redis is back', async () => {
+      const fake = await startFakeProviderServer();
+      const budget = redisBudget({ client: await client(), key: 'down-1', maxRequestsPerSecond: 5 });
+      await known(server, 'down-1');
+      const source = postmanTasks({ apiKey: fake.credentials.postman.apiKey, baseUrl: fake.url, budget, requestTimeout: 300, retry: { retries: 1, minDelay: 50 } });
+      const task = fake.tasks.create({ provider: 'postman', kind: 'collection-merge', duration: 0 });
+      try {
+        server.pause();
+        const failure = await lastValueFrom(source.watch({ id: task.id, kind: 'collection-merge' })).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        server.resume();
+        expect(failure).toBeInstanceOf(TransportError);
+        expect((failure as TransportError).message).toMatch(/Redis/);
+        expect((failure as TransportError).message).not.toContain(fake.credentials.postman.apiKey);
+        expect(fake.log.count()).toBe(0);
+
+        const last = await lastValueFrom(source.watch({ id: task.id, kind: 'collection-merge' }));
+        expect(last.status).toBe('completed');
+        expect(fake.log.count()).toBe(1);
+      } finally {
+        server.resume();
+        await fake.close();
       }
     });
 

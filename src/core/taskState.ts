@@ -48,7 +48,8 @@ export interface TaskState<TResult = unknown> {
   /**
    * The decoded body this state was read from; `undefined` when the body was
    * over the source's `maxRawBytes` (64 KiB by default), so that a watched
-   * task never holds more than that of a body it does not need.
+   * task never holds more than that of a body it does not need, and in a
+   * state polled by another process (`coordination`) when it was over 64 KiB.
    */
   readonly raw: unknown;
 }

@@ -376,9 +376,17 @@ class RedisCoordination implements TaskCoordination {
       const message = JSON.parse(text) as Message;
       const version = Number(message.v ?? 0);
       if (watched.leading || message.o === this.owner || version <= watched.heard) return;
-      watched.heard = version;
-      if (message.k === 'state' && message.s !== undefined) watched.events.state(stateFromJson(message.s, watched.info.provider, watched.info.id));
-      if (message.k === 'error' && message.e !== undefined) watched.events.error(errorFromJson(message.e));
+      // Read first, then marked heard: news that cannot be read is read again from its key at the next renewal.
+      if (message.k === 'state' && message.s !== undefined) {
+        const state = stateFromJson(message.s, watched.info.provider, watched.info.id);
+        watched.heard = version;
+        watched.events.state(state);
+      }
+      if (message.k === 'error' && message.e !== undefined) {
+        const error = errorFromJson(message.e);
+        watched.heard = version;
+        watched.events.error(error);
+      }
     } catch {
       // Dropped.
     }
