@@ -8,6 +8,7 @@ import type { HostileResult } from './hostile.bench.js';
 import type { MemoryRow } from './memory.bench.js';
 import type { OverheadRow } from './overhead.bench.js';
 import type { RateRow } from './rateCompliance.bench.js';
+import type { ScalingOptions, ScalingResult } from './scaling.bench.js';
 import { formatNumber, formatSeconds } from './support/stats.js';
 
 /** The issue's targets. */
@@ -23,11 +24,12 @@ export interface FindingsInput {
   readonly memory: readonly MemoryRow[];
   readonly combine: readonly CombineRow[];
   readonly hostile: HostileResult;
+  readonly scaling: { readonly result: ScalingResult; readonly options: ScalingOptions };
 }
 
 /** Markdown bullets, one or more per row of the issue. */
 export function findings(input: FindingsInput): string[] {
-  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine), ...hostileFindings(input.hostile)];
+  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine), ...hostileFindings(input.hostile), ...scalingFindings(input.scaling)];
 }
 
 type Comparison = 'better' | 'same' | 'worse';
@@ -160,4 +162,15 @@ function hostileFindings({ scan, hold }: HostileResult): string[] {
     lines.push(`- **Hostile body:** after one state from a 1 MiB body of \`{}\` items, a watched task holds ${formatNumber(dropped.heapBytesPerTask / 2 ** 20, 2)} MiB by default, against ${formatNumber(kept.heapBytesPerTask / 2 ** 20, 2)} MiB when the body is kept as \`raw\`.`);
   }
   return lines;
+}
+
+/** The shared budget and coordination against the by-hand setups: refusals, the account's use, polls per task, time to every end. */
+function scalingFindings({ result, options }: FindingsInput['scaling']): string[] {
+  if ('skipped' in result) return [`- **7. Beyond one process:** ${result.skipped}.`];
+  const [whole, quarter, shared, coordinated] = result.rows;
+  if (whole === undefined || quarter === undefined || shared === undefined || coordinated === undefined) return [];
+  const use = (row: typeof whole) => `${formatNumber((row.answeredPerSecond / options.limit) * 100, 0)} %`;
+  return [
+    `- **7. Beyond one process.** ${options.processes} processes each given the account's whole budget drew ${formatNumber(whole.refused, 0)} refusals; given a ${options.processes}th each, none, but used ${use(quarter)} of the account. One budget on Redis: ${formatNumber(shared.refused, 0)} refusals, ${use(shared)} of the account used, busiest second ${formatNumber(shared.busiestSecond, 0)} of ${options.limit}. With one poll per task on top, ${formatNumber(coordinated.requestsPerTask, 1)} requests per task against ${formatNumber(shared.requestsPerTask, 1)} (${ratio(shared.requestsPerTask / coordinated.requestsPerTask)} fewer), and every process saw every end after ${formatNumber(coordinated.allEndsSeenS, 1)} s against ${formatNumber(quarter.allEndsSeenS, 1)} s by hand (limit / ${options.processes}).`,
+  ];
 }

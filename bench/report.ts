@@ -16,6 +16,7 @@ import { findings } from './findings.js';
 import * as memory from './memory.bench.js';
 import * as overhead from './overhead.bench.js';
 import * as rate from './rateCompliance.bench.js';
+import * as scaling from './scaling.bench.js';
 import { formatNumber, medianRows } from './support/stats.js';
 
 export interface ReportInput {
@@ -29,6 +30,7 @@ export interface ReportInput {
   readonly memory: { readonly options: memory.MemoryOptions; readonly rows: readonly memory.MemoryRow[] };
   readonly combine: { readonly options: combine.BenchOptions & { readonly runs: number }; readonly rows: readonly combine.BenchRow[] };
   readonly hostile: { readonly options: hostile.HostileOptions; readonly result: hostile.HostileResult };
+  readonly scaling: { readonly options: scaling.ScalingOptions; readonly result: scaling.ScalingResult };
 }
 
 /** The alternatives, as installed (devDependencies). */
@@ -53,7 +55,7 @@ export function machineLine(): string {
 
 /** The generated part of docs/benchmarks.md. */
 export function renderResults(input: ReportInput): string {
-  const { economy: e, rate: r, overhead: o, memory: m, combine: c, hostile: h } = input;
+  const { economy: e, rate: r, overhead: o, memory: m, combine: c, hostile: h, scaling: s } = input;
   const period = rate.periodMs(r.options) / 1000;
   return [
     `Measured on ${input.date.toISOString().slice(0, 10)} with \`${input.command}\` (${Math.round(input.seconds)} s in all), on ${machineLine()}.` +
@@ -103,12 +105,18 @@ export function renderResults(input: ReportInput): string {
     '',
     hostile.toMarkdown(h.result),
     '',
+    `### 7. Beyond one process`,
+    '',
+    `${s.options.processes} worker processes (each its own Node process and Redis client, half on node-redis, half on ioredis) watch the same ${s.options.tasks} Postman tasks, each wanting a poll every ${formatNumber(s.options.interval / 1000, 1)} s, on one account that allows ${s.options.limit} requests in any 1 s window and refuses above it; tasks end ${formatNumber(s.options.minDuration / 1000, 1)}–${formatNumber(s.options.maxDuration / 1000, 1)} s after they are made; one run, in real time, on a redis-server of its own (docs/scaling.md). Answered per second: the median whole second between the first second and the first end.`,
+    '',
+    scaling.toMarkdown(s.result),
+    '',
     FINDINGS_HEADING,
     '',
     'Written by `npm run bench` from the tables above: who wins each row, by what ratio, and the target where the benchmarks issue sets one.' +
       (input.quick ? ' **Quick run: these sentences are about numbers that mean nothing.**' : ''),
     '',
-    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows, hostile: h.result }),
+    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows, hostile: h.result, scaling: { result: s.result, options: s.options } }),
     '',
   ].join('\n');
 }
@@ -121,20 +129,23 @@ export async function collect(quick: boolean, command: string, log: (line: strin
   const memoryOptions = quick ? memory.MEMORY_QUICK : memory.MEMORY_DEFAULTS;
   const combineOptions = quick ? combine.COMBINE_QUICK : combine.COMBINE_DEFAULTS;
   const hostileOptions = quick ? hostile.HOSTILE_QUICK : hostile.HOSTILE_DEFAULTS;
+  const scalingOptions = quick ? scaling.SCALING_QUICK : scaling.SCALING_DEFAULTS;
   const step = (name: string) => log(`${name} (at ${Math.round((performance.now() - started) / 1000)} s)`);
-  step('1/6 request economy and detection lag');
+  step('1/7 request economy and detection lag');
   const economyRows = await economy.run(economyOptions);
-  step('2/6 rate compliance');
+  step('2/7 rate compliance');
   const rateRows = await rate.run(rateOptions, log);
-  step('3/6 overhead');
+  step('3/7 overhead');
   const overheadRows = await overhead.run(overheadOptions);
-  step('4/6 memory');
+  step('4/7 memory');
   const memoryRows = await memory.run(memoryOptions);
-  step('5/6 combineTasks');
+  step('5/7 combineTasks');
   const combineRuns = Array.from({ length: combineOptions.runs }, () => combine.run(combineOptions));
   const combineRows = medianRows(combineRuns, ['ms', 'nsPerUpdate', 'heapBytesPerTask', 'speedup']);
-  step('6/6 hostile answers');
+  step('6/7 hostile answers');
   const hostileResult = await hostile.run(hostileOptions);
+  step('7/7 beyond one process');
+  const scalingResult = await scaling.run(scalingOptions);
   return {
     quick,
     command,
@@ -146,6 +157,7 @@ export async function collect(quick: boolean, command: string, log: (line: strin
     memory: { options: memoryOptions, rows: memoryRows },
     combine: { options: combineOptions, rows: combineRows },
     hostile: { options: hostileOptions, result: hostileResult },
+    scaling: { options: scalingOptions, result: scalingResult },
   };
 }
 

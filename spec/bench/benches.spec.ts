@@ -3,11 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linearTicks, logTicks } from '../../bench/economyChart.js';
 import { machineLine, mergeIntoPage, writeReport, type WrittenReport } from '../../bench/report.js';
+import { redisAvailable } from '../support/redisServer.js';
 
 // A smoke test of `npm run bench -- --quick`: every benchmark runs at tiny
 // sizes and the report is written to a temporary folder. Only the shape of
 // what is written is asserted: how much gets done in a tiny run depends on the
 // machine, so no count, lag or rate is.
+
+/** Row 7 runs worker processes on a redis-server: measured where one can be started (always in CI), else said so. */
+const withRedis = redisAvailable() || process.env.REDIS_TEST === 'required';
 
 /** The markdown tables of a page, each as its rows of cells. */
 function tablesOf(page: string): string[][][] {
@@ -70,6 +74,7 @@ describe('npm run bench -- --quick', () => {
       '### 4. Memory',
       '### 5. combineTasks at scale',
       '### 6. Hostile answers',
+      '### 7. Beyond one process',
       '## What the numbers say',
       '## Afterword',
     ]);
@@ -82,8 +87,8 @@ describe('npm run bench -- --quick', () => {
   it('writes well-formed tables: one row per poller, setting and size', () => {
     const bodies = tablesOf(page).map(wellFormed);
 
-    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2]);
-    const [mobizon, postman, rate, overhead, memory, combine, scan, hold] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][]];
+    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2, ...(withRedis ? [4] : [])]);
+    const [mobizon, postman, rate, overhead, memory, combine, scan, hold, scaling] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][] | undefined];
     expect(mobizon.map((row) => row[0])).toEqual(postman.map((row) => row[0]));
     expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(5);
     expect(mobizon.find((row) => row[0] === 'rx-task-status (provider defaults)')?.[1]).toContain('maxRequestsPerSecond 1 for the whole source');
@@ -97,6 +102,13 @@ describe('npm run bench -- --quick', () => {
     for (const row of scan.slice(0, 3)) expect(row.slice(1)).toEqual(['—', '—', expect.stringMatching(/ ms$/), expect.stringMatching(/ ms$/)]);
     expect(scan[3]?.slice(1)).toEqual([expect.stringMatching(/ ms$/), expect.stringMatching(/ ms$/), '—', '—']);
     for (const row of hold) expect(row[1]).toMatch(/^-?[\d.,]+ MiB$/);
+    if (withRedis) {
+      expect(scaling?.map((row) => row[0])).toEqual(['own budget of 20 each', 'own budget of 10 each (limit / 2)', 'redisBudget of 20, shared', 'redisBudget of 20 + redisCoordination']);
+      // Whatever a tiny run measures, the shared rows keep the account's limit and every process sees every end.
+      for (const row of scaling?.slice(2) ?? []) expect([row[2], row[6]]).toEqual(['0', 'yes']);
+    } else {
+      expect(page).toContain('_not measured: redis-server is not on the PATH');
+    }
   });
 
   it("lists rx-task-status's requests of every second of the rate run", () => {
@@ -109,7 +121,7 @@ describe('npm run bench -- --quick', () => {
   it('writes the findings from the rows, one for each benchmark', () => {
     const findings = page.slice(page.indexOf('## What the numbers say'));
 
-    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**', '- **Hostile text:**', '- **Hostile body:**']) {
+    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**', '- **Hostile text:**', '- **Hostile body:**', '- **7. Beyond one process']) {
       expect(findings).toContain(start);
     }
     expect(findings).toContain('target ≥ 0.95×');

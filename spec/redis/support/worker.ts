@@ -19,8 +19,10 @@ export interface WorkerJob {
   readonly leaseMs: number;
   /** The account: budget key and coordination prefix. */
   readonly account: string;
-  /** Share neither budget nor polls (the "one process alone" baseline keeps the budget but not the coordination). */
+  /** Poll each task once across the processes (redisCoordination), or each process on its own. */
   readonly coordinate: boolean;
+  /** The account's budget shared on Redis (`redis`, the default), or each process's own window of `maxRequestsPerSecond` (`local`). */
+  readonly budget?: 'redis' | 'local';
 }
 
 export type WorkerMessage =
@@ -46,7 +48,7 @@ async function run(job: WorkerJob): Promise<void> {
   const source = postmanTasks({
     apiKey: job.apiKey,
     baseUrl: job.baseUrl,
-    budget: redisBudget({ client, key: job.account, maxRequestsPerSecond: job.maxRequestsPerSecond }),
+    ...(job.budget === 'local' ? { maxRequestsPerSecond: job.maxRequestsPerSecond } : { budget: redisBudget({ client, key: job.account, maxRequestsPerSecond: job.maxRequestsPerSecond }) }),
     ...(job.coordinate ? { coordination: redisCoordination({ client, prefix: job.account, leaseMs: job.leaseMs }) } : {}),
     interval: job.interval,
     policy: fixedInterval(),
