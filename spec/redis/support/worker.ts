@@ -5,7 +5,8 @@
 import IORedis from 'ioredis';
 import * as redis from 'redis';
 import { lastValueFrom } from 'rxjs';
-import { fixedInterval, postmanTasks, untilTerminal } from '../../../src/index.js';
+import crossFetch from 'cross-fetch';
+import { fixedInterval, postmanTasks, untilTerminal, type FetchLike } from '../../../src/index.js';
 import { redisBudget, redisCoordination } from '../../../src/redis/index.js';
 
 export interface WorkerJob {
@@ -28,7 +29,7 @@ export interface WorkerJob {
 export type WorkerMessage =
   | { readonly kind: 'ready' }
   | { readonly kind: 'ended'; readonly id: string; readonly status?: string; readonly error?: string; readonly at: number }
-  | { readonly kind: 'done' }
+  | { readonly kind: 'done'; readonly starts: Readonly<Record<string, readonly number[]>> }
   | { readonly kind: 'failed'; readonly message: string };
 
 async function connect(job: WorkerJob): Promise<{ client: unknown; close(): Promise<void> }> {
@@ -45,6 +46,14 @@ async function connect(job: WorkerJob): Promise<{ client: unknown; close(): Prom
 
 async function run(job: WorkerJob): Promise<void> {
   const { client, close } = await connect(job);
+  // When this process sent each poll, by task (the last segment of its URL): arrivals at the server jitter with
+  // its load, starts are what the library spaces.
+  const starts: Record<string, number[]> = {};
+  const fetch: FetchLike = (url, init) => {
+    const id = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    (starts[id] ??= []).push(Date.now());
+    return (crossFetch as unknown as FetchLike)(url, init);
+  };
   const source = postmanTasks({
     apiKey: job.apiKey,
     baseUrl: job.baseUrl,
@@ -53,6 +62,7 @@ async function run(job: WorkerJob): Promise<void> {
     interval: job.interval,
     policy: fixedInterval(),
     jitter: 0,
+    fetch,
   });
   const send = (message: WorkerMessage) => process.send?.(message);
   const watches = job.ids.map((id) =>
@@ -64,7 +74,7 @@ async function run(job: WorkerJob): Promise<void> {
   send({ kind: 'ready' });
   await Promise.all(watches);
   await close();
-  send({ kind: 'done' });
+  send({ kind: 'done', starts });
 }
 
 process.once('message', (job: WorkerJob) => {

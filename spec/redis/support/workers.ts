@@ -13,6 +13,8 @@ export interface Worker {
   readonly job: WorkerJob;
   /** The tasks' ends, as this worker saw them: id → status or error. */
   readonly ended: Map<string, { status?: string; error?: string; at: number }>;
+  /** When this worker sent each poll, by task id; filled in once it is done. */
+  readonly starts: Map<string, readonly number[]>;
   /** Resolves once the worker watches every task. */
   readonly ready: Promise<void>;
   /** Resolves once every task has ended and the worker has let go of Redis (rejects if it dies first, unless killed). */
@@ -39,6 +41,7 @@ export function workers(): Workers {
     const child = fork(file, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     children.add(child);
     const ended = new Map<string, { status?: string; error?: string; at: number }>();
+    const starts = new Map<string, readonly number[]>();
     let killed = false;
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     void exited.then(() => children.delete(child));
@@ -48,7 +51,10 @@ export function workers(): Workers {
       child.on('message', (message: WorkerMessage) => {
         if (message.kind === 'ready') markReady();
         if (message.kind === 'ended') ended.set(message.id, { ...(message.status === undefined ? {} : { status: message.status }), ...(message.error === undefined ? {} : { error: message.error }), at: message.at });
-        if (message.kind === 'done') resolveDone();
+        if (message.kind === 'done') {
+          for (const [id, times] of Object.entries(message.starts)) starts.set(id, times);
+          resolveDone();
+        }
         if (message.kind === 'failed') reject(new Error(`worker: ${message.message}`));
       });
       child.once('exit', (code, signal) => {
@@ -60,6 +66,7 @@ export function workers(): Workers {
     return {
       job,
       ended,
+      starts,
       ready,
       done,
       kill: async () => {
