@@ -8,7 +8,7 @@ import type { Endpoint } from './statusCheck.js';
 import type { FakeProviderServer } from '../../src/testing/server/startFakeProviderServer.js';
 
 /** A source for the endpoint's provider, watching tasks by id string. */
-export function sourceFor(endpoint: Endpoint, options: SourceOptions & { scheduler?: SchedulerLike } = {}): TaskSource<string> {
+export function sourceFor(endpoint: Endpoint, options: SourceOptions & { scheduler?: SchedulerLike } = {}): TaskSource {
   return endpoint.provider === 'mobizon'
     ? mobizonTasks({ apiKey: endpoint.apiKey, baseUrl: endpoint.url, ...options })
     : postmanTasks({ apiKey: endpoint.apiKey, baseUrl: endpoint.url, ...options });

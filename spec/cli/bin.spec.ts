@@ -87,7 +87,7 @@ describe('the rx-task-status executable', () => {
     expect(exit.code).toBe(2);
     expect(jsonLines(exit.stdout)).toEqual([
       expect.objectContaining({ provider: 'mobizon', id: '4821', status: 'running', progress: 0.4 }),
-      { type: 'error', provider: 'mobizon', id: '4821', code: 'TASK_TIMEOUT', message: 'Task 4821 (mobizon) did not finish within 500 ms; last seen running.' },
+      { type: 'error', provider: 'mobizon', id: '4821', ref: '4821', code: 'TASK_TIMEOUT', message: 'Task 4821 (mobizon) did not finish within 500 ms; last seen running.' },
     ]);
     expect(exit.stderr).toBe('rx-task-status: mobizon task 4821: timed out after 0.5s\n');
     expectNoSecret(exit);
@@ -112,7 +112,7 @@ describe('the rx-task-status executable', () => {
     const exit = await runBuiltCli(cli.bin, watch('stream', 'export-1'), wrong);
 
     expect(exit.code).toBe(3);
-    expect(jsonLines(exit.stdout)).toEqual([{ type: 'error', provider: 'stream', id: 'export-1', code: 'AUTHENTICATION', message: expect.any(String) }]);
+    expect(jsonLines(exit.stdout)).toEqual([{ type: 'error', provider: 'stream', id: 'export-1', ref: 'export-1', code: 'AUTHENTICATION', message: expect.any(String) }]);
     expect(exit.stderr).toMatch(/^rx-task-status: stream task export-1: AuthenticationError: /);
     expect(exit.stdout + exit.stderr).not.toContain(wrong.STREAM_API_SECRET);
     expectNoSecret(exit);

@@ -32,7 +32,7 @@ class FakeTerminal extends Writable {
 }
 
 const uuid = (n: number) => `${String(n).padStart(8, '0')}-10a9-4bb5-88f3-0da9f0a6${String(n).padStart(4, '0')}`;
-const labelsOf = (count: number): TaskLabel[] => Array.from({ length: count }, (_, index) => ({ provider: 'stream', id: uuid(index) }));
+const labelsOf = (count: number): TaskLabel[] => Array.from({ length: count }, (_, index) => ({ provider: 'stream', id: uuid(index), ref: uuid(index) }));
 const stateOf = ({ id }: TaskLabel, status: TaskState['status'], extra: Partial<TaskState> = {}): TaskState => ({ provider: 'stream', id, status, providerStatus: status, raw: {}, ...extra });
 
 describe('the live view on a terminal', () => {
@@ -126,7 +126,7 @@ describe('the live view on a terminal', () => {
 
   it('shows a failed task at its last progress, and the batch as done', () => {
     const terminal = new FakeTerminal(24, 80);
-    const labels: TaskLabel[] = [{ provider: 'mobizon', id: '4821' }, { provider: 'mobizon', id: '4822' }];
+    const labels: TaskLabel[] = [{ provider: 'mobizon', id: '4821', ref: '4821' }, { provider: 'mobizon', id: '4822', ref: '4822' }];
     view = new LiveView(terminal, () => now);
     view.start(labels, now);
 

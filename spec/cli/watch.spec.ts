@@ -47,7 +47,12 @@ describe('rx-task-status watch', () => {
     const { code, stdout } = await runCli(['watch', 'postman', 'update-1', 'merge:merge-1', 'api-1/api-task-1', '--base-url', server.url, '--json'], { env: envFor(server) });
 
     expect(code).toBe(0);
-    expect(jsonLines(stdout).map(({ id, status }) => `${String(id)} ${String(status)}`).sort()).toEqual(['api-task-1 completed', 'merge-1 completed', 'update-1 completed']);
+    // Each line names its task twice: the bare id its states carry, and the one spelling `watch` takes back.
+    expect(jsonLines(stdout).map(({ id, ref, status }) => `${String(id)} ${String(ref)} ${String(status)}`).sort()).toEqual([
+      'api-task-1 api-1/api-task-1 completed',
+      'merge-1 merge:merge-1 completed',
+      'update-1 update-1 completed',
+    ]);
     expect(server.log.entries().map((entry) => entry.path).sort()).toEqual(['/apis/api-1/tasks/api-task-1', '/collection-merges-tasks/merge-1', '/collection-updates-tasks/update-1']);
   });
 
@@ -59,9 +64,22 @@ describe('rx-task-status watch', () => {
     expect(code).toBe(2);
     expect(jsonLines(stdout)).toEqual([
       expect.objectContaining({ id: '4821', status: 'running', progress: 0.4 }),
-      { type: 'error', provider: 'mobizon', id: '4821', code: 'TASK_TIMEOUT', message: expect.stringMatching(/300 ms/) },
+      { type: 'error', provider: 'mobizon', id: '4821', ref: '4821', code: 'TASK_TIMEOUT', message: expect.stringMatching(/300 ms/) },
     ]);
     expect(stderr).toBe('rx-task-status: mobizon task 4821: timed out after 0.3s\n');
+  });
+
+  it('names a Postman merge by one spelling on its state lines, its error line and stderr', async () => {
+    server.tasks.create({ provider: 'postman', id: 'merge-7', kind: 'collection-merge', steps: [{ at: 0, status: 'in-progress' }] });
+
+    const { code, stdout, stderr } = await runCli(['watch', 'postman', 'merge:merge-7', '--base-url', server.url, '--timeout', '0.3'], { env: envFor(server) });
+
+    expect(code).toBe(2);
+    expect(jsonLines(stdout)).toEqual([
+      expect.objectContaining({ provider: 'postman', id: 'merge-7', ref: 'merge:merge-7', status: 'running' }),
+      { type: 'error', provider: 'postman', id: 'merge-7', ref: 'merge:merge-7', code: 'TASK_TIMEOUT', message: expect.stringMatching(/300 ms/) },
+    ]);
+    expect(stderr).toBe('rx-task-status: postman task merge:merge-7: timed out after 0.3s\n');
   });
 
   it('exits 3 naming the missing variable, before sending any request', async () => {
@@ -80,13 +98,13 @@ describe('rx-task-status watch', () => {
     const { code, stdout, stderr } = await runCli(['watch', 'postman', 'update-1', '--base-url', server.url], { env: { POSTMAN_API_KEY: wrongKey } });
 
     expect(code).toBe(3);
-    expect(jsonLines(stdout)).toEqual([{ type: 'error', provider: 'postman', id: 'update-1', code: 'AUTHENTICATION', message: expect.stringContaining('refused') }]);
+    expect(jsonLines(stdout)).toEqual([{ type: 'error', provider: 'postman', id: 'update-1', ref: 'update-1', code: 'AUTHENTICATION', message: expect.stringContaining('refused') }]);
     expect(stderr).toMatch(/^rx-task-status: postman task update-1: AuthenticationError: /);
     expect(stdout + stderr).not.toContain(wrongKey);
   });
 
   it.each([
-    [['watch', 'postman', 'a/b/c'], /"a\/b\/c" is not a Postman task id/],
+    [['watch', 'postman', 'a/b/c'], /Expected a Postman task ref: .*merge:ID .*, got "a\/b\/c"/],
     [['watch', 'mobizon', '4821'], /mobizon needs --domain/],
     [['watch', 'stream', 'x', '--domain', 'api.mobizon.kz'], /--domain applies to mobizon only/],
     [['watch', 'stream', 'x', '--base-url', 'http://example.com'], /Refusing plain http base URL "http:\/\/example\.com".*add --allow-insecure-http/],

@@ -68,7 +68,12 @@ describe('useTaskState', () => {
 
   it('does not watch again when re-rendered with an equal object ref', () => {
     const { time, wire, acme: source } = setup();
-    const byObject = { watch: (ref: { id: string }) => source.watch(ref.id), provider: 'acme' } satisfies TaskSource<{ id: string }>;
+    const byObject = {
+      provider: 'acme',
+      watch: (ref: { id: string } | string) => source.watch(typeof ref === 'string' ? ref : ref.id),
+      parseRef: (text: string) => ({ id: text }),
+      formatRef: (ref: { id: string }) => ref.id,
+    } satisfies TaskSource<{ id: string }>;
     const view = mountHook(useTaskState<{ id: string }>, [byObject, { id: 'j1' }]);
     time.advanceTo(500);
     view.rerender(byObject, { id: 'j1' });

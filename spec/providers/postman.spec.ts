@@ -44,6 +44,9 @@ describe('postmanTasks against the fake Postman API', () => {
       ['{ id, kind: "collection-update" }', (id) => ({ id, kind: 'collection-update' }), 'collection-update', (id) => `/collection-updates-tasks/${id}`, 'application/json'],
       ['{ id, kind: "collection-merge" }', (id) => ({ id, kind: 'collection-merge' }), 'collection-merge', (id) => `/collection-merges-tasks/${id}`, 'application/json'],
       ['{ id, apiId }', (id) => ({ id, apiId: 'api-1' }), 'api', (id) => `/apis/api-1/tasks/${id}`, 'application/vnd.api.v10+json'],
+      ['the text "update:ID"', (id) => `update:${id}`, 'collection-update', (id) => `/collection-updates-tasks/${id}`, 'application/json'],
+      ['the text "merge:ID"', (id) => `merge:${id}`, 'collection-merge', (id) => `/collection-merges-tasks/${id}`, 'application/json'],
+      ['the text "API_ID/ID"', (id) => `api-1/${id}`, 'api', (id) => `/apis/api-1/tasks/${id}`, 'application/vnd.api.v10+json'],
     ])('for %s sends a GET to its endpoint with x-api-key and the right Accept', async (_, ref, kind, path, accept) => {
       proxy = await startRecordingProxy(server.url);
       const task = server.tasks.create(

@@ -53,7 +53,7 @@ describe('10,000 cycles of watch → a few polls → end, per path, in virtual t
       maxRequestsPerSecond: Number.POSITIVE_INFINITY,
       maxConcurrentRequests: Number.POSITIVE_INFINITY,
     };
-    const sources: Record<ProviderName, TaskSource<string>> = {
+    const sources: Record<ProviderName, TaskSource> = {
       stream: streamTasks({ ...options, apiKey: 'cycle-key', token: 'cycle-token', baseUrl: 'https://stream.example' }),
       mobizon: mobizonTasks({ ...options, apiKey: 'cycle-key', baseUrl: 'https://mobizon.example' }),
       postman: postmanTasks({ ...options, apiKey: 'cycle-key', baseUrl: 'https://postman.example' }),

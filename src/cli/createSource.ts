@@ -1,9 +1,9 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { isLoopback } from '../core/baseUrl.js';
-import { mobizonTasks, postmanTasks, streamTasks, type TaskState } from '../index.js';
+import { mobizonTasks, postmanTasks, streamTasks, type TaskSource } from '../index.js';
 import { readCredentials, type Environment, type ProviderName } from './credentials.js';
-import { parsePostmanRef } from './postmanRef.js';
 import { UsageError } from './exitCodes.js';
+import type { FollowedTask } from './followTasks.js';
 
 export interface SourceSettings {
   readonly provider: ProviderName;
@@ -16,16 +16,13 @@ export interface SourceSettings {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Watches tasks by their command-line id (see `parsePostmanRef` for Postman's spellings). */
-export type WatchById = (id: string) => Observable<TaskState>;
-
 /**
  * One source of the provider, configured from the command line and the
  * environment. A bad option (a malformed URL, a too-short interval) is a
  * {@link UsageError} carrying the library's own message, which never shows
  * a credential.
  */
-export function createSource({ provider, env, domain, baseUrl, interval, allowInsecureHttp = false, scheduler }: SourceSettings): WatchById {
+export function createSource({ provider, env, domain, baseUrl, interval, allowInsecureHttp = false, scheduler }: SourceSettings): TaskSource {
   if (domain !== undefined && provider !== 'mobizon') throw new UsageError(`--domain applies to mobizon only; use --base-url to point ${provider} elsewhere.`);
   if (baseUrl !== undefined && !allowInsecureHttp) refuseInsecureHttp(baseUrl);
   const common = {
@@ -38,27 +35,45 @@ export function createSource({ provider, env, domain, baseUrl, interval, allowIn
     switch (provider) {
       case 'stream': {
         const { apiKey, apiSecret } = readCredentials('stream', env);
-        const source = streamTasks({ apiKey, apiSecret, ...common });
-        return (id) => source.watch(id);
+        return streamTasks({ apiKey, apiSecret, ...common });
       }
       case 'mobizon': {
         const { apiKey } = readCredentials('mobizon', env);
         if (domain === undefined && baseUrl === undefined) {
           throw new UsageError('mobizon needs --domain (your account\'s API domain, such as api.mobizon.kz) or --base-url.');
         }
-        const source = mobizonTasks({ apiKey, ...(domain === undefined ? {} : { domain }), ...common });
-        return (id) => source.watch(id);
+        return mobizonTasks({ apiKey, ...(domain === undefined ? {} : { domain }), ...common });
       }
       case 'postman': {
         const { apiKey } = readCredentials('postman', env);
-        const source = postmanTasks({ apiKey, ...common });
-        return (id) => source.watch(parsePostmanRef(id));
+        return postmanTasks({ apiKey, ...common });
       }
     }
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/**
+ * One task to follow, from its text form as typed on the command line (read
+ * by the source's `parseRef`: Postman's `merge:ID`, `API_ID/ID`…) or from a
+ * ref: the id its states carry, its text form as the source writes it, and
+ * its states. A bad one is a {@link UsageError} carrying the library's
+ * message, before anything is sent.
+ */
+export function followedTask(source: TaskSource, given: unknown): FollowedTask {
+  try {
+    const ref = typeof given === 'string' ? source.parseRef(given) : given;
+    return { provider: source.provider, id: idOf(ref), ref: source.formatRef(ref), state$: source.watch(ref) };
+  } catch (error) {
+    throw error instanceof TypeError ? new UsageError(error.message) : error;
+  }
+}
+
+/** The id a built-in provider's states carry: the ref itself, or its `id` (Postman's `{ id, kind }`, `{ id, apiId }`). */
+function idOf(ref: unknown): string {
+  return typeof ref === 'string' ? ref : (ref as { id: string }).id;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { acceleratedTime, generateScenario, startFakeProviderServer, type FakeProviderServer, type FakeTask } from '../testing/index.js';
 import type { CliIO } from './cliIO.js';
-import { createSource, type WatchById } from './createSource.js';
+import type { TaskSource } from '../index.js';
+import { createSource, followedTask } from './createSource.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { summarise, summaryTable } from './demoSummary.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import { chooseView, followTasks } from './followTasks.js';
-import { formatPostmanRef } from './postmanRef.js';
 
 export interface DemoCommandInput {
   /** How many tasks, dealt in turn to Stream, Mobizon and Postman. */
@@ -35,11 +35,8 @@ export async function demoCommand({ tasks: count, json, speed, seed }: DemoComma
   try {
     const specs = generateScenario({ seed, count, minDuration: MIN_DURATION, maxDuration: MAX_DURATION });
     const fakeTasks = sortByProvider(server.tasks.createMany(specs));
-    const watchers = sourcesFor(server, time.scheduler);
-    const tasks = fakeTasks.map((task) => {
-      const id = commandLineId(task);
-      return { provider: task.provider, id, state$: watchers[task.provider](id) };
-    });
+    const sources = sourcesFor(server, time.scheduler);
+    const tasks = fakeTasks.map((task) => followedTask(sources[task.provider], refOf(task)));
     if (!json && io.isTTY) {
       io.stdout.write(`Fake Stream, Mobizon and Postman APIs on ${server.url}: ${count} tasks (seed ${seed}), time ×${speed}.\n\n`);
     }
@@ -54,12 +51,12 @@ export async function demoCommand({ tasks: count, json, speed, seed }: DemoComma
     const providers = summarise({ fakeTasks, outcome, requestsOf: (provider) => server.log.count({ provider }) });
     const unscripted = fakeTasks.filter((task, index) => outcome.errors[index] !== undefined || outcome.states[index]?.status !== task.outcome);
     if (json || !io.isTTY) {
-      io.stdout.write(`${JSON.stringify({ summary: { tasks: count, seed, speed, providers, unscripted: unscripted.map(commandLineId) } })}\n`);
+      io.stdout.write(`${JSON.stringify({ summary: { tasks: count, seed, speed, providers, unscripted: unscripted.map((task) => textOf(sources, task)) } })}\n`);
     } else {
       io.stdout.write(`\n${summaryTable(providers)}\n`);
       io.stdout.write('Failures above were scripted: the demo shows how they look.\n');
     }
-    for (const task of unscripted) io.stderr.write(`rx-task-status: ${task.provider} task ${commandLineId(task)} did not end as scripted (${task.outcome ?? 'never'}).\n`);
+    for (const task of unscripted) io.stderr.write(`rx-task-status: ${task.provider} task ${textOf(sources, task)} did not end as scripted (${task.outcome ?? 'never'}).\n`);
     return unscripted.length === 0 ? EXIT.completed : EXIT.failed;
   } finally {
     await server.close();
@@ -72,7 +69,7 @@ function sortByProvider(tasks: readonly FakeTask[]): FakeTask[] {
 }
 
 /** The real sources, configured as `watch` configures them: credentials through the environment variables they would come from. */
-function sourcesFor(server: FakeProviderServer, scheduler: ReturnType<typeof acceleratedTime>['scheduler']): Record<ProviderName, WatchById> {
+function sourcesFor(server: FakeProviderServer, scheduler: ReturnType<typeof acceleratedTime>['scheduler']): Record<ProviderName, TaskSource> {
   const { stream, mobizon, postman } = server.credentials;
   const env = {
     [CREDENTIAL_VARIABLES.stream.apiKey]: stream.apiKey,
@@ -84,9 +81,14 @@ function sourcesFor(server: FakeProviderServer, scheduler: ReturnType<typeof acc
   return { stream: source('stream'), mobizon: source('mobizon'), postman: source('postman') };
 }
 
-/** A task's id as `watch` takes it (Postman's kinds spelled as in `parsePostmanRef`). */
-function commandLineId(task: FakeTask): string {
+/** A fake task's ref, as its source takes it (Postman's kinds as objects). */
+function refOf(task: FakeTask): unknown {
   if (task.provider !== 'postman') return task.id;
-  if (task.kind === 'api' && task.apiId !== undefined) return formatPostmanRef({ id: task.id, apiId: task.apiId });
-  return formatPostmanRef(task.kind === 'collection-merge' ? { id: task.id, kind: 'collection-merge' } : task.id);
+  if (task.kind === 'api' && task.apiId !== undefined) return { id: task.id, apiId: task.apiId };
+  return task.kind === 'collection-merge' ? { id: task.id, kind: 'collection-merge' } : task.id;
+}
+
+/** A fake task's text form, as its source writes it (`merge:ID`): the spelling `watch` takes on the command line. */
+function textOf(sources: Record<ProviderName, TaskSource>, task: FakeTask): string {
+  return sources[task.provider].formatRef(refOf(task));
 }

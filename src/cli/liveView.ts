@@ -134,8 +134,8 @@ export class LiveView implements TaskView {
   }
 }
 
-function labelText({ provider, id }: TaskLabel): string {
-  return printable(`${provider} ${id}`);
+function labelText({ provider, ref }: TaskLabel): string {
+  return printable(`${provider} ${ref}`);
 }
 
 function sizeOf(stdout: OutputStream): ScreenSize {

@@ -1,10 +1,13 @@
 import { printable } from '../core/redact.js';
 import { TaskError, TaskTimeoutError, type TaskBatchState, type TaskState } from '../index.js';
 
-/** How a task is named on screen: its provider and its id as typed on the command line. */
+/** How a task is named: its provider, the id its states carry, and its text form. */
 export interface TaskLabel {
   readonly provider: string;
+  /** The task's id, as in its states. */
   readonly id: string;
+  /** The task's text form, as the source's `formatRef` writes it (`merge:ID` for a Postman merge): what a user types to watch it again. */
+  readonly ref: string;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { CliIO } from './cliIO.js';
-import { createSource } from './createSource.js';
+import { createSource, followedTask } from './createSource.js';
 import type { ProviderName } from './credentials.js';
-import { EXIT, exitCodeOf, UsageError, type ExitCode } from './exitCodes.js';
-import { chooseView, followTasks, type FollowedTask } from './followTasks.js';
+import { EXIT, exitCodeOf, type ExitCode } from './exitCodes.js';
+import { chooseView, followTasks } from './followTasks.js';
 
 export interface WatchCommandInput {
   readonly provider: ProviderName;
@@ -21,7 +21,7 @@ export interface WatchCommandInput {
 /** `rx-task-status watch <provider> <id...>`: follows the tasks until each ends; the exit code says how they ended. */
 export async function watchCommand(input: WatchCommandInput, io: CliIO): Promise<ExitCode> {
   const { provider, ids, domain, baseUrl, interval, timeout, json, allowInsecureHttp = false } = input;
-  const watch = createSource({
+  const source = createSource({
     provider,
     env: io.env,
     allowInsecureHttp,
@@ -30,13 +30,7 @@ export async function watchCommand(input: WatchCommandInput, io: CliIO): Promise
     ...(interval === undefined ? {} : { interval }),
   });
   // Every id is checked before the first request goes out.
-  const tasks: FollowedTask[] = ids.map((id) => {
-    try {
-      return { provider, id, state$: watch(id) };
-    } catch (error) {
-      throw error instanceof TypeError ? new UsageError(error.message) : error;
-    }
-  });
+  const tasks = ids.map((id) => followedTask(source, id));
   const clock = Date.now;
   const outcome = await followTasks({
     tasks,

@@ -70,7 +70,7 @@ export interface TaskIdentity {
 
 /** What a provider's `request` gets, to build the poll request of one task. */
 export interface RequestInput<TRef, TContext> {
-  /** The ref as given to `watch`. */
+  /** The ref as given to `watch`, read by `parseRef` when it was given as text. */
   readonly ref: TRef;
   /** The task id, as `identify` returned it. */
   readonly id: string;
@@ -100,6 +100,22 @@ export interface ProviderDefinition<TOptions extends object, TRef, TContext> {
   setup(options: TOptions): ProviderSetup<TContext>;
   /** Checks a ref (throw a `TypeError` for a bad one) and names the task. */
   identify(ref: TRef): TaskIdentity;
+  /**
+   * Reads the text form of a ref (what URLs, command lines and logs carry),
+   * throwing a `TypeError` that says what was expected for a bad one. Its
+   * result goes through `identify` like any ref. A string it returns must
+   * read as itself, since `watch` reads every string ref as text.
+   * Default: the text is the ref (`identify` then checks it, as for any
+   * string ref).
+   */
+  parseRef?(text: string): TRef;
+  /**
+   * Writes a ref (already checked by `identify`) as text, the inverse of
+   * `parseRef`: the text must read back as the same task, or the source
+   * refuses it. Default: a string ref is its own text; any other ref throws
+   * a `TypeError` saying the provider defines no text form for it.
+   */
+  formatRef?(ref: TRef): string;
   /** Builds the poll request of one task. May be async (a token to sign). */
   request(input: RequestInput<TRef, TContext>): ProviderRequest | Promise<ProviderRequest>;
   /**

@@ -13,11 +13,11 @@ import { resolveInterval, resolveSourceOptions, type ResolvedSourceOptions, type
 import { messageOf } from './errors/errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
 import { checkResumeFrom, isSameState, isTerminal, type TaskState } from './taskState.js';
-import { checkDeadline, expectFunction, expectNonEmptyString, expectOptions, expectPolicy } from './validate.js';
+import { checkDeadline, expectFunction, expectNonEmptyString, expectOptions, expectPolicy, quote, show } from './validate.js';
 import type { WatchedTask } from './watchedTask.js';
 
 /** Watches the tasks of one account of one provider. */
-export interface TaskSource<TRef = string> {
+export interface TaskSource<TRef = unknown> {
   /** The provider's name, as in every state's `provider`. */
   readonly provider: string;
   /**
@@ -31,9 +31,44 @@ export interface TaskSource<TRef = string> {
    * The states of one task, as an Observable: cold (nothing is sent before a
    * subscription), one poll loop per task however many subscribers (a late
    * subscriber first gets the latest state), completing after the first
-   * terminal state, erroring with a `TaskError`.
+   * terminal state, erroring with a `TaskError`. A string ref is read as
+   * text, through {@link TaskSource.parseRef}: `postman.watch('merge:ID')`
+   * watches the same task as `postman.watch({ id: 'ID', kind:
+   * 'collection-merge' })`. A bad ref throws a `TypeError` here, before
+   * anything is sent.
    */
-  watch(ref: TRef, options?: WatchOptions): Observable<TaskState>;
+  watch(ref: TRef | string, options?: WatchOptions): Observable<TaskState>;
+  /**
+   * Reads a ref from its text form, the one spelling URLs, command lines and
+   * logs carry: a task id for Stream and Mobizon; `ID`, `update:ID`,
+   * `merge:ID` or `API_ID/ID` for Postman. A text that names no task throws a
+   * `TypeError` saying what was expected.
+   *
+   * ```ts
+   * import { postmanTasks } from 'rx-task-status';
+   *
+   * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
+   * const ref = postman.parseRef('merge:6f1d0c3e-64a1-4bd5-9d1c-6a6e5b0e2f4d');
+   * console.log(ref); // { id: '6f1d0c3e-64a1-4bd5-9d1c-6a6e5b0e2f4d', kind: 'collection-merge' }
+   * ```
+   */
+  parseRef(text: string): TRef;
+  /**
+   * Writes a ref as text, the inverse of {@link TaskSource.parseRef}: the text
+   * reads back as the same task, and a text in its canonical spelling is
+   * written back as it came (`update:ID` is written `ID`). A ref that cannot
+   * be written so (an id with `:` or `/` in it, for Postman) throws a
+   * `TypeError`.
+   *
+   * ```ts
+   * import { postmanTasks } from 'rx-task-status';
+   *
+   * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
+   * const text = postman.formatRef({ id: '0b9e44d2-7f1c-4c3e-8a51-3d2b1e0f9a6c', apiId: 'f2a7e9c1-5d3b-4e8a-9c6f-1b2d3e4f5a6b' });
+   * console.log(text); // 'f2a7e9c1-5d3b-4e8a-9c6f-1b2d3e4f5a6b/0b9e44d2-7f1c-4c3e-8a51-3d2b1e0f9a6c'
+   * ```
+   */
+  formatRef(ref: TRef): string;
 }
 
 /** A provider's source factory: its own options plus the common {@link SourceOptions}. */
@@ -48,6 +83,7 @@ export function defineProvider<TOptions extends object, TRef, TContext>(
 ): TaskSourceFactory<TOptions, TRef> {
   expectNonEmptyString('definition.name', definition.name);
   for (const fn of ['setup', 'identify', 'request', 'decode'] as const) expectFunction(`definition.${fn}`, definition[fn]);
+  for (const fn of ['parseRef', 'formatRef'] as const) if (definition[fn] !== undefined) expectFunction(`definition.${fn}`, definition[fn]);
   return (options) => {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Expected the options of the ${definition.name} source to be an object, got ${options === null ? 'null' : typeof options}.`);
@@ -103,11 +139,9 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     return this.currentBaseUrl;
   }
 
-  watch(ref: TRef, options: WatchOptions = {}): Observable<TaskState> {
+  watch(given: TRef | string, options: WatchOptions = {}): Observable<TaskState> {
     expectOptions('options', options);
-    const identity = this.definition.identify(ref);
-    const id = expectNonEmptyString('task id', identity.id);
-    const key = identity.key ?? id;
+    const { ref, id, key } = this.resolve(given);
     const interval = options.interval === undefined ? this.options.interval : resolveInterval('interval', options.interval, this.options.minInterval);
     const policy = options.policy === undefined ? this.options.policy : expectPolicy<IntervalPolicy>('policy', options.policy);
     const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, id);
@@ -120,6 +154,49 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
       task$ = isTerminal(resumeFrom) ? of(resumeFrom) : loop$.pipe(startWith(resumeFrom), distinctUntilChanged(isSameState));
     }
     return deadline === undefined ? task$ : task$.pipe(untilDeadline(deadline, this.options.scheduler));
+  }
+
+  parseRef(text: string): TRef {
+    if (typeof text !== 'string') throw new TypeError(`Expected a ${this.provider} task ref as text, got ${show(text)}.`);
+    return this.resolve(text).ref;
+  }
+
+  formatRef(given: TRef): string {
+    const { ref, key } = this.resolve(given);
+    const text = this.definition.formatRef === undefined ? this.defaultText(ref) : this.definition.formatRef(ref);
+    // The text form is one spelling of the task, or it is worth nothing: it must read back as the same task.
+    if (typeof text !== 'string' || this.keyOf(text) !== key) {
+      throw new TypeError(`Expected the ${this.provider} provider to write a ref as text that reads back as the same task, got ${quote(text)}.`);
+    }
+    return text;
+  }
+
+  /** The key of the task a text names, or `undefined` when it names none. */
+  private keyOf(text: string): string | undefined {
+    try {
+      return this.resolve(text).key;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Without a `formatRef` of the provider's, a string ref is its own text, and no other ref has one. */
+  private defaultText(ref: TRef): string {
+    if (typeof ref === 'string') return ref;
+    throw new TypeError(`The ${this.provider} provider defines no text form for a ref that is not a string (its definition has no \`formatRef\`), got ${show(ref)}.`);
+  }
+
+  /**
+   * A ref made ready to watch: read by the provider's `parseRef` when it is
+   * text (the default reads a text as itself), then checked and named by its
+   * `identify`. Both throw a `TypeError` for a bad ref.
+   */
+  private resolve(given: TRef | string): { ref: TRef; id: string; key: string } {
+    // Without a `parseRef`, a text is the ref itself: `identify` checks it as it checks any string ref.
+    const ref = typeof given !== 'string' ? given : this.definition.parseRef === undefined ? (given as unknown as TRef) : this.definition.parseRef(given);
+    const identity = this.definition.identify(ref);
+    const id = expectNonEmptyString('task id', identity.id);
+    return { ref, id, key: identity.key ?? id };
   }
 
   /**

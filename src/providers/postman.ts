@@ -5,7 +5,7 @@ import { RateLimitError } from '../core/errors/index.js';
 import type { HttpResponse } from '../core/http.js';
 import { httpFailure, type ProviderFailure } from '../core/retry.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
-import { expectPathSegment, expectSecret, isPlainObject, show } from '../core/validate.js';
+import { expectPathSegment, expectSecret, isPlainObject, quote, show } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
 import { PostmanTask } from './postmanCodecs.js';
 
@@ -26,6 +26,11 @@ export interface PostmanOptions {
  * Which Postman task: a bare id is a collection update task
  * (`PUT /collections/{id}` with `Prefer: respond-async`); `kind:
  * 'collection-merge'` a merge task; an `apiId` an API Builder task.
+ *
+ * As text (`parseRef`, `formatRef`, and any string given to `watch`): `ID` or
+ * `update:ID` a collection update, `merge:ID` a collection merge, `API_ID/ID`
+ * an API Builder task. Postman ids are UUIDs, so neither `:` nor `/` is ever
+ * part of one.
  */
 export type PostmanTaskRef =
   | string
@@ -84,6 +89,8 @@ interface Target {
  * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
  * const taskId = process.argv[2] ?? 'c3a1f0de-merge';
  * postman.watch({ id: taskId, kind: 'collection-merge' }).subscribe((state) => console.log(state.status));
+ * // The same task, by its text form:
+ * postman.watch(`merge:${taskId}`).subscribe((state) => console.log(state.status));
  * ```
  */
 export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = defineProvider({
@@ -98,6 +105,8 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
     const target = targetOf(ref);
     return { id: target.id, key: target.path };
   },
+  parseRef: parsePostmanRef,
+  formatRef: formatPostmanRef,
   request: ({ ref, context }) => {
     const { path, accept } = targetOf(ref);
     return { method: 'GET', path, headers: { 'x-api-key': context.apiKey, accept } };
@@ -182,6 +191,36 @@ function targetOf(ref: PostmanTaskRef): Target {
   }
   const folder = kind === 'collection-merge' ? 'collection-merges-tasks' : 'collection-updates-tasks';
   return { id, path: `/${folder}/${encodeURIComponent(id)}`, accept: json };
+}
+
+/** `API_ID/ID`. */
+const API_TASK_TEXT = /^([^/:]+)\/([^/:]+)$/;
+/** `ID`, `update:ID` or `merge:ID`. */
+const COLLECTION_TASK_TEXT = /^(?:(update|merge):)?([^/:]+)$/;
+
+/** The text form of a ref (see {@link PostmanTaskRef}): a collection update is read as its bare id, as it always was. */
+function parsePostmanRef(text: string): PostmanTaskRef {
+  const api = API_TASK_TEXT.exec(text);
+  if (api !== null) return { apiId: expectPathSegment('apiId', api[1]), id: expectPathSegment('task id', api[2]) };
+  const collection = COLLECTION_TASK_TEXT.exec(text);
+  if (collection === null) {
+    throw new TypeError(`Expected a Postman task ref: ID or update:ID (collection update), merge:ID (collection merge), or API_ID/ID (API Builder task), got ${quote(text)}.`);
+  }
+  const id = expectPathSegment('task id', collection[2]);
+  return collection[1] === 'merge' ? { id, kind: 'collection-merge' } : id;
+}
+
+/** The inverse of {@link parsePostmanRef}, for a ref `identify` has checked: an update is written as its bare id. */
+function formatPostmanRef(ref: PostmanTaskRef): string {
+  if (typeof ref === 'string') return textId('task id', ref);
+  if ('apiId' in ref) return `${textId('apiId', ref.apiId)}/${textId('id', ref.id)}`;
+  return ref.kind === 'collection-merge' ? `merge:${textId('id', ref.id)}` : textId('id', ref.id);
+}
+
+/** An id as the text form holds it: one with `:` or `/` in it would read back as another task. */
+function textId(name: string, id: string): string {
+  if (/[:/]/.test(id)) throw new TypeError(`Expected \`${name}\` to be a Postman id (a UUID, with no ":" or "/") to write it as text, got ${quote(id)}.`);
+  return id;
 }
 
 function isWrapped(body: unknown): body is { task: unknown } {

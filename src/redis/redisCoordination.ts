@@ -6,7 +6,7 @@ import { isTerminal, type TaskState } from '../core/taskState.js';
 import { expectDelay, expectNonEmptyString, isPlainObject, show } from '../core/validate.js';
 import type { RedisReply } from './redisClients.js';
 import { connectRedis, RedisScript, type RedisConnection } from './redisConnection.js';
-import { errorFromJson, errorToJson, stateFromJson, stateToJson } from './stateWire.js';
+import { errorFromJson, errorToJson, stateFromJson, stateToJson } from '../core/stateWire.js';
 
 /** Options of {@link redisCoordination}. */
 export interface RedisCoordinationOptions {

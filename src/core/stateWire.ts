@@ -11,8 +11,8 @@ import {
   type TaskErrorCode,
   type TaskTimeout,
   type TransportFailure,
-} from '../core/errors/index.js';
-import { checkResumeFrom, type TaskState } from '../core/taskState.js';
+} from './errors/index.js';
+import { checkResumeFrom, type TaskState } from './taskState.js';
 
 // States and errors as they cross Redis: JSON, read back into the same types
 // (Dates as Dates, each error as its own class with its fields), so that a
@@ -98,6 +98,7 @@ export function errorFromJson(text: string): TaskError {
   }
 }
 
+/** UTF-8 bytes, in Node and in browsers alike (the hub's client reads states too). */
 function byteLength(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  return new TextEncoder().encode(text).length;
 }
