@@ -18,6 +18,7 @@ const config: Config = {
     '^rx-task-status/testing$': '<rootDir>/src/testing/index.ts',
     '^rx-task-status/provider$': '<rootDir>/src/provider.ts',
     '^rx-task-status/redis$': '<rootDir>/src/redis/index.ts',
+    '^rx-task-status/hub$': '<rootDir>/src/hub/index.ts',
   },
   testTimeout: 30_000,
   // Jest's default (one worker fewer than the cores) is one worker on a 2-core machine, and much of the suite

@@ -9,6 +9,8 @@ export { streamTasks, STREAM_CHAT_BASE_URL, STREAM_VIDEO_BASE_URL, type StreamOp
 export { mobizonTasks, MOBIZON_DOMAINS, type MobizonOptions } from './providers/mobizon.js';
 export { postmanTasks, POSTMAN_BASE_URL, type PostmanOptions, type PostmanTaskRef } from './providers/postman.js';
 export { defineProvider, type TaskSource, type TaskSourceFactory } from './core/taskSource.js';
+export { hubTasks, type HubTasksOptions } from './hubClient/hubTasks.js';
+export type { HubFetch } from './hubClient/hubConnection.js';
 export type { SourceOptions, WatchOptions } from './core/sourceOptions.js';
 export type { RetryOptions } from './core/retry.js';
 export type { FetchLike } from './core/http.js';

@@ -100,10 +100,10 @@ export function cancelBody(body: unknown): void {
   else (body as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
-function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
+export function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
   return typeof (body as ReadableStream | undefined)?.getReader === 'function';
 }
 
-function isAsyncIterable(body: unknown): body is AsyncIterable<unknown> & { destroy?: () => void } {
+export function isAsyncIterable(body: unknown): body is AsyncIterable<unknown> & { destroy?: () => void } {
   return typeof (body as AsyncIterable<unknown> | undefined)?.[Symbol.asyncIterator] === 'function';
 }

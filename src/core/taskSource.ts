@@ -1,6 +1,5 @@
-import { distinctUntilChanged, Observable, of, startWith, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
-import { untilDeadline } from './deadline.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
 import type { TaskCoordination } from './coordination.js';
@@ -12,9 +11,10 @@ import { RequestScheduler } from './requestScheduler.js';
 import { resolveInterval, resolveSourceOptions, type ResolvedSourceOptions, type SourceOptions, type WatchOptions } from './sourceOptions.js';
 import { messageOf } from './errors/errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
-import { checkResumeFrom, isSameState, isTerminal, type TaskState } from './taskState.js';
+import { checkResumeFrom, type TaskState } from './taskState.js';
 import { checkDeadline, expectFunction, expectNonEmptyString, expectOptions, expectPolicy, quote, show } from './validate.js';
 import type { WatchedTask } from './watchedTask.js';
+import { withWatchExtras } from './watchExtras.js';
 
 /** Watches the tasks of one account of one provider. */
 export interface TaskSource<TRef = unknown> {
@@ -148,12 +148,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
 
     const loop$ = new Observable<TaskState>((subscriber) => this.attach(subscriber, { key, ref, id, interval }, () => policy.create(interval)));
-    let task$ = loop$;
-    if (resumeFrom !== undefined) {
-      // A terminal task cannot change: no request needed.
-      task$ = isTerminal(resumeFrom) ? of(resumeFrom) : loop$.pipe(startWith(resumeFrom), distinctUntilChanged(isSameState));
-    }
-    return deadline === undefined ? task$ : task$.pipe(untilDeadline(deadline, this.options.scheduler));
+    return withWatchExtras(loop$, { resumeFrom, deadline }, this.options.scheduler);
   }
 
   parseRef(text: string): TRef {

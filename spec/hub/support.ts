@@ -1,0 +1,70 @@
+// A task hub over the fake provider server, on 127.0.0.1: what the hub's specs start.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { mobizonTasks, postmanTasks, streamTasks, type SourceOptions, type TaskSource } from '../../src/index.js';
+import { createTaskHub, type HubTaskRequest, type TaskHub, type TaskHubOptions } from '../../src/hub/index.js';
+import { startFakeProviderServer, type FakeProviderServer, type FakeProviderServerOptions } from '../../src/testing/index.js';
+
+export interface HubFixture {
+  /** The fake Stream, Mobizon and Postman APIs. */
+  readonly provider: FakeProviderServer;
+  /** The hub's sources, by the names pages use: `stream`, `mobizon`, `postman`. */
+  readonly sources: Readonly<Record<'stream' | 'mobizon' | 'postman', TaskSource>>;
+  readonly hub: TaskHub;
+  /** The plain node:http server the hub is mounted in. */
+  readonly server: Server;
+  /** The hub's URL: `http://127.0.0.1:PORT/tasks`. */
+  readonly url: string;
+  /** Sockets open to the hub right now. */
+  openSockets(): number;
+  /** Closes the hub, then its server (every socket), then the fake provider. */
+  close(): Promise<void>;
+}
+
+export interface HubFixtureOptions {
+  /** Options of every source (interval, budget, retry, scheduler…). */
+  readonly source?: SourceOptions;
+  /** Options of the hub besides `sources` (default `authorize` lets everyone watch, `basePath` is `/tasks`). */
+  readonly hub?: Partial<TaskHubOptions>;
+  readonly provider?: FakeProviderServerOptions;
+}
+
+/** Lets every request watch every task: what a test of something else needs. */
+export const allowAll = (_request: IncomingMessage, _task: HubTaskRequest): boolean => true;
+
+export async function startHub(options: HubFixtureOptions = {}): Promise<HubFixture> {
+  const provider = await startFakeProviderServer(options.provider);
+  const common = { baseUrl: provider.url, interval: 200, jitter: 0, maxRequestsPerSecond: Infinity, retry: { minDelay: 10, maxDelay: 50 }, ...options.source };
+  const { stream, mobizon, postman } = provider.credentials;
+  const sources = {
+    stream: streamTasks({ apiKey: stream.apiKey, apiSecret: stream.apiSecret, ...common }),
+    mobizon: mobizonTasks({ apiKey: mobizon.apiKey, ...common }),
+    postman: postmanTasks({ apiKey: postman.apiKey, ...common }),
+  };
+  const hub = createTaskHub({ sources, authorize: allowAll, basePath: '/tasks', ...options.hub });
+  const sockets = new Set<Socket>();
+  const server = createServer(hub);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
+  let closing: Promise<void> | undefined;
+  return {
+    provider,
+    sources,
+    hub,
+    server,
+    url,
+    openSockets: () => sockets.size,
+    close: () =>
+      (closing ??= (async () => {
+        await hub.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await provider.close();
+      })()),
+  };
+}

@@ -1,0 +1,434 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { messageOf } from '../core/errors/errorLike.js';
+import { AuthenticationError, DecodeError, ProviderError, TaskError, TransportError } from '../core/errors/index.js';
+import { fingerprint, HUB_EVENTS, type ChangeBody, type HelloData, type OpenBody, type TaskName } from '../core/hubProtocol.js';
+import { cancelBody, isAsyncIterable, isWebStream } from '../core/readBody.js';
+import { retryDelay, type RetryPolicy } from '../core/retry.js';
+import { SseParser, type SseEvent } from '../core/sse.js';
+import { isPlainObject } from '../core/validate.js';
+
+/** The `fetch` a hub client needs: the global one (browsers, Node 18+) fits, and so does any that streams its body. */
+export type HubFetch = (
+  url: string,
+  init: {
+    method: 'POST';
+    headers: Record<string, string>;
+    body: string;
+    signal: AbortSignal;
+    /** `'include'` with `withCredentials` (cookies go to a hub on another origin), else `'same-origin'`. */
+    credentials: 'include' | 'same-origin';
+  },
+) => Promise<{
+  /** The HTTP status. */
+  readonly status: number;
+  /** The response headers. */
+  readonly headers: {
+    /** One header's value, the name matched case-insensitively; `null` when absent. */
+    get(name: string): string | null;
+  };
+  /** The body as a WHATWG `ReadableStream` or a Node async iterable: it is read as it arrives. */
+  readonly body?: unknown;
+}>;
+
+/** What the connection tells one task. */
+export interface HubListener {
+  /** A new state, as the hub sent it (JSON text); returns whether the task ended with it (a terminal state). */
+  state(text: string): boolean;
+  /** The hub ended the task with an error (JSON text, as `errorToJson` writes it). */
+  ended(errorText: string): void;
+  /** The connection failed for good (retries spent, access refused, not a hub): the task ends with this error. */
+  failed(error: TaskError): void;
+}
+
+export interface HubConnectionSettings {
+  /** The hub's URL, without a trailing slash. */
+  readonly url: string;
+  /** The hub's URL as messages show it: no query, no credentials. */
+  readonly shownUrl: string;
+  /** The source name on the hub, as every task is named on the wire. */
+  readonly provider: string;
+  readonly fetch: HubFetch;
+  readonly headers: () => Record<string, string> | PromiseLike<Record<string, string>>;
+  readonly credentials: 'include' | 'same-origin';
+  readonly retry: RetryPolicy;
+  /** How long opening a stream or changing it may take, ms. */
+  readonly requestTimeout: number;
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+}
+
+/** A stream the hub closed on purpose or that broke: reconnect (counts as a failed attempt). */
+class StreamBroken extends Error {}
+
+/** A silence longer than this many keep-alive periods is a dead connection (a proxy that swallowed it, a laptop that slept). */
+const SILENCE_FACTOR = 3;
+
+/**
+ * One connection to a hub for every task a `hubTasks` source watches: the
+ * watches made in one tick open it together, later ones are added to the
+ * open stream (`POST {hub}/streams/{id}`), and the last one leaving closes
+ * it. A connection that drops (a network blip, a hub restarting, a silence
+ * past three keep-alives) is opened again with backoff and `Last-Event-ID`,
+ * and each task's `have` (the fingerprint of the last state received), so
+ * that no state is missed and none is sent twice. After `retry.retries`
+ * failed attempts in a row, every task ends with a `TransportError`.
+ */
+export class HubConnection {
+  private readonly tasks = new Map<string, { readonly listener: HubListener; have?: string }>();
+  /** What the hub's stream watches, as far as this side has asked. */
+  private requested = new Set<string>();
+  /** The stream being read, when there is one; aborting it ends the attempt. */
+  private current: AbortController | undefined;
+  private streamId: string | undefined;
+  private lastEventId: string | undefined;
+  private keepAliveMs = 0;
+  private lastHeardAt = 0;
+  private open = false;
+  private paused = false;
+  /** Failed attempts in a row, and the last one's error. */
+  private failures = 0;
+  private lastFailure: unknown;
+  private reconnect: Subscription | undefined;
+  private liveness: Subscription | undefined;
+  private syncQueued = false;
+  private openQueued = false;
+
+  constructor(private readonly settings: HubConnectionSettings) {}
+
+  /** Watches a task on the hub (at once when the stream is open, else with the next opening). */
+  add(ref: string, listener: HubListener): void {
+    this.tasks.set(ref, { listener });
+    this.changed();
+  }
+
+  /** Lets go of a task; the last one closes the connection. */
+  remove(ref: string): void {
+    if (!this.tasks.delete(ref)) return;
+    this.changed();
+  }
+
+  /** While paused (a hidden page) nothing is connected; the tasks are kept, and taken up again on resuming. */
+  pause(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (paused) {
+      this.teardown();
+      this.failures = 0;
+    } else {
+      this.changed();
+    }
+  }
+
+  private changed(): void {
+    if (this.paused) return;
+    if (this.open) this.queueSync();
+    else if (this.current === undefined && this.reconnect === undefined) this.queueOpen();
+  }
+
+  /** Watches made in the same tick go in one request. */
+  private queueOpen(): void {
+    if (this.openQueued) return;
+    this.openQueued = true;
+    queueMicrotask(() => {
+      this.openQueued = false;
+      if (!this.paused && !this.open && this.current === undefined && this.reconnect === undefined && this.tasks.size > 0) void this.connect();
+    });
+  }
+
+  private queueSync(): void {
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    queueMicrotask(() => {
+      this.syncQueued = false;
+      this.sync();
+    });
+  }
+
+  /** Tells an open stream what it should watch now; with nothing left to watch, closes the connection. */
+  private sync(): void {
+    const current = this.current;
+    if (!this.open || this.streamId === undefined || current === undefined) return;
+    const watch = [...this.tasks.keys()].filter((ref) => !this.requested.has(ref));
+    const unwatch = [...this.requested].filter((ref) => !this.tasks.has(ref));
+    const streamId = this.streamId;
+    if (this.tasks.size === 0) {
+      // Told first, so that the hub stops polling now rather than when its resume window passes.
+      if (unwatch.length > 0) void this.post(`/streams/${streamId}`, { unwatch: unwatch.map((ref) => this.named(ref)) }).catch(() => undefined);
+      this.teardown();
+      this.streamId = undefined;
+      this.lastEventId = undefined;
+      this.requested = new Set();
+      this.failures = 0;
+      return;
+    }
+    if (watch.length === 0 && unwatch.length === 0) return;
+    for (const ref of watch) this.requested.add(ref);
+    for (const ref of unwatch) this.requested.delete(ref);
+    const body: ChangeBody = { watch: watch.map((ref) => this.watched(ref)), unwatch: unwatch.map((ref) => this.named(ref)) };
+    this.post(`/streams/${streamId}`, body).then(
+      (status) => {
+        if (status === 204 || this.current !== current) return;
+        // The hub no longer has the stream (it restarted, or the resume window passed): a new one, with everything.
+        if (status === 404) this.streamId = undefined;
+        this.broken(new StreamBroken(`${this.settings.shownUrl} answered ${status} to a change of its stream`), current);
+      },
+      (error: unknown) => {
+        if (this.current === current) this.broken(error, current);
+      },
+    );
+  }
+
+  /** A change of the open stream; resolves with the hub's status. */
+  private async post(path: string, body: ChangeBody): Promise<number> {
+    const controller = new AbortController();
+    const timer = this.settings.scheduler.schedule(() => controller.abort(), this.settings.requestTimeout);
+    try {
+      const response = await this.settings.fetch(`${this.settings.url}${path}`, {
+        method: 'POST',
+        headers: { ...(await this.settings.headers()), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        credentials: this.settings.credentials,
+      });
+      cancelBody(response.body);
+      return response.status;
+    } finally {
+      timer.unsubscribe();
+    }
+  }
+
+  /** One attempt: opens a stream for every task, then reads it until it ends or is aborted. */
+  private async connect(): Promise<void> {
+    const controller = new AbortController();
+    this.current = controller;
+    this.requested = new Set(this.tasks.keys());
+    const body: OpenBody = { watch: [...this.requested].map((ref) => this.watched(ref)) };
+    const resumeFrom = this.streamId === undefined ? undefined : this.lastEventId;
+    let response: Awaited<ReturnType<HubFetch>>;
+    try {
+      response = await this.request(body, resumeFrom, controller);
+    } catch (error) {
+      if (this.current === controller) this.broken(error, controller);
+      return;
+    }
+    if (this.current !== controller) {
+      cancelBody(response.body);
+      return;
+    }
+    const refusal = this.refusal(response.status, response.headers.get('content-type'));
+    if (refusal !== undefined) {
+      cancelBody(response.body);
+      if (refusal instanceof TaskError) this.fail(refusal);
+      else this.broken(refusal, controller);
+      return;
+    }
+    try {
+      await this.read(response.body, controller);
+      throw new StreamBroken(`${this.settings.shownUrl} ended its stream`);
+    } catch (error) {
+      if (this.current === controller) this.broken(error, controller);
+    }
+  }
+
+  /** The opening request, bounded by `requestTimeout` until its headers arrive. */
+  private async request(body: OpenBody, lastEventId: string | undefined, controller: AbortController): Promise<Awaited<ReturnType<HubFetch>>> {
+    const timer = this.settings.scheduler.schedule(() => controller.abort(new StreamBroken('timeout')), this.settings.requestTimeout);
+    try {
+      return await this.settings.fetch(`${this.settings.url}/streams`, {
+        method: 'POST',
+        headers: { ...(await this.settings.headers()), 'content-type': 'application/json', accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        credentials: this.settings.credentials,
+      });
+    } catch (error) {
+      if (controller.signal.aborted && controller.signal.reason instanceof StreamBroken) {
+        throw new TransportError(`${this.settings.shownUrl} did not answer within ${this.settings.requestTimeout} ms`, { reason: 'timeout', provider: this.settings.provider });
+      }
+      throw error;
+    } finally {
+      timer.unsubscribe();
+    }
+  }
+
+  /** What an opening answer that is not a stream means: a final error, a failure worth retrying, or (`undefined`) none. */
+  private refusal(status: number, contentType: string | null): TaskError | StreamBroken | undefined {
+    const { shownUrl: url, provider } = this.settings;
+    if (status === 401 || status === 403) return new AuthenticationError(`${url} refused this page (${status}): sign in again, or check the headers and credentials given to hubTasks`, { provider, details: { status } });
+    if (status === 429 || status === 408 || status >= 500) return new StreamBroken(`${url} answered ${status}`);
+    if (status !== 200) return new ProviderError(`${url} is not a task hub, or not this version of one: it answered ${status}`, { provider, details: { status } });
+    if (contentType === null || !contentType.toLowerCase().startsWith('text/event-stream')) {
+      return new DecodeError(`${url} answered with ${contentType ?? 'no content type'}, not an event stream: is it a task hub?`, { provider, paths: [] });
+    }
+    return undefined;
+  }
+
+  /** Reads the stream's events until it ends; a silence of three keep-alives aborts it. */
+  private async read(body: unknown, controller: AbortController): Promise<void> {
+    const parser = new SseParser((event) => this.event(event, controller));
+    const decoder = new TextDecoder();
+    const feed = (bytes: Uint8Array | string) => {
+      this.lastHeardAt = this.settings.scheduler.now();
+      parser.feed(typeof bytes === 'string' ? bytes : decoder.decode(bytes, { stream: true }));
+    };
+    if (isWebStream(body)) {
+      const reader = body.getReader();
+      const cancel = () => void reader.cancel().catch(() => undefined);
+      controller.signal.addEventListener('abort', cancel);
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done || this.current !== controller) return;
+          feed(value);
+        }
+      } finally {
+        controller.signal.removeEventListener('abort', cancel);
+        cancel();
+      }
+    }
+    if (isAsyncIterable(body)) {
+      const destroy = () => body.destroy?.();
+      controller.signal.addEventListener('abort', destroy);
+      try {
+        for await (const chunk of body) {
+          if (this.current !== controller) return;
+          feed(chunk as Uint8Array | string);
+        }
+      } finally {
+        controller.signal.removeEventListener('abort', destroy);
+        destroy();
+      }
+      return;
+    }
+    throw new DecodeError(`${this.settings.shownUrl} answered, but this fetch gives no body to read as it arrives`, { provider: this.settings.provider, paths: [] });
+  }
+
+  private event({ event, data, id }: SseEvent, controller: AbortController): void {
+    if (this.current !== controller) return;
+    const message = readJson(data);
+    switch (event) {
+      case HUB_EVENTS.hello:
+        this.hello(message as Partial<HelloData> | undefined, controller);
+        return;
+      case HUB_EVENTS.state:
+      case HUB_EVENTS.end: {
+        if (id !== undefined) this.lastEventId = id;
+        const ref = typeof message?.['ref'] === 'string' ? message['ref'] : undefined;
+        const text = message?.[event === HUB_EVENTS.state ? 'state' : 'error'];
+        const task = ref === undefined ? undefined : this.tasks.get(ref);
+        if (task === undefined || typeof text !== 'string' || message?.['provider'] !== this.settings.provider) return;
+        if (event === HUB_EVENTS.end) {
+          // The hub has let go of it already.
+          this.requested.delete(ref as string);
+          task.listener.ended(text);
+          return;
+        }
+        task.have = fingerprint(text);
+        if (task.listener.state(text)) this.requested.delete(ref as string);
+        return;
+      }
+      case HUB_EVENTS.dropped:
+        // The hub is closing this connection (it is shutting down, or this page read too slowly): another, after a pause.
+        throw new StreamBroken(`${this.settings.shownUrl} dropped the stream (${String(message?.['reason'])})`);
+      default:
+    }
+  }
+
+  private hello(hello: Partial<HelloData> | undefined, controller: AbortController): void {
+    if (typeof hello?.stream !== 'string' || typeof hello.keepAliveMs !== 'number' || !(hello.keepAliveMs > 0)) {
+      throw new DecodeError(`${this.settings.shownUrl} sent a stream without a proper hello: is it a task hub?`, { provider: this.settings.provider, paths: ['hello'] });
+    }
+    if (hello.stream !== this.streamId) this.lastEventId = undefined;
+    this.streamId = hello.stream;
+    this.keepAliveMs = hello.keepAliveMs;
+    this.open = true;
+    this.failures = 0;
+    this.lastFailure = undefined;
+    this.lastHeardAt = this.settings.scheduler.now();
+    this.watchSilence(controller);
+    // Watches and unwatches made while it opened.
+    this.queueSync();
+  }
+
+  private watchSilence(controller: AbortController): void {
+    this.liveness?.unsubscribe();
+    const { scheduler } = this.settings;
+    const limit = SILENCE_FACTOR * this.keepAliveMs;
+    const connection = this;
+    this.liveness = scheduler.schedule(function check(this: { schedule(state?: undefined, delay?: number): unknown }) {
+      if (connection.current !== controller) return;
+      const silent = scheduler.now() - connection.lastHeardAt;
+      if (silent >= limit) connection.broken(new StreamBroken(`${connection.settings.shownUrl} sent nothing for ${Math.round(silent)} ms`), controller);
+      else this.schedule(undefined, limit - silent);
+    }, limit);
+  }
+
+  /** The attempt failed: another after a backoff, or, with the retries spent, every task ends. */
+  private broken(error: unknown, controller: AbortController): void {
+    if (this.current !== controller) return;
+    this.teardown();
+    if (this.tasks.size === 0 || this.paused) return;
+    this.failures++;
+    this.lastFailure = error;
+    if (error instanceof TaskError && !(error instanceof TransportError)) {
+      this.fail(error);
+      return;
+    }
+    if (this.failures > this.settings.retry.retries) {
+      this.fail(this.spent());
+      return;
+    }
+    const delay = retryDelay(this.failures, this.settings.retry, this.settings.random);
+    this.reconnect = this.settings.scheduler.schedule(() => {
+      this.reconnect = undefined;
+      if (!this.paused && this.tasks.size > 0) void this.connect();
+    }, delay);
+  }
+
+  private spent(): TransportError {
+    const last = this.lastFailure;
+    if (last instanceof TransportError) return last;
+    const what = last instanceof StreamBroken ? last.message : `${this.settings.shownUrl} could not be reached: ${messageOf(last)}`;
+    return new TransportError(`Lost the task hub after ${this.failures} attempts; last: ${what}`, { reason: 'network', provider: this.settings.provider });
+  }
+
+  /** Every task ends with this error (each one's `end` removes it). */
+  private fail(error: TaskError): void {
+    this.teardown();
+    this.streamId = undefined;
+    this.lastEventId = undefined;
+    this.failures = 0;
+    for (const task of [...this.tasks.values()]) task.listener.failed(error);
+    this.tasks.clear();
+  }
+
+  /** Closes the connection and cancels what is scheduled; what the tasks are and where the stream was are kept. */
+  private teardown(): void {
+    const current = this.current;
+    this.current = undefined;
+    this.open = false;
+    current?.abort();
+    this.liveness?.unsubscribe();
+    this.liveness = undefined;
+    this.reconnect?.unsubscribe();
+    this.reconnect = undefined;
+  }
+
+  private named(ref: string): TaskName {
+    return { provider: this.settings.provider, ref };
+  }
+
+  private watched(ref: string): TaskName & { have?: string } {
+    const have = this.tasks.get(ref)?.have;
+    return have === undefined ? this.named(ref) : { ...this.named(ref), have };
+  }
+}
+
+function readJson(data: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,241 @@
+import { asyncScheduler, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { DecodeError, type TaskError } from '../core/errors/index.js';
+import { normalizeRetry, type RetryOptions } from '../core/retry.js';
+import type { WatchOptions } from '../core/sourceOptions.js';
+import { errorFromJson } from '../core/stateWire.js';
+import type { TaskSource } from '../core/taskSource.js';
+import { checkResumeFrom, isTerminal, type TaskState } from '../core/taskState.js';
+import { checkDeadline, expectDelay, expectFunction, expectNonEmptyString, expectObservable, expectOptionalBoolean, expectOptions, expectScheduler, isPlainObject, show } from '../core/validate.js';
+import { WatchedTask } from '../core/watchedTask.js';
+import { withWatchExtras } from '../core/watchExtras.js';
+import { HubConnection, type HubFetch, type HubListener } from './hubConnection.js';
+
+/** Options of {@link hubTasks}. */
+export interface HubTasksOptions {
+  /**
+   * The hub's URL, as mounted on your server: `'https://app.example.com/tasks'`,
+   * or in a page a path of its own origin (`'/tasks'`).
+   */
+  readonly url: string;
+  /** The name the hub gives the source of these tasks (a key of its `sources`). */
+  readonly provider: string;
+  /** Default: the global `fetch`. Any that streams its response body fits. */
+  readonly fetch?: HubFetch;
+  /**
+   * Headers for every request to the hub, such as `Authorization`: an object,
+   * or a function asked before each request (a token that is refreshed).
+   * They go to the hub only; they never appear in an error.
+   */
+  readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>> | PromiseLike<Readonly<Record<string, string>>>);
+  /** Send cookies to a hub on another origin (it must list this page's origin in `allowOrigins`). Same-origin requests send them anyway. */
+  readonly withCredentials?: boolean;
+  /** While it emits `true` (`whenDocumentHidden()`), the connection is closed; it opens again, missing nothing, on `false`. */
+  readonly pauseWhen?: Observable<boolean>;
+  /** Reconnecting after a drop: attempts in a row before every task ends with a `TransportError`, and the backoff. Default 8 retries, 0.5 s doubling to 15 s (about a minute). */
+  readonly retry?: RetryOptions;
+  /** How long opening the stream (until its headers) or changing it may take, ms. Default 30000. */
+  readonly requestTimeout?: number;
+  /** The clock for backoff, time-outs and deadlines. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+const DEFAULT_RETRY = { retries: 8, minDelay: 500, factor: 2, maxDelay: 15_000 };
+const MAX_REF_LENGTH = 1000;
+
+/**
+ * A `TaskSource` whose tasks are polled by a task hub (`createTaskHub` from
+ * `rx-task-status/hub`) on your server, and pushed to this page over
+ * Server-Sent Events: the page holds no provider key and runs no poll. Every
+ * operator and adapter works on it unchanged. The watches made in one tick
+ * share one connection, and so do later ones (a page watching 200 tasks
+ * uses one); states arrive as the hub sees them (only changes), and a
+ * dropped connection is taken up again without missing or repeating one.
+ * Errors are the direct source's, typed as they were on the hub.
+ *
+ * Refs are text, as the hub's source spells them (`source.formatRef`):
+ * Postman's `merge:ID`, for instance. `watch`'s `interval` and `policy` do
+ * not apply (the hub polls); `resumeFrom` and `deadline` do.
+ *
+ * ```ts
+ * import { hubTasks, untilTerminal } from 'rx-task-status';
+ *
+ * const tasks = hubTasks({ url: 'https://app.example.com/tasks', provider: 'postman' });
+ * tasks.watch('merge:6f1d0c3e-64a1-4bd5-9d1c-6a6e5b0e2f4d').pipe(untilTerminal()).subscribe((state) => console.log(state.status, state.progress));
+ * ```
+ */
+export function hubTasks(options: HubTasksOptions): TaskSource<string> {
+  if (!isPlainObject(options)) throw new TypeError(`Expected the options of hubTasks ({ url, provider, … }), got ${show(options)}.`);
+  const url = hubUrl(options.url);
+  const provider = expectNonEmptyString('provider', options.provider);
+  const fetch = options.fetch === undefined ? defaultFetch() : expectFunction<HubFetch>('fetch', options.fetch);
+  const headers = readHeaders(options.headers);
+  const withCredentials = expectOptionalBoolean('withCredentials', options.withCredentials) ?? false;
+  const pauseWhen = options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen);
+  const scheduler = options.scheduler === undefined ? asyncScheduler : expectScheduler('scheduler', options.scheduler);
+  const connection = new HubConnection({
+    url: url.href.replace(/\/+$/, ''),
+    shownUrl: `The task hub at ${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    provider,
+    fetch,
+    headers,
+    credentials: withCredentials ? 'include' : 'same-origin',
+    retry: normalizeRetry({ ...DEFAULT_RETRY, ...options.retry }),
+    requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? 30_000),
+    scheduler,
+    random: Math.random,
+  });
+  return new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
+}
+
+class HubTaskSource implements TaskSource<string> {
+  private readonly tasks = new Map<string, HubWatch>();
+  private pause: Subscription | undefined;
+
+  constructor(
+    readonly provider: string,
+    readonly baseUrl: string,
+    private readonly connection: HubConnection,
+    private readonly scheduler: SchedulerLike,
+    private readonly pauseWhen: Observable<boolean> | undefined,
+  ) {}
+
+  watch(given: string, options: WatchOptions = {}): Observable<TaskState> {
+    expectOptions('options', options);
+    const ref = this.parseRef(given);
+    // The hub's states name the task's id; the ref's text need not be it (Postman's `merge:ID`).
+    const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, expectNonEmptyString('resumeFrom.id', options.resumeFrom?.id));
+    const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
+    const task$ = new Observable<TaskState>((subscriber) => this.attach(ref, subscriber));
+    return withWatchExtras(task$, { resumeFrom, deadline }, this.scheduler);
+  }
+
+  parseRef(text: string): string {
+    if (typeof text !== 'string' || text === '' || text.length > MAX_REF_LENGTH) {
+      throw new TypeError(`Expected a ${this.provider} task ref as text (as the hub's source writes it), at most ${MAX_REF_LENGTH} characters, got ${show(text)}.`);
+    }
+    return text;
+  }
+
+  formatRef(ref: string): string {
+    return this.parseRef(ref);
+  }
+
+  /** One watch of a task on the hub, however many subscribe here. */
+  private attach(ref: string, subscriber: Subscriber<TaskState>): () => void {
+    const running = this.tasks.get(ref);
+    if (running !== undefined) return running.attach(subscriber);
+    const task = new HubWatch(this, ref);
+    this.tasks.set(ref, task);
+    if (this.tasks.size === 1 && this.pauseWhen !== undefined) {
+      this.pause = this.pauseWhen.subscribe({
+        next: (paused) => this.connection.pause(paused === true),
+        // A broken pause signal must not keep the page disconnected.
+        error: () => this.connection.pause(false),
+      });
+    }
+    const detach = task.attach(subscriber);
+    task.start();
+    return detach;
+  }
+
+  follow(ref: string, listener: HubListener): void {
+    this.connection.add(ref, listener);
+  }
+
+  stopped(task: HubWatch): void {
+    if (this.tasks.get(task.key) !== task) return;
+    this.tasks.delete(task.key);
+    this.connection.remove(task.key);
+    if (this.tasks.size === 0) {
+      this.pause?.unsubscribe();
+      this.pause = undefined;
+      this.connection.pause(false);
+    }
+  }
+}
+
+/** A task as this page sees it: the hub's states, each change once, ended by a terminal state or the hub's error. */
+class HubWatch extends WatchedTask implements HubListener {
+  constructor(
+    private readonly source: HubTaskSource,
+    readonly key: string,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.source.follow(this.key, this);
+  }
+
+  protected stop(): void {
+    this.last = undefined;
+    this.source.stopped(this);
+  }
+
+  state(text: string): boolean {
+    let state: TaskState;
+    try {
+      state = readState(text, this.source.provider);
+    } catch (error) {
+      this.failed(new DecodeError(`The task hub sent a state of ${this.source.provider} task ${this.key} that is not one: ${error instanceof Error ? error.message : String(error)}`, { provider: this.source.provider, paths: ['state'] }));
+      return true;
+    }
+    this.emit(state);
+    if (!isTerminal(state)) return false;
+    this.end((subscriber) => subscriber.complete());
+    return true;
+  }
+
+  ended(errorText: string): void {
+    let error: TaskError;
+    try {
+      error = errorFromJson(errorText);
+    } catch {
+      error = new DecodeError(`The task hub ended ${this.source.provider} task ${this.key} with an error it did not spell as one`, { provider: this.source.provider, paths: ['error'] });
+    }
+    this.failed(error);
+  }
+
+  failed(error: TaskError): void {
+    this.end((subscriber) => subscriber.error(error));
+  }
+}
+
+/** A state as the hub sends it (`stateToJson`), checked as a state of this provider: its dates are Dates again. */
+function readState(text: string, provider: string): TaskState {
+  const record: unknown = JSON.parse(text);
+  const state = isPlainObject(record) ? record['state'] : undefined;
+  const id = isPlainObject(state) ? state['id'] : undefined;
+  if (typeof id !== 'string' || id === '') throw new TypeError('it names no task id');
+  return checkResumeFrom(state as unknown as TaskState, provider, id);
+}
+
+/** The hub's URL: absolute, or in a page relative to it. */
+function hubUrl(value: unknown): URL {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  const url = typeof value === 'string' && value !== '' ? (URL.canParse(value, base) ? new URL(value, base) : undefined) : undefined;
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new TypeError(`Expected \`url\` to be the task hub's URL ('https://app.example.com/tasks', or '/tasks' in a page), got ${show(value)}.`);
+  }
+  if (url.search !== '' || url.username !== '' || url.password !== '') {
+    throw new TypeError('Expected `url` to hold no query and no credentials: pass them to the hub as `headers` (or cookies), which never appear in an error.');
+  }
+  url.hash = '';
+  return url;
+}
+
+function readHeaders(value: HubTasksOptions['headers']): () => Record<string, string> | PromiseLike<Record<string, string>> {
+  if (value === undefined) return () => ({});
+  if (typeof value === 'function') return value as () => Record<string, string>;
+  if (!isPlainObject(value) || !Object.values(value).every((header) => typeof header === 'string')) {
+    throw new TypeError('Expected `headers` to be an object of strings, or a function that returns one.');
+  }
+  const headers = { ...value } as Record<string, string>;
+  return () => headers;
+}
+
+function defaultFetch(): HubFetch {
+  const fetch = (globalThis as { fetch?: HubFetch }).fetch;
+  if (typeof fetch !== 'function') throw new TypeError('hubTasks needs `fetch`: this runtime has no global one, so pass `fetch`.');
+  return (url, init) => fetch(url, init);
+}
