@@ -66,4 +66,23 @@ describe('the source tree', () => {
       expect(`${name(file)}: ${/\b(setTimeout|setInterval|fetch\(|asyncScheduler|timer\()/.exec(text)?.[0] ?? 'clean'}`).toBe(`${name(file)}: clean`);
     }
   });
+
+  it('keeps the portable entry (browsers) free of Node modules, and of the hub, Redis, testing and CLI code', () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of imports.get(file) ?? []) visit(target);
+    };
+    visit(join(SRC, 'portable.ts'));
+    expect([...reached].map(name)).toContain('hubClient/hubTasks.ts');
+    const offending = [...reached].flatMap((file) => {
+      const nodeImport = /^(?:import|export)\b[^;]*?from\s+'(node:[^']+)'/ms.exec(readFileSync(file, 'utf8'))?.[1];
+      return [
+        ...(nodeImport === undefined ? [] : [`${name(file)} imports ${nodeImport}`]),
+        ...(/^(hub|redis|testing|cli)\//.test(name(file)) ? [`${name(file)} is reached from portable.ts`] : []),
+      ];
+    });
+    expect(offending).toEqual([]);
+  });
 });
