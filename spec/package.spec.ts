@@ -144,6 +144,98 @@ export async function run(): Promise<RequestLogEntry[]> {
     ).not.toThrow();
   });
 
+  // The task hub, as a server of the user's mounts it: createServer(hub), one page's stream read with fetch, then closed.
+  const hubCode = (importLines: string) => `${importLines}
+(async () => {
+  const provider = await startFakeProviderServer();
+  provider.tasks.create({ provider: 'postman', kind: 'collection-merge', id: 'm1', steps: [{ at: 0, status: 'in-progress' }] });
+  const hub = createTaskHub({
+    sources: { postman: postmanTasks({ apiKey: FAKE_CREDENTIALS.postman.apiKey, baseUrl: provider.url }) },
+    authorize: (request, task) => request.headers['x-user'] === 'ada' && task.text === 'merge:m1',
+    basePath: '/tasks',
+  });
+  const server = createServer(hub).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const response = await fetch('http://127.0.0.1:' + server.address().port + '/tasks/streams', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-user': 'ada' },
+    body: JSON.stringify({ watch: [{ provider: 'postman', ref: 'merge:m1' }] }),
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let state;
+  while (state === undefined) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    const match = /event: state\\ndata: (.*)\\n\\n/.exec(text);
+    if (match !== null) state = JSON.parse(match[1]);
+  }
+  await reader.cancel();
+  await hub.close();
+  server.closeAllConnections();
+  server.close();
+  await provider.close();
+  console.log(JSON.stringify({
+    status: response.status,
+    type: response.headers.get('content-type'),
+    events: [...text.matchAll(/^event: (\\w+)$/gm)].map((found) => found[1]),
+    task: state.provider + ' ' + state.ref + ' ' + JSON.parse(state.state).state.status,
+  }));
+})();
+`;
+  const hubExpected = { status: 200, type: 'text/event-stream; charset=utf-8', events: ['hello', 'state'], task: 'postman merge:m1 running' };
+
+  it('exports the task hub as rx-task-status/hub, to an ES module', () => {
+    writeFileSync(
+      join(work, 'hub.mjs'),
+      hubCode(`import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { postmanTasks } from 'rx-task-status';
+import { createTaskHub } from 'rx-task-status/hub';
+import { FAKE_CREDENTIALS, startFakeProviderServer } from 'rx-task-status/testing';`),
+    );
+    expect(JSON.parse(node(['hub.mjs'], work))).toEqual(hubExpected);
+  });
+
+  it('exports the task hub as rx-task-status/hub, to CommonJS', () => {
+    writeFileSync(
+      join(work, 'hub.cjs'),
+      hubCode(`const { once } = require('node:events');
+const { createServer } = require('node:http');
+const { postmanTasks } = require('rx-task-status');
+const { createTaskHub } = require('rx-task-status/hub');
+const { FAKE_CREDENTIALS, startFakeProviderServer } = require('rx-task-status/testing');`),
+    );
+    expect(JSON.parse(node(['hub.cjs'], work))).toEqual(hubExpected);
+  });
+
+  it('ships types for rx-task-status/hub that resolve for both, under Node16 module resolution', () => {
+    const typed = (ext: string) =>
+      writeFileSync(
+        join(work, `typed-hub.${ext}`),
+        `import { createServer, type IncomingMessage } from 'node:http';
+import { postmanTasks } from 'rx-task-status';
+import { createTaskHub, type HubSource, type HubTaskRequest, type TaskHub, type TaskHubOptions } from 'rx-task-status/hub';
+const source: HubSource = postmanTasks({ apiKey: 'key' });
+const authorize = (request: IncomingMessage, task: HubTaskRequest): Promise<boolean> => Promise.resolve(request.headers.cookie !== undefined && task.provider === 'postman');
+const options: TaskHubOptions = { sources: { postman: source }, authorize, basePath: '/tasks', keepAliveMs: 15_000, allowOrigins: ['https://app.example.com'] };
+const hub: TaskHub = createTaskHub(options);
+export const server = createServer(hub);
+export const closed: Promise<void> = hub.close();
+// @ts-expect-error: a hub without authorize is not a hub
+createTaskHub({ sources: { postman: source } });
+`,
+      );
+    typed('mts');
+    typed('cts');
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+    expect(() =>
+      node([tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed-hub.mts', 'typed-hub.cts'], work),
+    ).not.toThrow();
+  });
+
   it('gives browser bundlers the portable build: no Node builtin, no stream adapter, types to match', async () => {
     writeFileSync(join(work, 'browser.mjs'), "import { combineTasks, streamTasks, whenDocumentHidden } from 'rx-task-status';\nexport const used = [combineTasks, streamTasks, whenDocumentHidden];\n");
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));

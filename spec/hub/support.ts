@@ -17,6 +17,13 @@ export interface HubFixture {
   readonly url: string;
   /** Sockets open to the hub right now. */
   openSockets(): number;
+  /**
+   * What a restart of the hub's process does to its pages: the hub closes (its
+   * streams end with `dropped`), and a new one, with new sources (no stream and
+   * no poll loop of the old one), answers at the same URL. `hub` and `sources`
+   * are the new ones from then on.
+   */
+  restart(): Promise<void>;
   /** Closes the hub, then its server (every socket), then the fake provider. */
   close(): Promise<void>;
 }
@@ -36,14 +43,17 @@ export async function startHub(options: HubFixtureOptions = {}): Promise<HubFixt
   const provider = await startFakeProviderServer(options.provider);
   const common = { baseUrl: provider.url, interval: 200, jitter: 0, maxRequestsPerSecond: Infinity, retry: { minDelay: 10, maxDelay: 50 }, ...options.source };
   const { stream, mobizon, postman } = provider.credentials;
-  const sources = {
-    stream: streamTasks({ apiKey: stream.apiKey, apiSecret: stream.apiSecret, ...common }),
-    mobizon: mobizonTasks({ apiKey: mobizon.apiKey, ...common }),
-    postman: postmanTasks({ apiKey: postman.apiKey, ...common }),
+  const start = () => {
+    const sources = {
+      stream: streamTasks({ apiKey: stream.apiKey, apiSecret: stream.apiSecret, ...common }),
+      mobizon: mobizonTasks({ apiKey: mobizon.apiKey, ...common }),
+      postman: postmanTasks({ apiKey: postman.apiKey, ...common }),
+    };
+    return { sources, hub: createTaskHub({ sources, authorize: allowAll, basePath: '/tasks', ...options.hub }) };
   };
-  const hub = createTaskHub({ sources, authorize: allowAll, basePath: '/tasks', ...options.hub });
+  let running = start();
   const sockets = new Set<Socket>();
-  const server = createServer(hub);
+  const server = createServer((request, response) => running.hub(request, response));
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -54,14 +64,23 @@ export async function startHub(options: HubFixtureOptions = {}): Promise<HubFixt
   let closing: Promise<void> | undefined;
   return {
     provider,
-    sources,
-    hub,
+    get sources() {
+      return running.sources;
+    },
+    get hub() {
+      return running.hub;
+    },
     server,
     url,
     openSockets: () => sockets.size,
+    restart: async () => {
+      const stopping = running;
+      running = start();
+      await stopping.hub.close();
+    },
     close: () =>
       (closing ??= (async () => {
-        await hub.close();
+        await running.hub.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await provider.close();

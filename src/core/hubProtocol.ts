@@ -1,3 +1,5 @@
+import { isPlainObject } from './validate.js';
+
 /**
  * What a page and a task hub say to each other: shared by `createTaskHub`
  * (the server) and `hubTasks` (the client), so the two cannot drift.
@@ -75,10 +77,32 @@ export function taskKey(task: TaskName): string {
 /**
  * A short fingerprint of a state as it travels (the JSON text of a `state`
  * event): the page sends it back as `have`, and the hub does not send that
- * state again. Two 32-bit FNV-1a hashes, with different offsets: 64 bits,
- * ample for telling one task's successive states apart.
+ * state again. It covers what tells two states apart (`isSameState`), not
+ * `raw`: a provider's body may change on every answer while the state does
+ * not (Stream's `duration`), and a restarted hub, whose first poll brings a
+ * new body, would otherwise send every page the state it has. Two 32-bit
+ * FNV-1a hashes, with different offsets: 64 bits, ample for telling one
+ * task's successive states apart.
  */
 export function fingerprint(text: string): string {
+  return hash(withoutRaw(text));
+}
+
+/** The state of a state event's text (`stateToJson`'s), as JSON without its `raw`; any other text as it is. */
+function withoutRaw(text: string): string {
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const state = isPlainObject(record) ? record['state'] : undefined;
+  if (!isPlainObject(state)) return text;
+  const { raw: _raw, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+function hash(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let index = 0; index < text.length; index++) {

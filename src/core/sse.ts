@@ -42,6 +42,8 @@ export function sseComment(text: string): string {
 export class SseParser {
   private buffer = '';
   private data: string[] = [];
+  /** The characters of `data` so far, at most `maxEventLength`. */
+  private dataLength = 0;
   private event = '';
   private id: string | undefined;
   /** The last chunk ended with `\r`: a `\n` that starts the next one belongs to it. */
@@ -50,9 +52,13 @@ export class SseParser {
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
     private readonly maxLineLength = 1024 * 1024,
+    /** The most data one event may hold, across its lines: a stream that never ends an event cannot grow it without bound. */
+    private readonly maxEventLength = 4 * 1024 * 1024,
   ) {}
 
   feed(chunk: string): void {
+    // An empty chunk (a decoder holding back half a character) changes nothing: a `\r` before it still pairs with a `\n` after it.
+    if (chunk === '') return;
     let text = chunk;
     if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
     this.pendingCr = text.endsWith('\r');
@@ -65,11 +71,17 @@ export class SseParser {
       const lf = this.buffer.indexOf('\n', start);
       const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       if (end === -1) break;
+      this.checkLength(end - start);
       this.line(this.buffer.slice(start, end));
       start = end + (this.buffer[end] === '\r' && this.buffer[end + 1] === '\n' ? 2 : 1);
     }
     this.buffer = this.buffer.slice(start);
-    if (this.buffer.length > this.maxLineLength) throw new RangeError(`An event stream line is longer than ${this.maxLineLength} characters.`);
+    this.checkLength(this.buffer.length);
+  }
+
+  /** A line too long is an error whether it came whole in one chunk or is still coming. */
+  private checkLength(length: number): void {
+    if (length > this.maxLineLength) throw new RangeError(`An event stream line is longer than ${this.maxLineLength} characters.`);
   }
 
   private line(line: string): void {
@@ -82,8 +94,11 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
+    if (field === 'data') {
+      this.dataLength += value.length + 1;
+      if (this.dataLength > this.maxEventLength) throw new RangeError(`An event stream event holds more than ${this.maxEventLength} characters of data.`);
+      this.data.push(value);
+    } else if (field === 'event') this.event = value;
     // The last event id outlives its event, as the standard says: later events without an `id:` carry it too.
     else if (field === 'id' && !value.includes('\0')) this.id = value;
   }
@@ -91,6 +106,7 @@ export class SseParser {
   private dispatch(): void {
     const { data, event, id } = this;
     this.data = [];
+    this.dataLength = 0;
     this.event = '';
     if (data.length === 0) return;
     this.onEvent({ event: event === '' ? 'message' : event, data: data.join('\n'), ...(id === undefined ? {} : { id }) });

@@ -1,4 +1,4 @@
-import { distinctUntilChanged, Observable, of } from 'rxjs';
+import { distinctUntilChanged, Observable } from 'rxjs';
 
 /** The part of `document` this needs; a test can pass its own. */
 export interface VisibilityDocument {
@@ -25,7 +25,13 @@ export interface VisibilityDocument {
  * ```
  */
 export function whenDocumentHidden(doc: VisibilityDocument | undefined = (globalThis as { document?: VisibilityDocument }).document): Observable<boolean> {
-  if (doc === undefined) return of(false);
+  // Not `of(false)`: `of` brings RxJS's `from` machinery into every page bundle that pauses when hidden.
+  if (doc === undefined) {
+    return new Observable<boolean>((subscriber) => {
+      subscriber.next(false);
+      subscriber.complete();
+    });
+  }
   return new Observable<boolean>((subscriber) => {
     const emit = () => subscriber.next(doc.visibilityState === 'hidden');
     emit();

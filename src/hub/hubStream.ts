@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
-import { fingerprint, HUB_EVENTS, taskKey, type DroppedData, type HelloData, type TaskName } from '../core/hubProtocol.js';
+import { HUB_EVENTS, taskKey, type DroppedData, type HelloData, type TaskName } from '../core/hubProtocol.js';
 import { sseComment, sseEvent } from '../core/sse.js';
 
 /** How a hub's streams behave (see `TaskHubOptions` for each). */
@@ -9,6 +9,12 @@ export interface StreamSettings {
   readonly resumeWindowMs: number;
   readonly maxBufferedBytes: number;
   readonly replayBytes: number;
+}
+
+/** A state as it travels: its JSON text (`stateToJson`) and that text's fingerprint. */
+export interface WireState {
+  readonly text: string;
+  readonly fingerprint: string;
 }
 
 /** One event sent, kept for a page that takes its stream up again. */
@@ -48,6 +54,12 @@ export class HubStream {
   /** The highest `seq` no longer kept: a page that read only up to it cannot be replayed to. */
   private forgottenUpTo = 0;
   private readonly watched = new Map<string, Watched>();
+  /**
+   * Tasks that ended here (a terminal state, or `end`), by the seq of their
+   * last event, while that event is kept: a page that comes back gets it in
+   * the replay, and the hub does not watch the task again.
+   */
+  private readonly ended = new Map<string, number>();
   private response: ServerResponse | undefined;
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
@@ -83,7 +95,7 @@ export class HubStream {
     const hello: HelloData = { stream: this.id, keepAliveMs: this.settings.keepAliveMs };
     this.write(sseEvent(HUB_EVENTS.hello, JSON.stringify(hello)));
     if (afterSeq === undefined) return false;
-    for (const event of this.sent) if (event.seq > afterSeq && this.watched.has(event.key)) this.write(event.frame);
+    for (const event of this.sent) if (event.seq > afterSeq && (this.watched.has(event.key) || this.ended.has(event.key))) this.write(event.frame);
     return afterSeq >= this.forgottenUpTo && afterSeq <= this.seq;
   }
 
@@ -109,7 +121,13 @@ export class HubStream {
 
   /** The task is now watched on this stream (its subscription comes once `authorize` has said yes). */
   reserve(task: TaskName): void {
+    this.ended.delete(taskKey(task));
     this.watched.set(taskKey(task), { subscription: undefined });
+  }
+
+  /** Whether the task ended here with an event after `seq` (which a replay from `seq` has just sent). */
+  endedAfter(task: TaskName, seq: number): boolean {
+    return (this.ended.get(taskKey(task)) ?? -1) > seq;
   }
 
   /** The task's subscription; returns false (and unsubscribes it) when the task is no longer watched here. */
@@ -134,18 +152,30 @@ export class HubStream {
     if (latest !== undefined) this.send(task, HUB_EVENTS.state, JSON.stringify({ ...task, state: latest.text }));
   }
 
-  /** A new state of a task; `quiet` records it without sending (the page has it already). */
-  state(task: TaskName, text: string, quiet = false): void {
+  /** A new state of a task, as it travels (its JSON text and fingerprint); `quiet` records it without sending (the page has it already). */
+  state(task: TaskName, wire: WireState, quiet = false): void {
     const watched = this.watched.get(taskKey(task));
     if (watched === undefined) return;
-    watched.latest = { text, fingerprint: fingerprint(text) };
-    if (!quiet) this.send(task, HUB_EVENTS.state, JSON.stringify({ ...task, state: text }));
+    watched.latest = wire;
+    if (!quiet) this.send(task, HUB_EVENTS.state, JSON.stringify({ ...task, state: wire.text }));
   }
 
   /** The task's last event: an error, as JSON. It is no longer watched here. */
   end(task: TaskName, errorText: string): void {
     this.send(task, HUB_EVENTS.end, JSON.stringify({ ...task, error: errorText }));
+    this.finish(task);
+  }
+
+  /** The task's last event has been sent (its terminal state, or `end`): it is no longer watched, and its events kept are replayed still. */
+  finish(task: TaskName): void {
+    const key = taskKey(task);
     this.forget(task);
+    for (let index = this.sent.length - 1; index >= 0; index--) {
+      const event = this.sent[index] as Sent;
+      if (event.key !== key) continue;
+      this.ended.set(key, event.seq);
+      return;
+    }
   }
 
   /** The task is no longer watched here (the page let go of it, or it ended): its subscription goes. */
@@ -153,6 +183,7 @@ export class HubStream {
     const key = taskKey(task);
     const watched = this.watched.get(key);
     this.watched.delete(key);
+    this.ended.delete(key);
     watched?.subscription?.unsubscribe();
   }
 
@@ -168,14 +199,19 @@ export class HubStream {
   drop(reason: DroppedData['reason']): Promise<void> {
     const response = this.response;
     if (response === undefined) return Promise.resolve();
+    // The connection's end, not the response's: a response is over once its last bytes are handed to the
+    // socket, where they stay (and the socket with them) while the page reads nothing.
+    const socket = response.socket;
     const gone = new Promise<void>((resolve) => {
-      if (response.closed) resolve();
-      else response.once('close', () => resolve());
+      if (socket === null || socket.destroyed) resolve();
+      else socket.once('close', () => resolve());
     });
     const data: DroppedData = { reason };
     response.end(sseEvent(HUB_EVENTS.dropped, JSON.stringify(data)));
+    // The connection ends with the stream's response (once what is buffered is sent): the page opens a new one.
+    socket?.end();
     // A reader that does not read would hold the socket (and what is buffered for it) for good.
-    const cut = setTimeout(() => response.destroy(), END_GRACE_MS);
+    const cut = setTimeout(() => socket?.destroy(), END_GRACE_MS);
     void gone.then(() => clearTimeout(cut));
     this.detach(response);
     return gone;
@@ -190,6 +226,7 @@ export class HubStream {
     const gone = this.drop(reason);
     for (const watched of this.watched.values()) watched.subscription?.unsubscribe();
     this.watched.clear();
+    this.ended.clear();
     this.sent.length = 0;
     this.sentBytes = 0;
     this.onDisposed(this);
@@ -206,6 +243,7 @@ export class HubStream {
       const oldest = this.sent.shift() as Sent;
       this.sentBytes -= oldest.frame.length;
       this.forgottenUpTo = oldest.seq;
+      if (this.ended.get(oldest.key) === oldest.seq) this.ended.delete(oldest.key);
     }
     this.write(frame);
   }

@@ -7,7 +7,7 @@ import type { WatchOptions } from '../core/sourceOptions.js';
 import { errorToJson, stateToJson } from '../core/stateWire.js';
 import type { TaskState } from '../core/taskState.js';
 import { expectDelay, expectFunction, expectPositiveNumber, isPlainObject, show } from '../core/validate.js';
-import { HubStream, type StreamSettings } from './hubStream.js';
+import { HubStream, type StreamSettings, type WireState } from './hubStream.js';
 import { fingerprint, taskKey, type ChangeBody, type OpenBody, type TaskName, type WatchRequest } from '../core/hubProtocol.js';
 
 /** What a hub needs of a source: any `TaskSource` (built-in, `defineProvider`, `hubTasks` of another hub). */
@@ -18,6 +18,23 @@ export interface HubSource {
   parseRef(text: string): unknown;
   /** The task's states: one shared poll loop, however many pages watch it. */
   watch(ref: never, options?: WatchOptions): Observable<TaskState>;
+}
+
+/**
+ * Each state as it travels, made once however many streams send it: a poll
+ * loop hands the same (frozen) state to every subscriber, and its JSON and
+ * fingerprint are most of what a delivered state costs the hub.
+ */
+const wireStates = new WeakMap<TaskState, WireState>();
+
+function wireState(state: TaskState): WireState {
+  let wire = wireStates.get(state);
+  if (wire === undefined) {
+    const text = stateToJson(state);
+    wire = { text, fingerprint: fingerprint(text) };
+    wireStates.set(state, wire);
+  }
+  return wire;
 }
 
 /** The task `authorize` is asked about. */
@@ -148,6 +165,8 @@ class Hub {
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly origins: ReadonlySet<string>;
+  /** Ends the wait for each `authorize` still pending: on close, their timeouts would hold the process. */
+  private readonly pendingAuthorizations = new Set<() => void>();
 
   constructor(
     private readonly options: TaskHubOptions,
@@ -179,6 +198,8 @@ class Hub {
       throw new Refusal(405, 'The task hub takes POST requests.');
     }
     const body = await readJson(request);
+    // The hub may have closed while the body came: a stream opened now would outlive it.
+    if (this.closed) throw new Refusal(503, 'The task hub is closing.');
     if (change === null) this.open(request, response, readOpenBody(body, this.limits.maxTasksPerStream));
     else this.change(request, response, change[1] as string, readChangeBody(body));
   }
@@ -188,6 +209,7 @@ class Hub {
     const resumed = readLastEventId(request.headers['last-event-id']);
     const found = resumed === undefined ? undefined : this.streams.get(resumed.stream);
     const stream = found !== undefined && !found.isDisposed ? found : this.newStream();
+    const afterSeq = stream === found ? resumed?.seq : undefined;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store, no-transform',
@@ -196,7 +218,7 @@ class Hub {
       'x-accel-buffering': 'no',
     });
     response.socket?.setNoDelay(true);
-    const covered = stream.attach(response, stream === found ? resumed?.seq : undefined);
+    const covered = stream.attach(response, afterSeq);
     this.startKeepAlive();
     const wanted = new Map(body.watch.map((task) => [taskKey(task), task]));
     // Tasks the page no longer names are let go of.
@@ -207,6 +229,8 @@ class Hub {
     }
     for (const task of wanted.values()) {
       if (!stream.has(task)) {
+        // It ended here while the page was away: its last event has just been replayed.
+        if (covered && stream.endedAfter(task, afterSeq ?? 0)) continue;
         this.watch(request, stream, task);
         continue;
       }
@@ -264,9 +288,9 @@ class Hub {
       let ended = false;
       const subscription = source.watch(ref as never).subscribe({
         next: (state) => {
-          const text = stateToJson(state);
+          const wire = wireState(state);
           // The page has this state already (a page come back after the hub restarted): not sent again.
-          stream.state(task, text, first && task.have !== undefined && fingerprint(text) === task.have);
+          stream.state(task, wire, first && task.have !== undefined && wire.fingerprint === task.have);
           first = false;
         },
         error: (error: unknown) => {
@@ -276,7 +300,7 @@ class Hub {
         // A terminal state is the task's last event: the page ends its watch on it.
         complete: () => {
           ended = true;
-          stream.forget(task);
+          stream.finish(task);
         },
       });
       if (!ended) stream.subscribed(task, subscription);
@@ -301,7 +325,12 @@ class Hub {
   private async authorized(request: IncomingMessage, task: TaskName, ref: unknown): Promise<TaskError | undefined> {
     const what = `${task.provider} task ${task.ref.slice(0, 200)}`;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.limits.authorizeTimeout)));
+    let giveUp: () => void = () => undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.limits.authorizeTimeout);
+      giveUp = () => resolve('timeout');
+    });
+    this.pendingAuthorizations.add(giveUp);
     try {
       const answer = await Promise.race([Promise.resolve(this.options.authorize(request, { provider: task.provider, ref, text: task.ref })), timeout]);
       if (answer === 'timeout') {
@@ -317,12 +346,15 @@ class Hub {
       return new TransportError(`The task hub could not tell whether this page may watch ${what}.`, { reason: 'status', status: 500, provider: task.provider });
     } finally {
       clearTimeout(timer);
+      this.pendingAuthorizations.delete(giveUp);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.stopKeepAlive();
+    // Their streams are disposed below, before any of these answers is read: nothing reaches a page.
+    for (const giveUp of this.pendingAuthorizations) giveUp();
     await Promise.all([...this.streams.values()].map((stream) => stream.dispose('closing')));
   }
 
@@ -372,16 +404,19 @@ function readJson(request: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
+      // Past the limit the rest is read and dropped rather than the socket destroyed: the page gets its 413.
+      if (size > MAX_BODY_BYTES) return;
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
         reject(new Refusal(413, `A task hub request body is at most ${MAX_BODY_BYTES} bytes.`));
-        request.destroy();
         return;
       }
       chunks.push(chunk);
     });
     request.on('error', reject);
     request.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
