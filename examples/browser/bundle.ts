@@ -24,8 +24,11 @@ export interface ExampleBundle {
   readonly bytes: number;
 }
 
-/** Bundles examples/browser/main.ts (or `entry`) into `outDir`, beside a copy of index.html. */
-export async function bundleExample(outDir: string, entry = join(__dirname, 'main.ts')): Promise<ExampleBundle> {
+/**
+ * Bundles examples/browser/main.ts (or `entry`) into `outDir`, beside a copy
+ * of index.html; `minify` as for production (no source map then), to weigh it.
+ */
+export async function bundleExample(outDir: string, entry = join(__dirname, 'main.ts'), { minify = false }: { readonly minify?: boolean } = {}): Promise<ExampleBundle> {
   const result = await build({
     entryPoints: { main: entry },
     outdir: outDir,
@@ -34,7 +37,8 @@ export async function bundleExample(outDir: string, entry = join(__dirname, 'mai
     platform: 'browser',
     conditions: ['browser'],
     target: 'es2022',
-    sourcemap: true,
+    minify,
+    sourcemap: !minify,
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,
@@ -45,6 +49,15 @@ export async function bundleExample(outDir: string, entry = join(__dirname, 'mai
   copyFileSync(join(__dirname, 'index.html'), join(outDir, 'index.html'));
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('main.js'));
   return { outDir, file: join(outDir, 'main.js'), metafile: result.metafile, bytes: output?.[1].bytes ?? 0 };
+}
+
+/** The source files whose code is in the bundle, with their minified or plain bytes in it, largest first (the parsed ones that tree-shaking dropped left out). */
+export function bundledModules({ metafile }: ExampleBundle): [path: string, bytes: number][] {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('main.js'))?.[1];
+  return Object.entries(output?.inputs ?? {})
+    .map(([path, { bytesInOutput }]): [string, number] => [path, bytesInOutput])
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 /**

@@ -1,19 +1,23 @@
 // The browser example: a batch of tasks on several providers, followed as one
 // with combineTasks, drawn as a progress bar per task and one for the batch.
-// While the page is hidden no request is sent (pauseWhen); when it is shown
-// again, every unfinished task polls at once. While a server does not answer,
-// the page says it is retrying. Leaving the page stops everything; coming back
-// to it from the back/forward cache carries on where it stopped.
+// The tasks are read from the task hub of the server that served the page
+// (`hubTasks`): the server polls each task once, whoever watches it, and holds
+// the provider keys; the page holds none and runs no provider code.
+// While the page is hidden it holds no connection (pauseWhen); when it is
+// shown again it takes its stream up again and gets what it missed. While the
+// hub does not answer, the page says it is retrying. Leaving the page stops
+// everything; coming back to it from the back/forward cache carries on where
+// it stopped.
 //
 // Bundled for the browser by bundle.ts; `npx ts-node examples/browser/demo.ts` serves it.
 import { combineTasks, whenDocumentHidden, type TaskState } from 'rx-task-status';
 import { Subscription } from 'rxjs';
-import { PROVIDER_NAMES, readPageConfig, type PageConfig } from './pageConfig.js';
+import { readPageConfig, type PageConfig } from './pageConfig.js';
 import { ServerHealth } from './serverHealth.js';
 import { watchTasks } from './taskSources.js';
 import { describeError, TaskView, type Batch } from './taskView.js';
 
-/** `true` while the page is hidden: every source stops sending while it is. */
+/** `true` while the page is hidden: no source holds a connection while it is. */
 const hidden$ = whenDocumentHidden(document);
 
 /**
@@ -23,15 +27,15 @@ const hidden$ = whenDocumentHidden(document);
  */
 function follow(config: PageConfig, view: TaskView, latest: Map<string, TaskState>): Subscription {
   let batch: Batch | undefined;
-  const health = new ServerHealth(() => view.show(batch, (provider) => health.trouble(provider)));
-  const { tasks, setupErrors } = watchTasks(config, {
+  const health = new ServerHealth(() => view.show(batch, health.trouble));
+  const { tasks, setupError } = watchTasks(config, {
     pauseWhen: hidden$,
-    fetchFor: (provider) => health.fetchFor(provider),
+    fetch: health.fetch,
     resumeFrom: (key) => latest.get(key),
   });
-  const problems = [...setupErrors].map(([provider, error]) => `Cannot follow the ${PROVIDER_NAMES[provider]} tasks: ${describeError(error)}`);
+  const problems = setupError === undefined ? [] : [`Cannot follow the tasks: ${describeError(setupError)}`];
   view.showProblems(problems);
-  view.show(batch, (provider) => health.trouble(provider));
+  view.show(batch, health.trouble);
 
   const subscription = new Subscription(() => health.close());
   subscription.add(hidden$.subscribe((hidden) => view.showPaused(hidden)));
@@ -40,7 +44,7 @@ function follow(config: PageConfig, view: TaskView, latest: Map<string, TaskStat
       next: (next) => {
         batch = next;
         for (const [key, state] of Object.entries(next.tasks)) if (state !== undefined) latest.set(key, state);
-        view.show(batch, (provider) => health.trouble(provider));
+        view.show(batch, health.trouble);
       },
       // Not expected (a task's error is counted, not thrown), but never silent.
       error: (error: unknown) => view.showProblems([...problems, describeError(error)]),
@@ -60,7 +64,7 @@ function start(): void {
   const view = new TaskView(config.tasks);
   const latest = new Map<string, TaskState>();
   let following = follow(config, view, latest);
-  // Leaving the page stops every poll loop (and its timers) at once. A page kept
+  // Leaving the page stops every watch (and closes the hub connections) at once. A page kept
   // in the back/forward cache may be shown again: then it follows again.
   addEventListener('pagehide', () => following.unsubscribe());
   addEventListener('pageshow', (event) => {

@@ -1,13 +1,15 @@
-// Whether the page gets answers, per provider, seen from the requests
-// themselves. The library retries a failed poll on its own (five times, over
-// 15 to 30 s, before a TransportError ends the watch), and a task that cannot be
-// reached shows no new state meanwhile. So each source gets a `fetch` of the
-// page's (a public option) that notes how each of its requests ended, and the
-// page can say "retrying" while it is.
-import type { FetchLike } from 'rx-task-status';
-import type { ExampleProvider } from './pageConfig.js';
+// Whether the page gets answers from its server (the task hub), seen from the
+// requests themselves. `hubTasks` reconnects on its own (8 retries over about
+// a minute, before a TransportError ends every task), and a task whose
+// connection is down shows no new state meanwhile. So every source gets a
+// `fetch` of the page's (a public option) that notes how each of its requests
+// ended, and the page can say "retrying" while it is.
+//
+// It sees only the page's side: the hub retries a failing provider on its own,
+// and the page hears of that only if the hub gives up (the task's error).
+import type { HubFetch } from 'rx-task-status';
 
-/** A provider whose latest requests failed: the library is retrying them. */
+/** The hub's latest requests failed: the sources are retrying them. */
 export interface Trouble {
   /** Requests that failed in a row. */
   readonly failures: number;
@@ -16,52 +18,51 @@ export interface Trouble {
 }
 
 export class ServerHealth {
-  readonly #trouble = new Map<ExampleProvider, Trouble>();
+  #trouble: Trouble | undefined;
   readonly #onChange: () => void;
   #closed = false;
 
-  /** `onChange` is called after each change of any provider's trouble. */
+  /** `onChange` is called after each change of the trouble. */
   constructor(onChange: () => void) {
     this.#onChange = onChange;
   }
 
-  /** The trouble of `provider`, or `undefined` while its latest request got an answer. */
-  trouble(provider: ExampleProvider): Trouble | undefined {
-    return this.#trouble.get(provider);
+  /** The trouble, or `undefined` while the latest request got an answer. */
+  get trouble(): Trouble | undefined {
+    return this.#trouble;
   }
 
-  /** The `fetch` for `provider`'s source: the page's own, watched. */
-  fetchFor(provider: ExampleProvider): FetchLike {
-    return async (url, init) => {
-      let response: Response;
-      try {
-        // The global fetch, looked up per call and called unbound, as the library calls its default.
-        response = await fetch(url, init);
-      } catch (error) {
-        // While the page follows its tasks, the library aborts only a request that took too long.
-        this.#failed(provider, init.signal.aborted ? 'no answer in time' : `no answer (${error instanceof Error ? error.message : String(error)})`);
-        throw error;
-      }
-      // A 429 is not trouble: the library waits as told. A 5xx it retries.
-      if (response.status >= 500) this.#failed(provider, `it answered HTTP ${response.status}`);
-      else this.#answered(provider);
-      return response;
-    };
-  }
+  /** The `fetch` of every source: the page's own, watched. */
+  readonly fetch: HubFetch = async (url, init) => {
+    let response: Response;
+    try {
+      // The global fetch, looked up per call and called unbound, as the library calls its default.
+      response = await fetch(url, init);
+    } catch (error) {
+      // While the page follows its tasks, a source aborts only a request that took too long.
+      this.#failed(init.signal.aborted ? 'no answer in time' : `no answer (${error instanceof Error ? error.message : String(error)})`);
+      throw error;
+    }
+    // A 429 or a 5xx the source retries; any other answer is the hub's (a refusal ends the tasks it concerns, on their rows).
+    if (response.status >= 500 || response.status === 429) this.#failed(`it answered HTTP ${response.status}`);
+    else this.#answered();
+    return response;
+  };
 
   /** Stops noting: the requests aborted when the page stops following are not news. */
   close(): void {
     this.#closed = true;
   }
 
-  #failed(provider: ExampleProvider, last: string): void {
+  #failed(last: string): void {
     if (this.#closed) return;
-    this.#trouble.set(provider, { failures: (this.#trouble.get(provider)?.failures ?? 0) + 1, last });
+    this.#trouble = { failures: (this.#trouble?.failures ?? 0) + 1, last };
     this.#onChange();
   }
 
-  #answered(provider: ExampleProvider): void {
-    if (this.#closed || !this.#trouble.delete(provider)) return;
+  #answered(): void {
+    if (this.#closed || this.#trouble === undefined) return;
+    this.#trouble = undefined;
     this.#onChange();
   }
 }

@@ -1,16 +1,18 @@
-// The page's task streams: one source per provider (each with its own request
-// budget, as the provider counts it), made only when a task needs it. A source
-// that cannot be made (a key missing from the query string, a bad server URL)
-// fails its own tasks, through the same path as a task that cannot be
-// followed, and leaves the other providers' tasks running.
-import { mobizonTasks, postmanTasks, streamTasks, type FetchLike, type TaskState } from 'rx-task-status';
+// The page's task streams, read from the task hub: one `hubTasks` per
+// provider the page shows (made only when a task needs it), each one
+// connection to the hub however many of its tasks the page follows. A task
+// that cannot be followed (a hub URL the page cannot use, a ref too long to
+// be one) fails on its own row, through the same path as a task the hub
+// refuses, and leaves the other tasks running.
+import { hubTasks, type HubFetch, type TaskSource, type TaskState } from 'rx-task-status';
 import { throwError, type Observable } from 'rxjs';
 import { taskKey, type ExampleProvider, type ExampleTask, type PageConfig } from './pageConfig.js';
 
 export interface SourceSetup {
-  /** `true` while no source may send anything. */
+  /** `true` while no source may hold a connection. */
   readonly pauseWhen: Observable<boolean>;
-  readonly fetchFor: (provider: ExampleProvider) => FetchLike;
+  /** The `fetch` every source talks to the hub with. */
+  readonly fetch: HubFetch;
   /** A task's latest state from an earlier watch, to carry on from (a page back from the back/forward cache). */
   readonly resumeFrom: (key: string) => TaskState | undefined;
 }
@@ -18,52 +20,37 @@ export interface SourceSetup {
 export interface PageTasks {
   /** Each task's stream, keyed by {@link taskKey}. */
   readonly tasks: Record<string, Observable<TaskState>>;
-  /** Why a provider's source could not be made; its tasks' streams error with it. */
-  readonly setupErrors: ReadonlyMap<ExampleProvider, unknown>;
+  /** Why no source could be made (the hub's URL): every task's stream errors with it. */
+  readonly setupError: unknown;
 }
 
-export function watchTasks({ server, credentials, tasks }: PageConfig, { pauseWhen, fetchFor, resumeFrom }: SourceSetup): PageTasks {
-  const setupErrors = new Map<ExampleProvider, unknown>();
-  /** Runs `use` on the provider's source, made on first use; a source that cannot be made errors every stream asked of it. */
-  const lazily = <S>(provider: ExampleProvider, make: () => S) => {
-    let made: { readonly source: S } | undefined;
-    return (use: (source: S) => Observable<TaskState>): Observable<TaskState> => {
-      if (made === undefined && !setupErrors.has(provider)) {
-        try {
-          made = { source: make() };
-        } catch (error) {
-          setupErrors.set(provider, error);
-        }
-      }
-      return made === undefined ? throwError(() => setupErrors.get(provider)) : use(made.source);
-    };
+export function watchTasks({ hub, tasks }: PageConfig, { pauseWhen, fetch, resumeFrom }: SourceSetup): PageTasks {
+  const sources = new Map<ExampleProvider, TaskSource<string>>();
+  let setupError: unknown;
+  const sourceOf = (provider: ExampleProvider): TaskSource<string> => {
+    let source = sources.get(provider);
+    if (source === undefined) {
+      source = hubTasks({ url: hub, provider, pauseWhen, fetch });
+      sources.set(provider, source);
+    }
+    return source;
   };
-  const need = (value: string | undefined, name: string): string => {
-    if (value === undefined) throw new Error(`Expected \`${name}\` in the query string.`);
-    return value;
-  };
-  const common = (provider: ExampleProvider) => ({ baseUrl: server, pauseWhen, fetch: fetchFor(provider) });
-  const stream = lazily('stream', () =>
-    streamTasks({ ...common('stream'), apiKey: need(credentials.streamKey, 'streamKey'), token: need(credentials.streamToken, 'streamToken') }),
-  );
-  const mobizon = lazily('mobizon', () => mobizonTasks({ ...common('mobizon'), apiKey: need(credentials.mobizonKey, 'mobizonKey') }));
-  const postman = lazily('postman', () => postmanTasks({ ...common('postman'), apiKey: need(credentials.postmanKey, 'postmanKey') }));
-
   const watch = (task: ExampleTask): Observable<TaskState> => {
+    if (setupError !== undefined) return throwError(() => setupError);
+    let source: TaskSource<string>;
+    try {
+      source = sourceOf(task.provider);
+    } catch (error) {
+      setupError = error;
+      return throwError(() => error);
+    }
     const state = resumeFrom(taskKey(task));
-    const options = state === undefined ? {} : { resumeFrom: state };
-    switch (task.kind) {
-      case 'stream':
-        return stream((source) => source.watch(task.id, options));
-      case 'mobizon':
-        return mobizon((source) => source.watch(task.id, options));
-      case 'postman':
-        return postman((source) => source.watch(task.id, options));
-      case 'postman-merge':
-        return postman((source) => source.watch({ id: task.id, kind: 'collection-merge' }, options));
-      case 'postman-api':
-        return postman((source) => source.watch({ id: task.id, apiId: task.apiId }, options));
+    try {
+      return source.watch(task.ref, state === undefined ? {} : { resumeFrom: state });
+    } catch (error) {
+      return throwError(() => error);
     }
   };
-  return { tasks: Object.fromEntries(tasks.map((task) => [taskKey(task), watch(task)])), setupErrors };
+  const streams = Object.fromEntries(tasks.map((task) => [taskKey(task), watch(task)]));
+  return { tasks: streams, setupError };
 }

@@ -1,9 +1,9 @@
 // What the page shows: a row per task (its bar and its news), the batch's
 // bar and summary, and notices above them (paused, retrying, problems). It is
-// drawn from scratch from the latest batch and the servers' health each time,
+// drawn from scratch from the latest batch and the hub's health each time,
 // so what it shows never depends on what it showed before.
 import { TaskError, type TaskBatchState, type TaskState } from 'rx-task-status';
-import { PROVIDER_NAMES, providerOf, taskKey, type ExampleProvider, type ExampleTask } from './pageConfig.js';
+import { taskKey, type ExampleTask } from './pageConfig.js';
 import type { Trouble } from './serverHealth.js';
 
 export type Batch = TaskBatchState<Record<string, TaskState | undefined>>;
@@ -40,17 +40,16 @@ export class TaskView {
   }
 
   /** Draws every row and the summary; `batch` is `undefined` until the first task is heard from. */
-  show(batch: Batch | undefined, trouble: (provider: ExampleProvider) => Trouble | undefined): void {
-    const troubled = new Set<ExampleProvider>();
+  show(batch: Batch | undefined, trouble: Trouble | undefined): void {
+    let retryingAny = false;
     for (const row of this.#rows) {
       const key = taskKey(row.task);
       let view = rowView(batch?.tasks[key], batch?.errors[key]);
       const settled = view.status === 'completed' || view.status === 'failed' || view.status === 'error';
-      const provider = providerOf(row.task);
-      // Only a task still followed is being retried: once it has settled, its provider's trouble is not its own.
-      const retrying = !settled && trouble(provider) !== undefined;
+      // Only a task still followed is being retried: once it has settled, the hub's trouble is not its own.
+      const retrying = !settled && trouble !== undefined;
       if (retrying) {
-        troubled.add(provider);
+        retryingAny = true;
         view = { ...view, text: "retrying: can't reach the server" };
       }
       row.element.dataset.status = view.status;
@@ -64,14 +63,13 @@ export class TaskView {
     this.#showSummary(batch);
     showNotice(
       'trouble',
-      [...troubled].map((provider) => {
-        const { failures, last } = trouble(provider) as Trouble;
-        return `Can't reach the ${PROVIDER_NAMES[provider]} server: ${last}. Retrying… (${failures} failed ${failures === 1 ? 'request' : 'requests in a row'})`;
-      }),
+      retryingAny && trouble !== undefined
+        ? [`Can't reach the task hub: ${trouble.last}. Retrying… (${trouble.failures} failed ${trouble.failures === 1 ? 'request' : 'requests in a row'})`]
+        : [],
     );
   }
 
-  /** Problems that concern the page rather than one task: a source that could not be made, a batch that ended in error. */
+  /** Problems that concern the page rather than one task: no source could be made, a batch that ended in error. */
   showProblems(problems: readonly string[]): void {
     showNotice('problem', problems);
   }
