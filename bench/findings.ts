@@ -1,18 +1,20 @@
 // "What the numbers say", written from the measured rows, so the page is true
 // after every `npm run bench`: for each row, who wins and by what ratio, and
 // the issue's target where it states one (overhead ≥ 0.95×, memory < 2 KB per
-// idle task). Nothing here knows a number in advance.
+// idle task, a hub's polls within 10 % of one watcher's). Nothing here knows a
+// number in advance.
 import type { BenchRow as CombineRow } from './combineTasks.bench.js';
 import type { EconomyRow } from './economy.bench.js';
 import type { HostileResult } from './hostile.bench.js';
+import type { HubBenchOptions, HubResult, HubRow } from './hub.bench.js';
 import type { MemoryRow } from './memory.bench.js';
 import type { OverheadRow } from './overhead.bench.js';
 import type { RateRow } from './rateCompliance.bench.js';
 import type { ScalingOptions, ScalingResult } from './scaling.bench.js';
 import { formatNumber, formatSeconds } from './support/stats.js';
 
-/** The issue's targets. */
-export const TARGETS = { throughputRatio: 0.95, heapBytesPerTask: 2048 } as const;
+/** The issue's targets; `hubRequestsRatio`: a hub's requests per task within this share of one direct watcher's. */
+export const TARGETS = { throughputRatio: 0.95, heapBytesPerTask: 2048, hubRequestsRatio: 0.1 } as const;
 
 /** Within this factor of each other, two figures count as the same (runs on a shared machine are noisy). */
 const SAME = 0.05;
@@ -25,11 +27,12 @@ export interface FindingsInput {
   readonly combine: readonly CombineRow[];
   readonly hostile: HostileResult;
   readonly scaling: { readonly result: ScalingResult; readonly options: ScalingOptions };
+  readonly hub: { readonly result: HubResult; readonly options: HubBenchOptions };
 }
 
 /** Markdown bullets, one or more per row of the issue. */
 export function findings(input: FindingsInput): string[] {
-  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine), ...hostileFindings(input.hostile), ...scalingFindings(input.scaling)];
+  return [...economyFindings(input.economy), ...rateFindings(input.rate), ...overheadFindings(input.overhead), ...memoryFindings(input.memory), ...combineFindings(input.combine), ...hostileFindings(input.hostile), ...scalingFindings(input.scaling), ...hubFindings(input.hub)];
 }
 
 type Comparison = 'better' | 'same' | 'worse';
@@ -172,5 +175,23 @@ function scalingFindings({ result, options }: FindingsInput['scaling']): string[
   const use = (row: typeof whole) => `${formatNumber((row.answeredPerSecond / options.limit) * 100, 0)} %`;
   return [
     `- **7. Beyond one process.** ${options.processes} processes each given the account's whole budget drew ${formatNumber(whole.refused, 0)} refusals; given a ${options.processes}th each, none, but used ${use(quarter)} of the account. One budget on Redis: ${formatNumber(shared.refused, 0)} refusals, ${use(shared)} of the account used, busiest second ${formatNumber(shared.busiestSecond, 0)} of ${options.limit}. With one poll per task on top, ${formatNumber(coordinated.requestsPerTask, 1)} requests per task against ${formatNumber(shared.requestsPerTask, 1)} (${ratio(shared.requestsPerTask / coordinated.requestsPerTask)} fewer), and every process saw every end after ${formatNumber(coordinated.allEndsSeenS, 1)} s against ${formatNumber(quarter.allEndsSeenS, 1)} s by hand (limit / ${options.processes}).`,
+  ];
+}
+
+/** The hub's polls against one watcher's (the target), the pages' own polls against the hub's, lag to the last page, CPU per state delivered. */
+function hubFindings({ result, options }: FindingsInput['hub']): string[] {
+  const row = (way: HubRow['way']) => result.rows.find((candidate) => candidate.way === way);
+  const [direct, hub, one] = [row('direct, each its own'), row('hub'), row('one direct watcher')];
+  if (direct === undefined || hub === undefined || one === undefined) return [];
+  const floor = hub.requestsPerTask / one.requestsPerTask;
+  const met = Math.abs(floor - 1) <= TARGETS.hubRequestsRatio;
+  const lag = (ms: number) => (ms === Infinity ? 'beyond the run' : formatSeconds(ms));
+  const micros = (value: number | undefined) => `${formatNumber(value ?? Number.NaN, 0)} µs`;
+  const watches = options.watchers * options.tasks;
+  return [
+    `- **8. Many watchers of the same tasks.** Through one hub, ${options.watchers} pages cost the account ${formatNumber(hub.requestsPerTask)} requests per task, ${ratio(floor)} one direct watcher's ${formatNumber(one.requestsPerTask)} (target within ${TARGETS.hubRequestsRatio * 100} %: ${met ? 'met' : `**not met**${floor < 1 ? ', fewer rather than more' : ''}`}), with ${formatNumber(hub.refused, 0)} 429s; ` +
+      `the last page saw a task end ${lag(hub.p95LagMs)} after it at p95 (${lag(one.p95LagMs)} for one direct watcher), and ${formatNumber(hub.missed, 0)} of ${watches.toLocaleString('en')} watches missed their end. ` +
+      `Polling on their own, the same pages sent ${formatNumber(direct.requestsPerTask)} requests per task, ${ratio(direct.requestsPerTask / hub.requestsPerTask)} the hub's, drew ${formatNumber(direct.refused, 0)} 429s, and ${formatNumber(direct.missed, 0)} of ${watches.toLocaleString('en')} watches had not seen their end when the run stopped (p95 lag to the last page: ${lag(direct.p95LagMs)}). ` +
+      `Per state delivered, the hub spent ${micros(hub.hubCpuMicrosPerState)} of CPU and its pages ${micros(hub.clientCpuMicrosPerState)}, against ${micros(direct.clientCpuMicrosPerState)} for pages that poll for themselves.`,
   ];
 }

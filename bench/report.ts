@@ -5,6 +5,9 @@
 //   npm run bench                 # full sizes, about a quarter of an hour on 2 cores
 //   npm run bench -- --quick      # tiny sizes (or BENCH_QUICK=1): checks the machinery, numbers mean nothing
 //   npm run bench -- --out DIR    # write the page and chart under DIR instead of docs/
+//
+// One row alone, its table on stdout and no page written: each bench/*.bench.ts
+// runs by itself (`node --expose-gc -r ts-node/register bench/hub.bench.ts [--quick]`).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +16,7 @@ import * as economy from './economy.bench.js';
 import * as hostile from './hostile.bench.js';
 import { toSvg } from './economyChart.js';
 import { findings } from './findings.js';
+import * as hub from './hub.bench.js';
 import * as memory from './memory.bench.js';
 import * as overhead from './overhead.bench.js';
 import * as rate from './rateCompliance.bench.js';
@@ -31,6 +35,7 @@ export interface ReportInput {
   readonly combine: { readonly options: combine.BenchOptions & { readonly runs: number }; readonly rows: readonly combine.BenchRow[] };
   readonly hostile: { readonly options: hostile.HostileOptions; readonly result: hostile.HostileResult };
   readonly scaling: { readonly options: scaling.ScalingOptions; readonly result: scaling.ScalingResult };
+  readonly hub: { readonly options: hub.HubBenchOptions; readonly result: hub.HubResult };
 }
 
 /** The alternatives, as installed (devDependencies). */
@@ -55,7 +60,7 @@ export function machineLine(): string {
 
 /** The generated part of docs/benchmarks.md. */
 export function renderResults(input: ReportInput): string {
-  const { economy: e, rate: r, overhead: o, memory: m, combine: c, hostile: h, scaling: s } = input;
+  const { economy: e, rate: r, overhead: o, memory: m, combine: c, hostile: h, scaling: s, hub: w } = input;
   const period = rate.periodMs(r.options) / 1000;
   return [
     `Measured on ${input.date.toISOString().slice(0, 10)} with \`${input.command}\` (${Math.round(input.seconds)} s in all), on ${machineLine()}.` +
@@ -111,12 +116,18 @@ export function renderResults(input: ReportInput): string {
     '',
     scaling.toMarkdown(s.result),
     '',
+    `### 8. Many watchers of the same tasks`,
+    '',
+    hub.describe(w.options),
+    '',
+    hub.toMarkdown(w.result, w.options),
+    '',
     FINDINGS_HEADING,
     '',
     'Written by `npm run bench` from the tables above: who wins each row, by what ratio, and the target where the benchmarks issue sets one.' +
       (input.quick ? ' **Quick run: these sentences are about numbers that mean nothing.**' : ''),
     '',
-    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows, hostile: h.result, scaling: { result: s.result, options: s.options } }),
+    ...findings({ economy: e.rows, rate: { rows: r.rows, limit: r.options.limit }, overhead: o.rows, memory: m.rows, combine: c.rows, hostile: h.result, scaling: { result: s.result, options: s.options }, hub: { result: w.result, options: w.options } }),
     '',
   ].join('\n');
 }
@@ -130,22 +141,25 @@ export async function collect(quick: boolean, command: string, log: (line: strin
   const combineOptions = quick ? combine.COMBINE_QUICK : combine.COMBINE_DEFAULTS;
   const hostileOptions = quick ? hostile.HOSTILE_QUICK : hostile.HOSTILE_DEFAULTS;
   const scalingOptions = quick ? scaling.SCALING_QUICK : scaling.SCALING_DEFAULTS;
+  const hubOptions = quick ? hub.HUB_QUICK : hub.HUB_DEFAULTS;
   const step = (name: string) => log(`${name} (at ${Math.round((performance.now() - started) / 1000)} s)`);
-  step('1/7 request economy and detection lag');
+  step('1/8 request economy and detection lag');
   const economyRows = await economy.run(economyOptions);
-  step('2/7 rate compliance');
+  step('2/8 rate compliance');
   const rateRows = await rate.run(rateOptions, log);
-  step('3/7 overhead');
+  step('3/8 overhead');
   const overheadRows = await overhead.run(overheadOptions);
-  step('4/7 memory');
+  step('4/8 memory');
   const memoryRows = await memory.run(memoryOptions);
-  step('5/7 combineTasks');
+  step('5/8 combineTasks');
   const combineRuns = Array.from({ length: combineOptions.runs }, () => combine.run(combineOptions));
   const combineRows = medianRows(combineRuns, ['ms', 'nsPerUpdate', 'heapBytesPerTask', 'speedup']);
-  step('6/7 hostile answers');
+  step('6/8 hostile answers');
   const hostileResult = await hostile.run(hostileOptions);
-  step('7/7 beyond one process');
+  step('7/8 beyond one process');
   const scalingResult = await scaling.run(scalingOptions);
+  step('8/8 many watchers of the same tasks');
+  const hubResult = await hub.run(hubOptions);
   return {
     quick,
     command,
@@ -158,6 +172,7 @@ export async function collect(quick: boolean, command: string, log: (line: strin
     combine: { options: combineOptions, rows: combineRows },
     hostile: { options: hostileOptions, result: hostileResult },
     scaling: { options: scalingOptions, result: scalingResult },
+    hub: { options: hubOptions, result: hubResult },
   };
 }
 

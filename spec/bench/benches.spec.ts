@@ -75,6 +75,7 @@ describe('npm run bench -- --quick', () => {
       '### 5. combineTasks at scale',
       '### 6. Hostile answers',
       '### 7. Beyond one process',
+      '### 8. Many watchers of the same tasks',
       '## What the numbers say',
       '## Afterword',
     ]);
@@ -87,8 +88,10 @@ describe('npm run bench -- --quick', () => {
   it('writes well-formed tables: one row per poller, setting and size', () => {
     const bodies = tablesOf(page).map(wellFormed);
 
-    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2, ...(withRedis ? [4] : [])]);
-    const [mobizon, postman, rate, overhead, memory, combine, scan, hold, scaling] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][] | undefined];
+    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2, ...(withRedis ? [4] : []), 3]);
+    const [mobizon, postman, rate, overhead, memory, combine, scan, hold] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][]];
+    const scaling = withRedis ? bodies[8] : undefined;
+    const hub = bodies[bodies.length - 1] as string[][];
     expect(mobizon.map((row) => row[0])).toEqual(postman.map((row) => row[0]));
     expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(5);
     expect(mobizon.find((row) => row[0] === 'rx-task-status (provider defaults)')?.[1]).toContain('maxRequestsPerSecond 1 for the whole source');
@@ -109,6 +112,9 @@ describe('npm run bench -- --quick', () => {
     } else {
       expect(page).toContain('_not measured: redis-server is not on the PATH');
     }
+    expect(hub.map((row) => row[0])).toEqual(['3 direct sources, each its own budget of 20 / s', 'one hub (one source, budget 20 / s), 3 hubTasks clients', 'one direct source (budget 20 / s): the floor']);
+    // However slow a tiny run is, the hub is refused nothing and every page sees every end through it.
+    expect([hub[1]?.[2], hub[1]?.[5]]).toEqual(['0', '0']);
   });
 
   it("lists rx-task-status's requests of every second of the rate run", () => {
@@ -121,11 +127,12 @@ describe('npm run bench -- --quick', () => {
   it('writes the findings from the rows, one for each benchmark', () => {
     const findings = page.slice(page.indexOf('## What the numbers say'));
 
-    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**', '- **Hostile text:**', '- **Hostile body:**', '- **7. Beyond one process']) {
+    for (const start of ['- **1. Mobizon tasks', '- **1. Postman tasks', '- **2. Rate compliance, best settings.**', '- **2. Rate compliance, defaults.**', '- **3. Overhead.**', '- **4. Memory.**', '- **5. combineTasks**', '- **Hostile text:**', '- **Hostile body:**', '- **7. Beyond one process', '- **8. Many watchers of the same tasks.**']) {
       expect(findings).toContain(start);
     }
     expect(findings).toContain('target ≥ 0.95×');
     expect(findings).toContain('target < 2 KB');
+    expect(findings).toContain('(target within 10 %: ');
     expect(findings.match(/^ {2}- against /gm)).toHaveLength(8);
   });
 
