@@ -203,7 +203,8 @@ export class HubConnection {
     this.current = controller;
     this.requested = new Set(this.tasks.keys());
     const body: OpenBody = { watch: [...this.requested].map((ref) => this.watched(ref)) };
-    const resumeFrom = this.streamId === undefined ? undefined : this.lastEventId;
+    // A stream that has sent no event yet (only its hello) is taken up from its start: not left behind, watching the same tasks.
+    const resumeFrom = this.streamId === undefined ? undefined : (this.lastEventId ?? `${this.streamId}.0`);
     let response: Awaited<ReturnType<HubFetch>>;
     try {
       response = await this.request(body, resumeFrom, controller);
