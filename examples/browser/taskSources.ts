@@ -1,6 +1,7 @@
 // The page's task streams, read from the task hub: one `hubTasks` per
-// provider the page shows (made only when a task needs it), each one
-// connection to the hub however many of its tasks the page follows. A task
+// provider the page shows (made only when a task needs it), all sharing the
+// first one's connection: one connection to the hub, however many tasks of
+// however many providers the page follows. A task
 // that cannot be followed (a hub URL the page cannot use, a ref too long to
 // be one) fails on its own row, through the same path as a task the hub
 // refuses, and leaves the other tasks running.
@@ -30,7 +31,9 @@ export function watchTasks({ hub, tasks }: PageConfig, { pauseWhen, fetch, resum
   const sourceOf = (provider: ExampleProvider): TaskSource<string> => {
     let source = sources.get(provider);
     if (source === undefined) {
-      source = hubTasks({ url: hub, provider, pauseWhen, fetch });
+      const first = sources.values().next().value;
+      // Every source after the first shares its connection: browsers allow six per origin, for every tab together.
+      source = first === undefined ? hubTasks({ url: hub, provider, pauseWhen, fetch }) : hubTasks({ url: hub, provider, pauseWhen, shareWith: first });
       sources.set(provider, source);
     }
     return source;

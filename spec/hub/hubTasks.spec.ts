@@ -554,3 +554,80 @@ describe('hubTasks on a task hub', () => {
     }
   });
 });
+
+describe('hubTasks sources sharing one connection (shareWith)', () => {
+  it('carries the tasks of several providers on one connection, each task under its own provider', async () => {
+    const hub = await open({ source: { interval: 50 } });
+    const requests = recordRequests(hub.server);
+    const mobizonTask = hub.provider.tasks.create({ provider: 'mobizon', steps: [{ at: 0, status: 1, progress: 10 }, { at: 300, status: 2 }] });
+    const postmanTask = hub.provider.tasks.create({ provider: 'postman', kind: 'collection-merge', steps: [{ at: 0, status: 'in-progress' }, { at: 300, status: 'successful' }] });
+    const streamTask = hub.provider.tasks.create({ provider: 'stream', steps: [{ at: 0, status: 'running' }, { at: 300, status: 'completed' }] });
+    const stream = page(hub);
+    const mobizon = hubTasks({ url: hub.url, provider: 'mobizon', shareWith: stream });
+    const postman = hubTasks({ url: hub.url, provider: 'postman', shareWith: stream });
+
+    const ends = await Promise.all([waitForTask(stream.watch(streamTask.id)), waitForTask(mobizon.watch(mobizonTask.id)), waitForTask(postman.watch(`merge:${postmanTask.id}`))]);
+
+    expect(ends.map((state) => [state.provider, state.id, state.status])).toEqual([
+      ['stream', streamTask.id, 'completed'],
+      ['mobizon', mobizonTask.id, 'completed'],
+      ['postman', postmanTask.id, 'completed'],
+    ]);
+    expect(opens(requests)).toHaveLength(1);
+    expect(opens(requests)[0]?.body).toEqual({
+      watch: [
+        { provider: 'stream', ref: streamTask.id },
+        { provider: 'mobizon', ref: mobizonTask.id },
+        { provider: 'postman', ref: `merge:${postmanTask.id}` },
+      ],
+    });
+  });
+
+  it('stays connected while one sharing source is not paused, and lets go once every one is', async () => {
+    const hub = await open({ source: { interval: 50 } });
+    const requests = recordRequests(hub.server);
+    const streamTask = hub.provider.tasks.create(RUNNING);
+    const mobizonTask = hub.provider.tasks.create({ provider: 'mobizon', steps: [{ at: 0, status: 1, progress: 10 }] });
+    const hiddenA = new Subject<boolean>();
+    const hiddenB = new Subject<boolean>();
+    const stream = page(hub, { pauseWhen: hiddenA });
+    const mobizon = hubTasks({ url: hub.url, provider: 'mobizon', shareWith: stream, pauseWhen: hiddenB });
+    const seen = [watch(stream.watch(streamTask.id)), watch(mobizon.watch(mobizonTask.id))];
+    await waitFor(() => seen.every((one) => one.states.length === 1), 'a state of each');
+
+    hiddenA.next(true);
+    await elapse(100);
+    expect(openExchanges(requests)).toBe(1);
+    hiddenB.next(true);
+    await waitFor(() => openExchanges(requests) === 0, 'the connection to close');
+    hiddenB.next(false);
+    await waitFor(() => openExchanges(requests) === 1, 'the connection to open again');
+    expect(opens(requests)).toHaveLength(2);
+  });
+
+  it('ends each task with the connection\'s error under its own provider', async () => {
+    const url = await listen(
+      createServer((request, response) => {
+        request.resume();
+        response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"sign in"}');
+      }),
+    );
+    const stream = hubTasks({ url, provider: 'stream', retry: FAST_RETRY });
+    const postman = hubTasks({ url, provider: 'postman', shareWith: stream });
+    const seen = [watch(stream.watch('a')), watch(postman.watch('merge:b'))];
+    await waitFor(() => seen.every(settled), 'both watches to end');
+    expect(seen.map(({ error }) => [error instanceof AuthenticationError, (error as TaskError).provider])).toEqual([
+      [true, 'stream'],
+      [true, 'postman'],
+    ]);
+  });
+
+  it('refuses a shareWith that is not a hubTasks source, another hub, or connection options of its own', () => {
+    const stream = hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'stream' });
+    expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'mobizon', shareWith: { provider: 'x' } as unknown as TaskSource<string> })).toThrow(TypeError);
+    expect(() => hubTasks({ url: 'http://127.0.0.1:9/other', provider: 'mobizon', shareWith: stream })).toThrow(/URL of the hub/);
+    expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'mobizon', shareWith: stream, headers: { authorization: 'x' } })).toThrow(/`headers` beside `shareWith`/);
+    expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'mo bizon' })).toThrow(TypeError);
+  });
+});
+

@@ -1,7 +1,8 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { messageOf } from '../core/errors/errorLike.js';
 import { AuthenticationError, DecodeError, ProviderError, TaskError, TransportError } from '../core/errors/index.js';
-import { fingerprint, HUB_EVENTS, type ChangeBody, type HelloData, type OpenBody, type TaskName } from '../core/hubProtocol.js';
+import { fingerprint, HUB_EVENTS, taskKey, type ChangeBody, type HelloData, type OpenBody, type TaskName } from '../core/hubProtocol.js';
+import { errorFromJson, errorToJson } from '../core/stateWire.js';
 import { cancelBody, isAsyncIterable, isWebStream } from '../core/readBody.js';
 import { retryDelay, type RetryPolicy } from '../core/retry.js';
 import { SseParser, type SseEvent } from '../core/sse.js';
@@ -45,7 +46,7 @@ export interface HubConnectionSettings {
   readonly url: string;
   /** The hub's URL as messages show it: no query, no credentials. */
   readonly shownUrl: string;
-  /** The source name on the hub, as every task is named on the wire. */
+  /** The name of the source that made the connection: what its own errors name (each task gets them under its own provider's name). */
   readonly provider: string;
   readonly fetch: HubFetch;
   readonly headers: () => Record<string, string> | PromiseLike<Record<string, string>>;
@@ -74,7 +75,10 @@ const SILENCE_FACTOR = 3;
  * failed attempts in a row, every task ends with a `TransportError`.
  */
 export class HubConnection {
-  private readonly tasks = new Map<string, { readonly listener: HubListener; have?: string }>();
+  /** Every task watched, by `taskKey`: the connection carries the tasks of every source that shares it. */
+  private readonly tasks = new Map<string, { readonly name: TaskName; readonly listener: HubListener; have?: string }>();
+  /** The sources that have tasks here, and whether each wants the connection paused. */
+  private readonly holders = new Map<object, boolean>();
   /** What the hub's stream watches, as far as this side has asked. */
   private requested = new Set<string>();
   /** The stream being read, when there is one; aborting it ends the attempt. */
@@ -95,20 +99,36 @@ export class HubConnection {
 
   constructor(private readonly settings: HubConnectionSettings) {}
 
+  /** Whether this connection goes to the hub at `url` (its URL as `hubTasks` resolved it). */
+  serves(url: string): boolean {
+    return url.replace(/\/+$/, '') === this.settings.url;
+  }
+
   /** Watches a task on the hub (at once when the stream is open, else with the next opening). */
-  add(ref: string, listener: HubListener): void {
-    this.tasks.set(ref, { listener });
+  add(name: TaskName, listener: HubListener): void {
+    this.tasks.set(taskKey(name), { name, listener });
     this.changed();
   }
 
   /** Lets go of a task; the last one closes the connection. */
-  remove(ref: string): void {
-    if (!this.tasks.delete(ref)) return;
+  remove(name: TaskName): void {
+    if (!this.tasks.delete(taskKey(name))) return;
     this.changed();
   }
 
+  /**
+   * Whether a source with tasks here wants the connection paused (its page is
+   * hidden); `undefined` once it has none. The connection is paused while
+   * every such source wants it: one that does not keep it open for all.
+   */
+  hold(holder: object, paused: boolean | undefined): void {
+    if (paused === undefined) this.holders.delete(holder);
+    else this.holders.set(holder, paused);
+    this.pause(this.holders.size > 0 && [...this.holders.values()].every(Boolean));
+  }
+
   /** While paused (a hidden page) nothing is connected; the tasks are kept, and taken up again on resuming. */
-  pause(paused: boolean): void {
+  private pause(paused: boolean): void {
     if (paused === this.paused) return;
     this.paused = paused;
     if (paused) {
@@ -120,9 +140,26 @@ export class HubConnection {
   }
 
   private changed(): void {
+    // Nothing left to watch while paused or between attempts: the hub is told (when the stream is known), so that it stops polling now.
+    if (this.tasks.size === 0 && !this.open) {
+      this.forget();
+      return;
+    }
     if (this.paused) return;
     if (this.open) this.queueSync();
     else if (this.current === undefined && this.reconnect === undefined) this.queueOpen();
+  }
+
+  /** Lets go of the stream: the hub is told to unwatch what it still watches for it, and nothing is held. */
+  private forget(): void {
+    const streamId = this.streamId;
+    const unwatch = [...this.requested].map(named);
+    this.teardown();
+    this.streamId = undefined;
+    this.lastEventId = undefined;
+    this.requested = new Set();
+    this.failures = 0;
+    if (streamId !== undefined && unwatch.length > 0) void this.post(`/streams/${streamId}`, { unwatch }).catch(() => undefined);
   }
 
   /** Watches made in the same tick go in one request. */
@@ -148,23 +185,18 @@ export class HubConnection {
   private sync(): void {
     const current = this.current;
     if (!this.open || this.streamId === undefined || current === undefined) return;
-    const watch = [...this.tasks.keys()].filter((ref) => !this.requested.has(ref));
-    const unwatch = [...this.requested].filter((ref) => !this.tasks.has(ref));
+    const watch = [...this.tasks.keys()].filter((key) => !this.requested.has(key));
+    const unwatch = [...this.requested].filter((key) => !this.tasks.has(key));
     const streamId = this.streamId;
     if (this.tasks.size === 0) {
-      // Told first, so that the hub stops polling now rather than when its resume window passes.
-      if (unwatch.length > 0) void this.post(`/streams/${streamId}`, { unwatch: unwatch.map((ref) => this.named(ref)) }).catch(() => undefined);
-      this.teardown();
-      this.streamId = undefined;
-      this.lastEventId = undefined;
-      this.requested = new Set();
-      this.failures = 0;
+      // The hub is told, so that it stops polling now rather than when its resume window passes.
+      this.forget();
       return;
     }
     if (watch.length === 0 && unwatch.length === 0) return;
-    for (const ref of watch) this.requested.add(ref);
-    for (const ref of unwatch) this.requested.delete(ref);
-    const body: ChangeBody = { watch: watch.map((ref) => this.watched(ref)), unwatch: unwatch.map((ref) => this.named(ref)) };
+    for (const key of watch) this.requested.add(key);
+    for (const key of unwatch) this.requested.delete(key);
+    const body: ChangeBody = { watch: watch.map((key) => this.watched(key)), unwatch: unwatch.map(named) };
     this.post(`/streams/${streamId}`, body).then(
       (status) => {
         if (status === 204 || this.current !== current) return;
@@ -202,7 +234,7 @@ export class HubConnection {
     const controller = new AbortController();
     this.current = controller;
     this.requested = new Set(this.tasks.keys());
-    const body: OpenBody = { watch: [...this.requested].map((ref) => this.watched(ref)) };
+    const body: OpenBody = { watch: [...this.requested].map((key) => this.watched(key)) };
     // A stream that has sent no event yet (only its hello) is taken up from its start: not left behind, watching the same tasks.
     const resumeFrom = this.streamId === undefined ? undefined : (this.lastEventId ?? `${this.streamId}.0`);
     let response: Awaited<ReturnType<HubFetch>>;
@@ -314,18 +346,20 @@ export class HubConnection {
       case HUB_EVENTS.state:
       case HUB_EVENTS.end: {
         if (id !== undefined) this.lastEventId = id;
+        const provider = typeof message?.['provider'] === 'string' ? message['provider'] : undefined;
         const ref = typeof message?.['ref'] === 'string' ? message['ref'] : undefined;
         const text = message?.[event === HUB_EVENTS.state ? 'state' : 'error'];
-        const task = ref === undefined ? undefined : this.tasks.get(ref);
-        if (task === undefined || typeof text !== 'string' || message?.['provider'] !== this.settings.provider) return;
+        const key = provider === undefined || ref === undefined ? undefined : taskKey({ provider, ref });
+        const task = key === undefined ? undefined : this.tasks.get(key);
+        if (task === undefined || key === undefined || typeof text !== 'string') return;
         if (event === HUB_EVENTS.end) {
           // The hub has let go of it already.
-          this.requested.delete(ref as string);
+          this.requested.delete(key);
           task.listener.ended(text);
           return;
         }
         task.have = fingerprint(text);
-        if (task.listener.state(text)) this.requested.delete(ref as string);
+        if (task.listener.state(text)) this.requested.delete(key);
         return;
       }
       case HUB_EVENTS.dropped:
@@ -399,7 +433,7 @@ export class HubConnection {
     this.streamId = undefined;
     this.lastEventId = undefined;
     this.failures = 0;
-    for (const task of [...this.tasks.values()]) task.listener.failed(error);
+    for (const task of [...this.tasks.values()]) task.listener.failed(forProvider(error, task.name.provider));
     this.tasks.clear();
   }
 
@@ -415,14 +449,24 @@ export class HubConnection {
     this.reconnect = undefined;
   }
 
-  private named(ref: string): TaskName {
-    return { provider: this.settings.provider, ref };
+  private watched(key: string): TaskName & { have?: string } {
+    const task = this.tasks.get(key);
+    if (task === undefined) return named(key);
+    return task.have === undefined ? task.name : { ...task.name, have: task.have };
   }
+}
 
-  private watched(ref: string): TaskName & { have?: string } {
-    const have = this.tasks.get(ref)?.have;
-    return have === undefined ? this.named(ref) : { ...this.named(ref), have };
-  }
+/** A task's name from its key (`taskKey`: the provider's name holds no space). */
+function named(key: string): TaskName {
+  const space = key.indexOf(' ');
+  return { provider: key.slice(0, space), ref: key.slice(space + 1) };
+}
+
+/** The connection's error as the task of this provider gets it: the same class and fields, under its own provider's name. */
+function forProvider(error: TaskError, provider: string): TaskError {
+  if (error.provider === provider) return error;
+  const record = JSON.parse(errorToJson(error)) as Record<string, unknown>;
+  return errorFromJson(JSON.stringify({ ...record, provider }));
 }
 
 function readJson(data: string): Record<string, unknown> | undefined {

@@ -37,7 +37,19 @@ export interface HubTasksOptions {
   readonly requestTimeout?: number;
   /** The clock for backoff, time-outs and deadlines. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Another `hubTasks` source of the same hub whose connection this one
+   * shares: a page that follows tasks of several providers then holds one
+   * connection, not one per provider (browsers allow six per origin, for
+   * every tab together). The connection's options (`fetch`, `headers`,
+   * `withCredentials`, `retry`, `requestTimeout`) are that source's; `url`
+   * must be the same.
+   */
+  readonly shareWith?: TaskSource<string>;
 }
+
+/** Each `hubTasks` source's connection, for another to share. */
+const connections = new WeakMap<object, HubConnection>();
 
 const DEFAULT_RETRY = { retries: 8, minDelay: 500, factor: 2, maxDelay: 15_000 };
 const MAX_REF_LENGTH = 1000;
@@ -67,24 +79,39 @@ export function hubTasks(options: HubTasksOptions): TaskSource<string> {
   if (!isPlainObject(options)) throw new TypeError(`Expected the options of hubTasks ({ url, provider, … }), got ${show(options)}.`);
   const url = hubUrl(options.url);
   const provider = expectNonEmptyString('provider', options.provider);
-  const fetch = options.fetch === undefined ? defaultFetch() : expectFunction<HubFetch>('fetch', options.fetch);
-  const headers = readHeaders(options.headers);
-  const withCredentials = expectOptionalBoolean('withCredentials', options.withCredentials) ?? false;
+  if (/\s/.test(provider)) throw new TypeError(`Expected \`provider\` to be a source's name on the hub, with no space in it, got ${show(provider)}.`);
   const pauseWhen = options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen);
   const scheduler = options.scheduler === undefined ? asyncScheduler : expectScheduler('scheduler', options.scheduler);
-  const connection = new HubConnection({
+  const connection = options.shareWith === undefined ? newConnection(options, url, provider, scheduler) : sharedConnection(options, url);
+  const source = new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
+  connections.set(source, connection);
+  return source;
+}
+
+function newConnection(options: HubTasksOptions, url: URL, provider: string, scheduler: SchedulerLike): HubConnection {
+  const withCredentials = expectOptionalBoolean('withCredentials', options.withCredentials) ?? false;
+  return new HubConnection({
     url: url.href.replace(/\/+$/, ''),
     shownUrl: `The task hub at ${url.origin}${url.pathname.replace(/\/+$/, '')}`,
     provider,
-    fetch,
-    headers,
+    fetch: options.fetch === undefined ? defaultFetch() : expectFunction<HubFetch>('fetch', options.fetch),
+    headers: readHeaders(options.headers),
     credentials: withCredentials ? 'include' : 'same-origin',
     retry: normalizeRetry({ ...DEFAULT_RETRY, ...options.retry }),
     requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? 30_000),
     scheduler,
     random: Math.random,
   });
-  return new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
+}
+
+/** The connection of `shareWith`, for a source of the same hub that names no connection options of its own. */
+function sharedConnection(options: HubTasksOptions, url: URL): HubConnection {
+  const connection = connections.get(options.shareWith as object);
+  if (connection === undefined) throw new TypeError(`Expected \`shareWith\` to be a source made by hubTasks, got ${show(options.shareWith)}.`);
+  const own = (['fetch', 'headers', 'withCredentials', 'retry', 'requestTimeout'] as const).filter((name) => options[name] !== undefined);
+  if (own.length > 0) throw new TypeError(`Expected no ${own.map((name) => `\`${name}\``).join(', ')} beside \`shareWith\`: the connection's options are those of the source it is shared with.`);
+  if (!connection.serves(url.href)) throw new TypeError(`Expected \`url\` to be the URL of the hub \`shareWith\` is connected to, got ${show(options.url)}.`);
+  return connection;
 }
 
 class HubTaskSource implements TaskSource<string> {
@@ -126,11 +153,13 @@ class HubTaskSource implements TaskSource<string> {
     if (running !== undefined) return running.attach(subscriber);
     const task = new HubWatch(this, ref);
     this.tasks.set(ref, task);
+    // Holding tasks: the shared connection stays open for them unless this source's page is hidden too.
+    if (this.tasks.size === 1) this.connection.hold(this, false);
     if (this.tasks.size === 1 && this.pauseWhen !== undefined) {
       this.pause = this.pauseWhen.subscribe({
-        next: (paused) => this.connection.pause(paused === true),
+        next: (paused) => this.connection.hold(this, paused === true),
         // A broken pause signal must not keep the page disconnected.
-        error: () => this.connection.pause(false),
+        error: () => this.connection.hold(this, false),
       });
     }
     const detach = task.attach(subscriber);
@@ -139,17 +168,17 @@ class HubTaskSource implements TaskSource<string> {
   }
 
   follow(ref: string, listener: HubListener): void {
-    this.connection.add(ref, listener);
+    this.connection.add({ provider: this.provider, ref }, listener);
   }
 
   stopped(task: HubWatch): void {
     if (this.tasks.get(task.key) !== task) return;
     this.tasks.delete(task.key);
-    this.connection.remove(task.key);
+    this.connection.remove({ provider: this.provider, ref: task.key });
     if (this.tasks.size === 0) {
       this.pause?.unsubscribe();
       this.pause = undefined;
-      this.connection.pause(false);
+      this.connection.hold(this, undefined);
     }
   }
 }
