@@ -628,6 +628,8 @@ describe('hubTasks sources sharing one connection (shareWith)', () => {
     expect(() => hubTasks({ url: 'http://127.0.0.1:9/other', provider: 'mobizon', shareWith: stream })).toThrow(/URL of the hub/);
     expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'mobizon', shareWith: stream, headers: { authorization: 'x' } })).toThrow(/`headers` beside `shareWith`/);
     expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'mo bizon' })).toThrow(TypeError);
+    // Two sources of one provider on one connection could not tell their tasks apart.
+    expect(() => hubTasks({ url: 'http://127.0.0.1:9/tasks', provider: 'stream', shareWith: stream })).toThrow(/already serves a stream source/);
   });
 });
 

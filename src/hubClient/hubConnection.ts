@@ -99,6 +99,16 @@ export class HubConnection {
 
   constructor(private readonly settings: HubConnectionSettings) {}
 
+  /** The providers whose source this connection serves: one source per provider, since tasks are told apart by provider and ref. */
+  private readonly providers = new Set<string>();
+
+  /** Takes on the source of `provider`; `false` when one is served already. */
+  claim(provider: string): boolean {
+    if (this.providers.has(provider)) return false;
+    this.providers.add(provider);
+    return true;
+  }
+
   /** Whether this connection goes to the hub at `url` (its URL as `hubTasks` resolved it). */
   serves(url: string): boolean {
     return url.replace(/\/+$/, '') === this.settings.url;

@@ -83,6 +83,7 @@ export function hubTasks(options: HubTasksOptions): TaskSource<string> {
   const pauseWhen = options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen);
   const scheduler = options.scheduler === undefined ? asyncScheduler : expectScheduler('scheduler', options.scheduler);
   const connection = options.shareWith === undefined ? newConnection(options, url, provider, scheduler) : sharedConnection(options, url);
+  if (!connection.claim(provider)) throw new TypeError(`Expected \`shareWith\` to be a source of another provider: the connection already serves a ${provider} source (watch its tasks through it).`);
   const source = new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
   connections.set(source, connection);
   return source;
