@@ -178,8 +178,10 @@ describeWithRedis('redisCoordination on a real redis-server', () => {
     );
     await Promise.all(sources.flatMap((source) => ids.map((id) => lastValueFrom(source.watch(merge(id))))));
     const total = sent.reduce((sum, count) => sum + count, 0);
-    // About a third each (a hash ranks the processes per task); none takes them all, none is left out.
-    for (const count of sent) expect(count / total).toBeGreaterThan(0.15);
+    // About a third each (a hash ranks the processes per task), less even when a loaded machine lets one process
+    // answer late; none takes them all, none is left out.
+    for (const count of sent) expect(count / total).toBeGreaterThan(0.05);
+    expect(Math.max(...sent) / total).toBeLessThan(0.7);
     // Each task polled about every half second for 2.5 s by one process at a time: about 6 requests, not 18.
     expect(total / ids.length).toBeLessThan(9);
   });
