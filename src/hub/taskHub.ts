@@ -266,18 +266,12 @@ class Hub {
    */
   private watch(request: IncomingMessage, stream: HubStream, task: WatchRequest): void {
     stream.reserve(task);
-    const source = Object.hasOwn(this.options.sources, task.provider) ? this.options.sources[task.provider] : undefined;
-    if (source === undefined) {
-      stream.end(task, errorToJson(new ProviderError(`The task hub has no source named ${JSON.stringify(task.provider.slice(0, 80))}.`, { details: { status: 400 } })));
+    const read = this.read(task);
+    if (read instanceof ProviderError) {
+      stream.end(task, errorToJson(read));
       return;
     }
-    let ref: unknown;
-    try {
-      ref = source.parseRef(task.ref);
-    } catch (error) {
-      stream.end(task, errorToJson(new ProviderError(`The task hub cannot read ${task.provider} task ${JSON.stringify(task.ref.slice(0, 200))}: ${messageOf(error)}`, { provider: task.provider, details: { status: 400 } })));
-      return;
-    }
+    const { source, ref } = read;
     void this.authorized(request, task, ref).then((refusal) => {
       if (!stream.has(task) || stream.isDisposed) return;
       if (refusal !== undefined) {
@@ -309,16 +303,22 @@ class Hub {
 
   /** Asks `authorize` again about a task a stream carries over; a refusal now ends it. */
   private reauthorize(request: IncomingMessage, stream: HubStream, task: WatchRequest): void {
-    const source = this.options.sources[task.provider] as HubSource;
-    let ref: unknown;
-    try {
-      ref = source.parseRef(task.ref);
-    } catch {
-      return;
-    }
-    void this.authorized(request, task, ref).then((refusal) => {
+    const read = this.read(task);
+    if (read instanceof ProviderError) return;
+    void this.authorized(request, task, read.ref).then((refusal) => {
       if (refusal !== undefined && stream.has(task) && !stream.isDisposed) stream.end(task, errorToJson(refusal));
     });
+  }
+
+  /** The task's source and its ref as that source reads it; a `ProviderError` (400) when there is no such source or the ref reads as none. */
+  private read(task: TaskName): { source: HubSource; ref: unknown } | ProviderError {
+    const source = Object.hasOwn(this.options.sources, task.provider) ? this.options.sources[task.provider] : undefined;
+    if (source === undefined) return new ProviderError(`The task hub has no source named ${JSON.stringify(task.provider.slice(0, 80))}.`, { details: { status: 400 } });
+    try {
+      return { source, ref: source.parseRef(task.ref) };
+    } catch (error) {
+      return new ProviderError(`The task hub cannot read ${task.provider} task ${JSON.stringify(task.ref.slice(0, 200))}: ${messageOf(error)}`, { provider: task.provider, details: { status: 400 } });
+    }
   }
 
   /** `authorize`'s answer: nothing when the request may watch the task, else the error its page gets. Never rejects. */

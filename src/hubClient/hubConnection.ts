@@ -76,7 +76,8 @@ const SILENCE_FACTOR = 3;
  */
 export class HubConnection {
   /** Every task watched, by `taskKey`: the connection carries the tasks of every source that shares it. */
-  private readonly tasks = new Map<string, { readonly name: TaskName; readonly listener: HubListener; have?: string }>();
+  /** `latest`: the last state received, as its text; fingerprinted only when the hub is to be told (`have`), not on every event. */
+  private readonly tasks = new Map<string, { readonly name: TaskName; readonly listener: HubListener; latest?: string }>();
   /** The sources that have tasks here, and whether each wants the connection paused. */
   private readonly holders = new Map<object, boolean>();
   /** What the hub's stream watches, as far as this side has asked. */
@@ -222,21 +223,9 @@ export class HubConnection {
 
   /** A change of the open stream; resolves with the hub's status. */
   private async post(path: string, body: ChangeBody): Promise<number> {
-    const controller = new AbortController();
-    const timer = this.settings.scheduler.schedule(() => controller.abort(), this.settings.requestTimeout);
-    try {
-      const response = await this.settings.fetch(`${this.settings.url}${path}`, {
-        method: 'POST',
-        headers: { ...(await this.settings.headers()), 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-        credentials: this.settings.credentials,
-      });
-      cancelBody(response.body);
-      return response.status;
-    } finally {
-      timer.unsubscribe();
-    }
+    const response = await this.send(path, body, new AbortController(), {});
+    cancelBody(response.body);
+    return response.status;
   }
 
   /** One attempt: opens a stream for every task, then reads it until it ends or is aborted. */
@@ -273,13 +262,18 @@ export class HubConnection {
     }
   }
 
-  /** The opening request, bounded by `requestTimeout` until its headers arrive. */
-  private async request(body: OpenBody, lastEventId: string | undefined, controller: AbortController): Promise<Awaited<ReturnType<HubFetch>>> {
+  /** The opening request. */
+  private request(body: OpenBody, lastEventId: string | undefined, controller: AbortController): ReturnType<HubFetch> {
+    return this.send('/streams', body, controller, { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) });
+  }
+
+  /** A POST of JSON to the hub, bounded by `requestTimeout` until its headers arrive (then a `TransportError`, reason `timeout`). */
+  private async send(path: string, body: OpenBody | ChangeBody, controller: AbortController, headers: Record<string, string>): ReturnType<HubFetch> {
     const timer = this.settings.scheduler.schedule(() => controller.abort(new StreamBroken('timeout')), this.settings.requestTimeout);
     try {
-      return await this.settings.fetch(`${this.settings.url}/streams`, {
+      return await this.settings.fetch(`${this.settings.url}${path}`, {
         method: 'POST',
-        headers: { ...(await this.settings.headers()), 'content-type': 'application/json', accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+        headers: { ...(await this.settings.headers()), 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
         signal: controller.signal,
         credentials: this.settings.credentials,
@@ -368,7 +362,7 @@ export class HubConnection {
           task.listener.ended(text);
           return;
         }
-        task.have = fingerprint(text);
+        task.latest = text;
         if (task.listener.state(text)) this.requested.delete(key);
         return;
       }
@@ -462,7 +456,7 @@ export class HubConnection {
   private watched(key: string): TaskName & { have?: string } {
     const task = this.tasks.get(key);
     if (task === undefined) return named(key);
-    return task.have === undefined ? task.name : { ...task.name, have: task.have };
+    return task.latest === undefined ? task.name : { ...task.name, have: fingerprint(task.latest) };
   }
 }
 
