@@ -48,8 +48,6 @@ export interface HubTasksOptions {
   readonly shareWith?: TaskSource<string>;
 }
 
-/** Each `hubTasks` source's connection, for another to share. */
-const connections = new WeakMap<object, HubConnection>();
 
 const DEFAULT_RETRY = { retries: 8, minDelay: 500, factor: 2, maxDelay: 15_000 };
 const MAX_REF_LENGTH = 1000;
@@ -84,9 +82,7 @@ export function hubTasks(options: HubTasksOptions): TaskSource<string> {
   const scheduler = options.scheduler === undefined ? asyncScheduler : expectScheduler('scheduler', options.scheduler);
   const connection = options.shareWith === undefined ? newConnection(options, url, provider, scheduler) : sharedConnection(options, url);
   if (!connection.claim(provider)) throw new TypeError(`Expected \`shareWith\` to be a source of another provider: the connection already serves a ${provider} source (watch its tasks through it).`);
-  const source = new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
-  connections.set(source, connection);
-  return source;
+  return new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
 }
 
 function newConnection(options: HubTasksOptions, url: URL, provider: string, scheduler: SchedulerLike): HubConnection {
@@ -107,7 +103,7 @@ function newConnection(options: HubTasksOptions, url: URL, provider: string, sch
 
 /** The connection of `shareWith`, for a source of the same hub that names no connection options of its own. */
 function sharedConnection(options: HubTasksOptions, url: URL): HubConnection {
-  const connection = connections.get(options.shareWith as object);
+  const connection = options.shareWith instanceof HubTaskSource ? options.shareWith.connection : undefined;
   if (connection === undefined) throw new TypeError(`Expected \`shareWith\` to be a source made by hubTasks, got ${show(options.shareWith)}.`);
   const own = (['fetch', 'headers', 'withCredentials', 'retry', 'requestTimeout'] as const).filter((name) => options[name] !== undefined);
   if (own.length > 0) throw new TypeError(`Expected no ${own.map((name) => `\`${name}\``).join(', ')} beside \`shareWith\`: the connection's options are those of the source it is shared with.`);
@@ -122,7 +118,8 @@ class HubTaskSource implements TaskSource<string> {
   constructor(
     readonly provider: string,
     readonly baseUrl: string,
-    private readonly connection: HubConnection,
+    /** Its connection to the hub, which another source may share (`shareWith`). */
+    readonly connection: HubConnection,
     private readonly scheduler: SchedulerLike,
     private readonly pauseWhen: Observable<boolean> | undefined,
   ) {}
