@@ -45,9 +45,10 @@ export interface ProviderCase {
   readonly times?: number;
   /**
    * `no-task`: the task was never created, the server answers with its own
-   * "not found". `terminal-then-running`: the script itself goes back from its
-   * terminal state to a running one a while later, so the server answers a
-   * terminal state, then a non-terminal one, to whoever asks.
+   * "not found". `terminal-then-running`: once the watch has ended, the
+   * script goes back from its terminal state to a running one a while later,
+   * so the server answers a terminal state, then a non-terminal one, to
+   * whoever asks.
    */
   readonly arrange?: 'no-task' | 'terminal-then-running';
   readonly expected: Expected;

@@ -20,7 +20,9 @@ import {
   type ProviderName,
   type RequestLogEntry,
   type TaskSpec,
+  type TaskStep,
 } from '../../src/testing/index.js';
+import { stepAt } from '../../src/testing/tasks/fakeTask.js';
 import { MATRIX_RETRIES, type MatrixRow, type ProviderCase } from './faultMatrix.js';
 
 /** Recognisable fake credentials: any of them in an error, a state or a log line is a leak. */
@@ -63,47 +65,47 @@ export interface CaseRun {
   readonly probeAfterEnd?: TaskState;
 }
 
-/** Three non-terminal wire states before the end, so that a skipped one shows; Postman's collection tasks document one only, and an undocumented one is allowed (their enum "should be considered partial"). */
-function taskSpec(provider: ProviderName, id: string, arrange: ProviderCase['arrange']): TaskSpec {
-  const step = STEP_MS[provider];
-  // `terminal-then-running`: the end lasts one step of time, then the script reports the task running again.
-  const again = arrange === 'terminal-then-running';
+/**
+ * Each provider's wire states, in order: non-terminal ones before the end, so
+ * that a skipped one shows (Postman's collection tasks document one only, and
+ * an undocumented one is allowed: their enum "should be considered partial"),
+ * the terminal one, and `again`, the running state a `terminal-then-running`
+ * script goes back to.
+ */
+type WireState = Omit<TaskStep, 'at'>;
+const WIRE_STATES: Readonly<Record<ProviderName, { before: readonly WireState[]; end: WireState; again: WireState }>> = {
+  stream: { before: [{ status: 'pending' }, { status: 'running' }], end: { status: 'completed', result: { url: 'https://example.com/x.json' } }, again: { status: 'running' } },
+  mobizon: { before: [{ status: 0, progress: 0 }, { status: 1, progress: 50 }], end: { status: 2, progress: 100 }, again: { status: 1, progress: 90 } },
+  postman: { before: [{ status: 'in-progress' }, { status: 'merging' }], end: { status: 'successful' }, again: { status: 'in-progress' } },
+};
+
+function specOf(provider: ProviderName, id: string, states: readonly WireState[]): TaskSpec {
+  const steps = states.map((wire, index) => ({ ...wire, at: index * STEP_MS[provider] }));
   switch (provider) {
     case 'stream':
-      return {
-        provider,
-        id,
-        steps: [
-          { at: 0, status: 'pending' },
-          { at: step, status: 'running' },
-          { at: 2 * step, status: 'completed', result: { url: 'https://example.com/x.json' } },
-          ...(again ? [{ at: 3 * step, status: 'running' }] : []),
-        ],
-      };
+      return { provider, id, steps: steps as TaskStep<string>[] };
     case 'mobizon':
-      return {
-        provider,
-        id,
-        steps: [
-          { at: 0, status: 0, progress: 0 },
-          { at: step, status: 1, progress: 50 },
-          { at: 2 * step, status: 2, progress: 100 },
-          ...(again ? [{ at: 3 * step, status: 1, progress: 90 }] : []),
-        ],
-      };
+      return { provider, id, steps: steps as TaskStep<number>[] };
     case 'postman':
-      return {
-        provider,
-        kind: 'collection-merge',
-        id,
-        steps: [
-          { at: 0, status: 'in-progress' },
-          { at: step, status: 'merging' },
-          { at: 2 * step, status: 'successful' },
-          ...(again ? [{ at: 3 * step, status: 'in-progress' }] : []),
-        ],
-      };
+      return { provider, kind: 'collection-merge', id, steps: steps as TaskStep<string>[] };
   }
+}
+
+/** The watched task: one step of time in each state before the end, which it keeps. */
+function taskSpec(provider: ProviderName, id: string): TaskSpec {
+  const { before, end } = WIRE_STATES[provider];
+  return specOf(provider, id, [...before, end]);
+}
+
+/**
+ * `terminal-then-running`, once the watch has ended: the same task, still at
+ * its end, goes back to running one step of time later. Scripted when the
+ * watch ends rather than at a fixed time from its start, so that a loaded
+ * machine cannot make the watch sleep through a short terminal window.
+ */
+function backToRunningSpec(provider: ProviderName, id: string): TaskSpec {
+  const { end, again } = WIRE_STATES[provider];
+  return specOf(provider, id, [end, again]);
 }
 
 const FINAL: Readonly<Record<ProviderName, string>> = { stream: 'completed', mobizon: '2', postman: 'successful' };
@@ -133,7 +135,7 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
     const now = time.now();
     if (armed && !created && server !== undefined) {
       created = true;
-      server.tasks.create(taskSpec(provider, taskId, providerCase.arrange));
+      server.tasks.create(taskSpec(provider, taskId));
     }
     return now;
   };
@@ -172,12 +174,13 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
     await fake.log.waitForSettled(fake.log.count());
     const snapshot = fake.tasks.get(taskId);
     const log = fake.log.entries();
-    const afterEnd = row.quietAfterEnd === true && snapshot !== undefined ? await quietAfterEnd({ fake, snapshot, provider, time, watchAgain: () => watchOf(provider, taskId, fake, options) }) : {};
+    const afterEnd =
+      providerCase.arrange === 'terminal-then-running' ? await quietAfterEnd({ fake, provider, taskId, time, watchAgain: () => watchOf(provider, taskId, fake, options) }) : {};
     return {
       taskId,
       ...outcome,
       log,
-      wireStatusAt: (at) => (snapshot === undefined ? undefined : String(fake.tasks.stepAt(taskId, at)?.status)),
+      wireStatusAt: (at) => (snapshot === undefined ? undefined : String(stepAt(snapshot, at).status)),
       finalWireStatus: FINAL[provider],
       ...afterEnd,
     };
@@ -187,21 +190,24 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
 }
 
 /**
- * Lets the accelerated clock run until the script has been back to running
- * for three polling intervals, counting any request the ended watch still
- * made; then a fresh watch takes one state, proving what the server now says.
+ * Scripts the task's return to running (it stays at its end for one step of
+ * time more), lets the accelerated clock run until it has been back to
+ * running for three polling intervals, counting any request the ended watch
+ * still made; then a fresh watch takes one state, proving what the server
+ * now says.
  */
 async function quietAfterEnd(input: {
   fake: FakeProviderServer;
-  snapshot: { readonly createdAt: number; readonly steps: readonly { readonly at: number }[] };
   provider: ProviderName;
+  taskId: string;
   time: AcceleratedTime;
   watchAgain: () => Observable<TaskState>;
 }): Promise<{ requestsAfterEnd: number; probeAfterEnd: TaskState }> {
-  const { fake, snapshot, provider, time, watchAgain } = input;
+  const { fake, provider, taskId, time, watchAgain } = input;
   const endedWith = fake.log.count();
-  const backToRunning = snapshot.createdAt + (snapshot.steps[snapshot.steps.length - 1]?.at ?? 0);
-  const quietUntil = backToRunning + 3 * INTERVAL_MS[provider];
+  fake.tasks.remove(taskId);
+  const rescripted = fake.tasks.create(backToRunningSpec(provider, taskId));
+  const quietUntil = rescripted.createdAt + STEP_MS[provider] + 3 * INTERVAL_MS[provider];
   await firstValueFrom(timer(Math.max(0, quietUntil - time.now()), time.scheduler));
   const requestsAfterEnd = fake.log.count() - endedWith;
   const probeAfterEnd = await firstValueFrom(watchAgain());
