@@ -5,6 +5,7 @@ import {
   RateLimitError,
   TaskError,
   TaskFailedError,
+  TaskIncompleteError,
   TaskNotFoundError,
   TaskTimeoutError,
   TransportError,
@@ -89,6 +90,8 @@ export function errorFromJson(text: string): TaskError {
       return new TransportError(record.message, { ...common, reason: record.reason ?? 'network', ...(record.status === undefined ? {} : { status: record.status }) });
     case 'TASK_TIMEOUT':
       return new TaskTimeoutError(record.message, { ...common, timeout: record.timeout ?? 'total', ms: record.ms ?? 0, ...(state === undefined ? {} : { state }) });
+    case 'TASK_INCOMPLETE':
+      return new TaskIncompleteError(record.message, { ...common, ms: record.ms ?? 0, ...(state === undefined ? {} : { state }) });
     case 'TASK_FAILED':
       return state === undefined ? new TaskError(record.message, 'TASK_FAILED', common) : new TaskFailedError(state);
     case 'PROVIDER':

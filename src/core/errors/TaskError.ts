@@ -6,6 +6,7 @@ export type TaskErrorCode =
   | 'DECODE'
   | 'TRANSPORT'
   | 'TASK_TIMEOUT'
+  | 'TASK_INCOMPLETE'
   | 'TASK_FAILED'
   | 'PROVIDER';
 

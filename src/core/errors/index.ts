@@ -5,5 +5,6 @@ export { RateLimitError, type RateLimitErrorOptions } from './RateLimitError.js'
 export { DecodeError, type DecodeErrorOptions } from './DecodeError.js';
 export { TransportError, type TransportErrorOptions, type TransportFailure } from './TransportError.js';
 export { TaskTimeoutError, type TaskTimeout, type TaskTimeoutErrorOptions } from './TaskTimeoutError.js';
+export { TaskIncompleteError, type TaskIncompleteErrorOptions } from './TaskIncompleteError.js';
 export { TaskFailedError } from './TaskFailedError.js';
 export { ProviderError, type ProviderErrorOptions } from './ProviderError.js';
