@@ -73,6 +73,7 @@ describe('useTaskState', () => {
       watch: (ref: { id: string } | string) => source.watch(typeof ref === 'string' ? ref : ref.id),
       parseRef: (text: string) => ({ id: text }),
       formatRef: (ref: { id: string }) => ref.id,
+      events: source.events,
     } satisfies TaskSource<{ id: string }>;
     const view = mountHook(useTaskState<{ id: string }>, [byObject, { id: 'j1' }]);
     time.advanceTo(500);

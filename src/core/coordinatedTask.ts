@@ -6,6 +6,7 @@ import type { NextPollDelay } from './intervalPolicy.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
 import { isTerminal, type TaskState } from './taskState.js';
 import { WatchedTask } from './watchedTask.js';
+import { subscribeUnwitnessed, subscribeWitnessed, type WatchWitness } from './watchWitness.js';
 
 /** What a coordinated task needs of its source. */
 export interface CoordinatedHost<TRef> extends PollHost<TRef> {
@@ -53,7 +54,7 @@ export class CoordinatedTask<TRef> extends WatchedTask implements CoordinatedTas
     // The end of the task is told to every other process before this one's subscribers hear it (and, say, close
     // their Redis client): a terminal state, an error and the completion wait for the news to have gone out.
     let told: Promise<void> = Promise.resolve();
-    const leading = loopSubscription(loop as PollLoop<unknown>, {
+    const leading = loopSubscription(loop as PollLoop<unknown>, { answered: () => this.answered(), failed: (error) => this.failedAttempt(error) }, {
       next: (state) => {
         told = this.handle?.publish(state) ?? told;
         if (isTerminal(state)) void told.then(() => this.done || this.emit(state));
@@ -76,6 +77,7 @@ export class CoordinatedTask<TRef> extends WatchedTask implements CoordinatedTas
 
   state(state: TaskState): void {
     if (this.done) return;
+    this.answered();
     this.emit(state);
     if (isTerminal(state)) this.end((subscriber) => subscriber.complete());
   }
@@ -83,6 +85,10 @@ export class CoordinatedTask<TRef> extends WatchedTask implements CoordinatedTas
   error(error: TaskError): void {
     if (this.done) return;
     this.end((subscriber) => subscriber.error(error));
+  }
+
+  alive(): void {
+    if (!this.done) this.answered();
   }
 
   /** A poll of the leader's loop is about to start. */
@@ -129,6 +135,10 @@ class LeaderHost<TRef> implements PollHost<TRef> {
     return this.source.redact;
   }
 
+  get tell(): PollHost<TRef>['tell'] {
+    return this.source.tell;
+  }
+
   send(ref: TRef, id: string): Observable<HttpResponse> {
     this.task.polling();
     return this.source.send(ref, id);
@@ -147,11 +157,16 @@ class LeaderHost<TRef> implements PollHost<TRef> {
   }
 }
 
-/** Subscribes to a poll loop as one more subscriber, and starts it. */
-function loopSubscription(loop: PollLoop<unknown>, observer: Partial<Observer<TaskState>>): Subscription {
-  return new Observable<TaskState>((subscriber) => {
+/**
+ * Subscribes to a poll loop as one more subscriber, and starts it. Its polls
+ * are told to `witness` alone (the coordinated task, which tells its own
+ * subscribers' witnesses), whatever subscription is being made around it.
+ */
+function loopSubscription(loop: PollLoop<unknown>, witness: WatchWitness, observer: Partial<Observer<TaskState>>): Subscription {
+  const loop$ = new Observable<TaskState>((subscriber) => {
     const detach = loop.attach(subscriber);
     loop.start();
     return detach;
-  }).subscribe(observer);
+  });
+  return subscribeUnwitnessed(() => subscribeWitnessed(witness, () => loop$.subscribe(observer)));
 }

@@ -23,6 +23,12 @@ export interface CoordinatedTaskEvents {
   state(state: TaskState): void;
   /** The task's stream ended in this error where it was polled. */
   error(error: TaskError): void;
+  /**
+   * Another process polls the task and is alive (it renewed its hold): what
+   * a follower knows in place of the answers it does not see. Optional for
+   * a coordination that cannot tell.
+   */
+  alive?(): void;
 }
 
 /** What one process tells a coordination about one task. */

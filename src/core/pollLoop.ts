@@ -7,6 +7,8 @@ import type { HttpResponse } from './http.js';
 import type { NextPollDelay } from './intervalPolicy.js';
 import type { DecodeResult } from './provider.js';
 import { redactError, type Redactor } from './redact.js';
+import { failureReason } from './errors/failureReason.js';
+import type { SourceEvents } from './sourceEvents.js';
 import { ARRIVAL_MARGIN_MS } from './budget.js';
 import type { RequestScheduler, Ticket, Turn } from './requestScheduler.js';
 import type { ResolvedSourceOptions } from './sourceOptions.js';
@@ -22,6 +24,8 @@ export interface PollHost<TRef> {
   readonly options: PollSettings;
   readonly requests: RequestScheduler;
   readonly redact: Redactor;
+  /** Where the source tells what it does (`TaskSource.events`). */
+  readonly tell: SourceEvents;
   /** Sends one poll request of the task; unsubscribing aborts it. */
   send(ref: TRef, id: string): Observable<HttpResponse>;
   decode(ref: TRef, id: string, response: HttpResponse): DecodeResult;
@@ -97,6 +101,8 @@ export class PollLoop<TRef> extends WatchedTask {
     this.ticket = undefined;
     this.turn = turn;
     this.lastStart = turn.startedAt;
+    const events = this.host.tell;
+    if (events.observed) events.emit({ type: 'request', provider: this.host.provider, id: this.id, attempt: this.failures + 1, at: turn.startedAt });
     this.inFlight = this.host.send(this.ref, this.id).subscribe({
       next: (response) => this.received(response),
       error: (error: unknown) => this.failed(error),
@@ -141,6 +147,8 @@ export class PollLoop<TRef> extends WatchedTask {
 
   private onResponse(response: HttpResponse): void {
     const { host } = this;
+    const events = host.tell;
+    if (events.observed) events.emit({ type: 'answer', provider: host.provider, id: this.id, status: response.status, ms: this.lastEnd - this.lastStart, at: this.lastEnd });
     host.requests.observe(response.hints);
     let outcome: DecodeResult;
     try {
@@ -174,6 +182,7 @@ export class PollLoop<TRef> extends WatchedTask {
     const now = host.options.scheduler.now();
     this.failures = 0;
     this.polls++;
+    this.answered();
     this.emit(state);
     if (isTerminal(state)) {
       this.end((subscriber) => subscriber.complete());
@@ -204,6 +213,12 @@ export class PollLoop<TRef> extends WatchedTask {
       const error = redactError(asTaskError(decision.stop, host.provider, this.id), host.redact);
       this.end((subscriber) => subscriber.error(error));
       return;
+    }
+    const cause = redactError(asTaskError(failure.error, host.provider, this.id), host.redact);
+    this.failedAttempt(cause);
+    if (host.tell.observed) {
+      const { retries } = host.options.retry;
+      host.tell.emit({ type: 'retry', provider: host.provider, id: this.id, attempt: this.failures, retries, delayMs: decision.retryAt - now, cause, reason: failureReason(cause), at: now });
     }
     if (decision.pauseSourceUntil !== undefined) host.requests.pauseUntil(decision.pauseSourceUntil);
     this.pollAt(decision.retryAt, decision.retryAt);

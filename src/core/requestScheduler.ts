@@ -2,6 +2,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { ARRIVAL_MARGIN_MS, LocalBudget, type BudgetAnswer, type RequestBudget } from './budget.js';
 import { MinHeap, type HeapEntry } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
+import type { SourceEvents } from './sourceEvents.js';
 import { MAX_DELAY_MS } from './validate.js';
 
 /** Permission to start one request now; `release()` when it has ended, however it ended. */
@@ -34,6 +35,8 @@ export interface RequestSchedulerOptions {
   /** How long the shared budget may take to answer, ms: the source's `requestTimeout`. */
   readonly requestTimeout: number;
   readonly scheduler: SchedulerLike;
+  /** Where the source tells of pauses (`rate-limited`, `paused`, `resumed`). */
+  readonly events?: SourceEvents;
 }
 
 /**
@@ -113,6 +116,11 @@ export class RequestScheduler {
   pauseUntil(until: number): void {
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
+    const { events } = this.options;
+    if (events?.observed === true) {
+      const now = this.now();
+      events.emit({ type: 'rate-limited', provider: events.provider, waitMs: until - now, until, at: now });
+    }
     this.shared?.pause(until - this.now());
     this.pump();
   }
@@ -159,6 +167,8 @@ export class RequestScheduler {
   hold(held: boolean): void {
     if (held === this.held) return;
     this.held = held;
+    const { events } = this.options;
+    if (events?.observed === true) events.emit({ type: held ? 'paused' : 'resumed', provider: events.provider, at: this.now() });
     if (held) {
       this.disarm();
       return;

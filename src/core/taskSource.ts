@@ -8,6 +8,7 @@ import { PollLoop, type PollHost } from './pollLoop.js';
 import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { RequestScheduler } from './requestScheduler.js';
+import { SourceEvents, type TaskSourceEvent } from './sourceEvents.js';
 import { resolveInterval, resolveSourceOptions, type ResolvedSourceOptions, type SourceOptions, type WatchOptions } from './sourceOptions.js';
 import { messageOf } from './errors/errorLike.js';
 import { ProviderError, TaskError } from './errors/index.js';
@@ -69,6 +70,23 @@ export interface TaskSource<TRef = unknown> {
    * ```
    */
   formatRef(ref: TRef): string;
+  /**
+   * What the source does, as it does it: each request and its answer, each
+   * retry with its cause and delay, each pause the provider asks for, each
+   * `pauseWhen` pause and resume (see {@link TaskSourceEvent}). For a status
+   * line, logs and metrics; free when nobody listens (no event is even
+   * built). Never completes; states and errors stay on `watch`.
+   *
+   * ```ts
+   * import { postmanTasks } from 'rx-task-status';
+   *
+   * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY! });
+   * postman.events.subscribe((event) => {
+   *   if (event.type === 'retry') console.warn(`retrying in ${Math.round(event.delayMs / 1000)} s: ${event.reason}, attempt ${event.attempt} of ${event.retries}`);
+   * });
+   * ```
+   */
+  readonly events: Observable<TaskSourceEvent>;
 }
 
 /** A provider's source factory: its own options plus the common {@link SourceOptions}. */
@@ -117,6 +135,8 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   private movedFrom: string | undefined;
   private activeLoops = 0;
   private pause: Subscription | undefined;
+  /** Where this source's loops and scheduler tell what they do. */
+  readonly tell: SourceEvents;
 
   constructor(
     private readonly definition: ProviderDefinition<TOptions, TRef, TContext>,
@@ -128,7 +148,8 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     private readonly hosts: readonly string[] = [],
   ) {
     this.provider = definition.name;
-    this.requests = new RequestScheduler(options);
+    this.tell = new SourceEvents(definition.name);
+    this.requests = new RequestScheduler({ ...options, events: this.tell });
     this.floors = new TaskFloors(options.scheduler);
     this.transport =
       options.transport ??
@@ -137,6 +158,10 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
 
   get baseUrl(): string {
     return this.currentBaseUrl;
+  }
+
+  get events(): Observable<TaskSourceEvent> {
+    return this.tell.events;
   }
 
   watch(given: TRef | string, options: WatchOptions = {}): Observable<TaskState> {

@@ -1,5 +1,7 @@
 import type { Subscriber } from 'rxjs';
+import type { TaskError } from './errors/index.js';
 import { isSameState, type TaskState } from './taskState.js';
+import { currentWitnesses, type WatchWitness } from './watchWitness.js';
 
 /**
  * A task a source watches, as its subscribers see it: each change once, the
@@ -10,6 +12,8 @@ import { isSameState, type TaskState } from './taskState.js';
  */
 export abstract class WatchedTask {
   private readonly subscribers: Subscriber<TaskState>[] = [];
+  /** Who listens to each subscriber's polls (see {@link WatchWitness}); made only when someone does. */
+  private witnesses: Map<Subscriber<TaskState>, readonly WatchWitness[]> | undefined;
   /** The latest state, handed to whoever subscribes next; forgotten when the task stops. */
   protected last: TaskState | undefined;
 
@@ -25,6 +29,8 @@ export abstract class WatchedTask {
   /** Adds a subscriber, who first gets the latest state if there is one; returns what removes it. */
   attach(subscriber: Subscriber<TaskState>): () => void {
     this.subscribers.push(subscriber);
+    const witnesses = currentWitnesses();
+    if (witnesses.length > 0) (this.witnesses ??= new Map()).set(subscriber, witnesses);
     if (this.last !== undefined) subscriber.next(this.last);
     return () => this.detach(subscriber);
   }
@@ -37,9 +43,22 @@ export abstract class WatchedTask {
     for (const subscriber of this.subscribers.slice()) subscriber.next(state);
   }
 
+  /** A poll was answered with a state (changed or not): every witness hears it. */
+  protected answered(): void {
+    if (this.witnesses === undefined) return;
+    for (const list of [...this.witnesses.values()]) for (const witness of list) witness.answered();
+  }
+
+  /** A poll failed (it is retried, or the task ends with an error): every witness hears why. */
+  protected failedAttempt(error: TaskError): void {
+    if (this.witnesses === undefined) return;
+    for (const list of [...this.witnesses.values()]) for (const witness of list) witness.failed(error);
+  }
+
   /** The task ended (a terminal state, or a final error): it stops first (a new watch then starts afresh), then tells everyone. */
   protected end(tell: (subscriber: Subscriber<TaskState>) => void): void {
     const subscribers = this.subscribers.splice(0);
+    this.witnesses = undefined;
     this.stop();
     for (const subscriber of subscribers) tell(subscriber);
   }
@@ -48,6 +67,7 @@ export abstract class WatchedTask {
     const index = this.subscribers.indexOf(subscriber);
     if (index < 0) return;
     this.subscribers.splice(index, 1);
+    this.witnesses?.delete(subscriber);
     if (this.subscribers.length === 0) this.stop();
   }
 }

@@ -4,7 +4,9 @@ import { AuthenticationError, DecodeError, ProviderError, TaskError, TransportEr
 import { fingerprint, HUB_EVENTS, taskKey, type ChangeBody, type HelloData, type OpenBody, type TaskName } from '../core/hubProtocol.js';
 import { errorFromJson, errorToJson } from '../core/stateWire.js';
 import { cancelBody, isAsyncIterable, isWebStream } from '../core/readBody.js';
+import { failureReason } from '../core/errors/failureReason.js';
 import { retryDelay, type RetryPolicy } from '../core/retry.js';
+import type { SourceEvents, TaskSourceEvent } from '../core/sourceEvents.js';
 import { SseParser, type SseEvent } from '../core/sse.js';
 import { isPlainObject } from '../core/validate.js';
 
@@ -39,6 +41,10 @@ export interface HubListener {
   ended(errorText: string): void;
   /** The connection failed for good (retries spent, access refused, not a hub): the task ends with this error. */
   failed(error: TaskError): void;
+  /** The connection is alive (the hub sent something, a keep-alive at least): the hub's own loop bounds the provider. */
+  alive(): void;
+  /** An attempt to reach the hub failed; another follows after a backoff. */
+  failing(error: TaskError): void;
 }
 
 export interface HubConnectionSettings {
@@ -63,6 +69,8 @@ class StreamBroken extends Error {}
 
 /** A silence longer than this many keep-alive periods is a dead connection (a proxy that swallowed it, a laptop that slept). */
 const SILENCE_FACTOR = 3;
+/** Tasks are told the connection is alive at most this often, ms: a page with many tasks and a busy stream does not loop over them per chunk. */
+const ALIVE_EVERY_MS = 250;
 
 /**
  * One connection to a hub for every task a `hubTasks` source watches: the
@@ -97,17 +105,23 @@ export class HubConnection {
   private liveness: Subscription | undefined;
   private syncQueued = false;
   private openQueued = false;
+  private aliveToldAt = -Infinity;
 
   constructor(private readonly settings: HubConnectionSettings) {}
 
-  /** The providers whose source this connection serves: one source per provider, since tasks are told apart by provider and ref. */
-  private readonly providers = new Set<string>();
+  /** The sources this connection serves, by provider, each with where it tells its events: one source per provider, since tasks are told apart by provider and ref. */
+  private readonly providers = new Map<string, SourceEvents>();
 
   /** Takes on the source of `provider`; `false` when one is served already. */
-  claim(provider: string): boolean {
+  claim(provider: string, events: SourceEvents): boolean {
     if (this.providers.has(provider)) return false;
-    this.providers.add(provider);
+    this.providers.set(provider, events);
     return true;
+  }
+
+  /** Tells every source served an event of the connection's (built only for those with a listener). */
+  private tell(make: (provider: string) => TaskSourceEvent): void {
+    for (const events of this.providers.values()) if (events.observed) events.emit(make(events.provider));
   }
 
   /** Whether this connection goes to the hub at `url` (its URL as `hubTasks` resolved it). */
@@ -142,6 +156,8 @@ export class HubConnection {
   private pause(paused: boolean): void {
     if (paused === this.paused) return;
     this.paused = paused;
+    const at = this.settings.scheduler.now();
+    this.tell((provider) => ({ type: paused ? 'paused' : 'resumed', provider, at }));
     if (paused) {
       this.teardown();
       this.failures = 0;
@@ -237,6 +253,9 @@ export class HubConnection {
     // A stream that has sent no event yet (only its hello) is taken up from its start: not left behind, watching the same tasks.
     const resumeFrom = this.streamId === undefined ? undefined : (this.lastEventId ?? `${this.streamId}.0`);
     let response: Awaited<ReturnType<HubFetch>>;
+    const { scheduler } = this.settings;
+    const startedAt = scheduler.now();
+    this.tell((provider) => ({ type: 'request', provider, attempt: this.failures + 1, at: startedAt }));
     try {
       response = await this.request(body, resumeFrom, controller);
     } catch (error) {
@@ -247,6 +266,8 @@ export class HubConnection {
       cancelBody(response.body);
       return;
     }
+    const answeredAt = scheduler.now();
+    this.tell((provider) => ({ type: 'answer', provider, status: response.status, ms: answeredAt - startedAt, at: answeredAt }));
     const refusal = this.refusal(response.status, response.headers.get('content-type'));
     if (refusal !== undefined) {
       cancelBody(response.body);
@@ -305,7 +326,7 @@ export class HubConnection {
     const parser = new SseParser((event) => this.event(event, controller));
     const decoder = new TextDecoder();
     const feed = (bytes: Uint8Array | string) => {
-      this.lastHeardAt = this.settings.scheduler.now();
+      this.heard();
       parser.feed(typeof bytes === 'string' ? bytes : decoder.decode(bytes, { stream: true }));
     };
     if (isWebStream(body)) {
@@ -383,10 +404,19 @@ export class HubConnection {
     this.open = true;
     this.failures = 0;
     this.lastFailure = undefined;
-    this.lastHeardAt = this.settings.scheduler.now();
+    this.heard();
     this.watchSilence(controller);
     // Watches and unwatches made while it opened.
     this.queueSync();
+  }
+
+  /** The hub sent something: the connection is alive, and its tasks hear so (at most once a second). */
+  private heard(): void {
+    const now = this.settings.scheduler.now();
+    this.lastHeardAt = now;
+    if (now - this.aliveToldAt < ALIVE_EVERY_MS) return;
+    this.aliveToldAt = now;
+    for (const task of [...this.tasks.values()]) task.listener.alive();
   }
 
   private watchSilence(controller: AbortController): void {
@@ -418,6 +448,12 @@ export class HubConnection {
       return;
     }
     const delay = retryDelay(this.failures, this.settings.retry, this.settings.random);
+    const cause = this.asTransportError(error);
+    const at = this.settings.scheduler.now();
+    for (const task of [...this.tasks.values()]) task.listener.failing(forProvider(cause, task.name.provider));
+    const { failures } = this;
+    const { retries } = this.settings.retry;
+    this.tell((provider) => ({ type: 'retry', provider, attempt: failures, retries, delayMs: delay, cause: forProvider(cause, provider), reason: failureReason(cause), at }));
     this.reconnect = this.settings.scheduler.schedule(() => {
       this.reconnect = undefined;
       if (!this.paused && this.tasks.size > 0) void this.connect();
@@ -428,7 +464,15 @@ export class HubConnection {
     const last = this.lastFailure;
     if (last instanceof TransportError) return last;
     const what = last instanceof StreamBroken ? last.message : `${this.settings.shownUrl} could not be reached: ${messageOf(last)}`;
-    return new TransportError(`Lost the task hub after ${this.failures} attempts; last: ${what}`, { reason: 'network', provider: this.settings.provider });
+    return new TransportError(`Lost the task hub after ${this.failures} attempts; last: ${what}`, { reason: 'network', provider: this.settings.provider, ...(last instanceof StreamBroken ? {} : { cause: last }) });
+  }
+
+  /** A failed attempt as the tasks and the events tell it: a `TransportError` whose cause (a refused connection, say) is kept. */
+  private asTransportError(error: unknown): TransportError {
+    if (error instanceof TransportError) return error;
+    const { shownUrl: url, provider } = this.settings;
+    if (error instanceof StreamBroken) return new TransportError(error.message, { reason: 'network', provider });
+    return new TransportError(`${url} could not be reached: ${messageOf(error)}`, { reason: 'network', provider, cause: error });
   }
 
   /** Every task ends with this error (each one's `end` removes it). */
@@ -470,7 +514,10 @@ function named(key: string): TaskName {
 function forProvider(error: TaskError, provider: string): TaskError {
   if (error.provider === provider) return error;
   const record = JSON.parse(errorToJson(error)) as Record<string, unknown>;
-  return errorFromJson(JSON.stringify({ ...record, provider }));
+  const rehomed = errorFromJson(JSON.stringify({ ...record, provider }));
+  // What the attempt failed on (a refused connection) is kept: the reason a status line gives is read from it.
+  if (error.cause !== undefined) Object.defineProperty(rehomed, 'cause', { value: error.cause, configurable: true, writable: true });
+  return rehomed;
 }
 
 function readJson(data: string): Record<string, unknown> | undefined {

@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { DecodeError, type TaskError } from '../core/errors/index.js';
 import { normalizeRetry, type RetryOptions } from '../core/retry.js';
+import { SourceEvents, type TaskSourceEvent } from '../core/sourceEvents.js';
 import type { WatchOptions } from '../core/sourceOptions.js';
 import { errorFromJson } from '../core/stateWire.js';
 import type { TaskSource } from '../core/taskSource.js';
@@ -81,8 +82,9 @@ export function hubTasks(options: HubTasksOptions): TaskSource<string> {
   const pauseWhen = options.pauseWhen === undefined ? undefined : expectObservable<boolean>('pauseWhen', options.pauseWhen);
   const scheduler = options.scheduler === undefined ? asyncScheduler : expectScheduler('scheduler', options.scheduler);
   const connection = options.shareWith === undefined ? newConnection(options, url, provider, scheduler) : sharedConnection(options, url);
-  if (!connection.claim(provider)) throw new TypeError(`Expected \`shareWith\` to be a source of another provider: the connection already serves a ${provider} source (watch its tasks through it).`);
-  return new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen);
+  const events = new SourceEvents(provider);
+  if (!connection.claim(provider, events)) throw new TypeError(`Expected \`shareWith\` to be a source of another provider: the connection already serves a ${provider} source (watch its tasks through it).`);
+  return new HubTaskSource(provider, url.href, connection, scheduler, pauseWhen, events);
 }
 
 function newConnection(options: HubTasksOptions, url: URL, provider: string, scheduler: SchedulerLike): HubConnection {
@@ -122,7 +124,13 @@ class HubTaskSource implements TaskSource<string> {
     readonly connection: HubConnection,
     private readonly scheduler: SchedulerLike,
     private readonly pauseWhen: Observable<boolean> | undefined,
+    private readonly tell: SourceEvents,
   ) {}
+
+  /** The connection's events (one request opens the stream for every task: they name no task), as this source tells them. */
+  get events(): Observable<TaskSourceEvent> {
+    return this.tell.events;
+  }
 
   watch(given: string, options: WatchOptions = {}): Observable<TaskState> {
     expectOptions('options', options);
@@ -225,6 +233,14 @@ class HubWatch extends WatchedTask implements HubListener {
 
   failed(error: TaskError): void {
     this.end((subscriber) => subscriber.error(error));
+  }
+
+  alive(): void {
+    this.answered();
+  }
+
+  failing(error: TaskError): void {
+    this.failedAttempt(error);
   }
 }
 

@@ -439,6 +439,8 @@ class RedisCoordination implements TaskCoordination {
     }
     if (holder !== '') {
       watched.freeTicks = 0;
+      // Another process holds the task and renews its lease: it is alive, and its own retries bound the provider.
+      if (!watched.leading) watched.events.alive?.();
       return;
     }
     watched.freeTicks++;
