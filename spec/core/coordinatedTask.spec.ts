@@ -4,7 +4,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import type { CoordinatedTaskEvents, CoordinatedTaskHandle, CoordinatedTaskInfo, TaskCoordination } from '../../src/core/coordination.js';
 import { createTaskState } from '../../src/core/taskState.js';
-import { fixedInterval, postmanTasks, TaskNotFoundError, type TaskState } from '../../src/index.js';
+import { fixedInterval, postmanTasks, TaskNotFoundError, withTimeout, type TaskState } from '../../src/index.js';
 import { scriptedTransport } from '../support/scriptedTransport.js';
 
 /** A coordination the test drives, which records what the source tells it. */
@@ -141,4 +141,32 @@ describe('a coordinated watch', () => {
     expect(scripted.startedAt).toEqual([0, 100, 200]);
     expect(coordination.left).toBe(1);
   });
+
+  it('lets a stalled bound hear the polls of the process that leads, and the renewals of another that does, and no more once it stops hearing', () => {
+    const { scheduler, coordination } = setupWith([{ body: { id: 't', status: 'in-progress' } }]);
+    const outcome: { error?: unknown; at?: number } = {};
+    scheduler.run(({ flush }) => {
+      coordination.source
+        .watch('t')
+        .pipe(withTimeout({ stalled: 300 }, scheduler))
+        .subscribe({ error: (error: unknown) => Object.assign(outcome, { error, at: scheduler.now() }) });
+      // Leads at once: its own polls (every 100 ms, unchanged) are answers.
+      coordination.events?.lead(0);
+      // From 1000 ms another process polls; this one hears its renewals, every 200 ms until 2000 ms.
+      scheduler.schedule(() => coordination.events?.follow(), 1000);
+      for (let at = 1200; at <= 2000; at += 200) scheduler.schedule(() => coordination.events?.alive?.(), at);
+      flush();
+    });
+    // The last sign of life at 2000 ms: stalled 300 ms later.
+    expect(outcome.at).toBe(2300);
+    expect(outcome.error).toMatchObject({ timeout: 'stalled', ms: 300 });
+  });
 });
+
+function setupWith(script: Parameters<typeof scriptedTransport>[1]) {
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  const scripted = scriptedTransport(scheduler, script);
+  const coordination = new Coordination(() => scheduler.now());
+  const source = postmanTasks({ apiKey: 'PMAK-test-key-123', transport: scripted.transport, scheduler, coordination, interval: 100, policy: fixedInterval(), jitter: 0, maxRequestsPerSecond: Infinity });
+  return { scheduler, scripted, coordination: Object.assign(coordination, { source }) };
+}

@@ -22,6 +22,7 @@ import {
   type HubTasksOptions,
   type SourceOptions,
   type TaskSource,
+  type TaskSourceEvent,
   type TaskState,
 } from '../../src/index.js';
 import type { FakeTask, StreamTaskSpec } from '../../src/testing/index.js';
@@ -437,6 +438,52 @@ describe('hubTasks on a task hub', () => {
       expect(cut.error).toBeInstanceOf(TransportError);
       // The first attempt and two retries.
       expect(attempts).toBe(3);
+    });
+  });
+
+  describe('what it tells beside states', () => {
+    it('tells each attempt to reach the hub as events, and a stalled bound names the refused connection', async () => {
+      const closed = createServer();
+      const closedUrl = await listen(closed);
+      await closeServer(closed);
+      const source = hubTasks({ url: closedUrl, provider: 'stream', retry: { retries: 50, minDelay: 20, maxDelay: 40 } });
+      const events: TaskSourceEvent[] = [];
+      const listening = source.events.subscribe((event) => events.push(event));
+      const bounded = watch(source.watch('a').pipe(withTimeout({ stalled: 300 })));
+      await waitFor(() => settled(bounded), 'the stalled bound to run out');
+      listening.unsubscribe();
+      const error = bounded.error as TaskTimeoutError;
+      expect(error).toBeInstanceOf(TaskTimeoutError);
+      expect(error.timeout).toBe('stalled');
+      expect(error.message).toMatch(/no state was seen; last attempt: connection refused\.$/);
+      expect(error.cause).toBeInstanceOf(TransportError);
+      // One request per attempt, each refused and retried: they name no task (one connection serves them all).
+      const retries = events.filter((event) => event.type === 'retry');
+      expect(retries.length).toBeGreaterThanOrEqual(2);
+      expect(retries[0]).toMatchObject({ provider: 'stream', attempt: 1, retries: 50, reason: 'connection refused', cause: expect.any(TransportError) });
+      expect(retries[0]).not.toHaveProperty('id');
+      expect(events.filter((event) => event.type === 'request').map((event) => (event as { attempt: number }).attempt).slice(0, 3)).toEqual([1, 2, 3]);
+    });
+
+    it('keeps a long, unchanged task within a stalled bound while the hub is alive (its keep-alives count), and tells the opening as request and answer', async () => {
+      const hub = await open({ hub: { keepAliveMs: 100 } });
+      hub.provider.tasks.create({ ...RUNNING, id: 'long' });
+      const source = page(hub);
+      const events: TaskSourceEvent[] = [];
+      const listening = source.events.subscribe((event) => events.push(event));
+      const bounded = watch(source.watch('long').pipe(withTimeout({ stalled: 400 })));
+      const idle = watch(source.watch('long').pipe(withTimeout({ idle: 400 })));
+      await waitFor(() => settled(idle), 'the idle bound to run out');
+      // Three times the stalled bound, of a task that does not change: the hub's keep-alives (every 100 ms) kept it.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      listening.unsubscribe();
+      expect(idle.error).toMatchObject({ timeout: 'idle' });
+      expect(settled(bounded)).toBe(false);
+      expect(bounded.states.map((state) => state.status)).toEqual(['running']);
+      expect(events.slice(0, 2)).toEqual([
+        { type: 'request', provider: 'stream', attempt: 1, at: expect.any(Number) },
+        { type: 'answer', provider: 'stream', status: 200, ms: expect.any(Number), at: expect.any(Number) },
+      ]);
     });
   });
 

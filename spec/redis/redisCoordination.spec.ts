@@ -6,7 +6,7 @@ import crossFetch from 'cross-fetch';
 import IORedis from 'ioredis';
 import * as redis from 'redis';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { fixedInterval, postmanTasks, TaskNotFoundError, TransportError, type FetchLike, type TaskSource, type TaskState } from '../../src/index.js';
+import { fixedInterval, postmanTasks, TaskNotFoundError, TransportError, withTimeout, type FetchLike, type TaskSource, type TaskState } from '../../src/index.js';
 import type { PostmanTaskRef } from '../../src/index.js';
 import { redisBudget, redisCoordination } from '../../src/redis/index.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
@@ -111,6 +111,17 @@ describeWithRedis('redisCoordination on a real redis-server', () => {
     expect(late).toEqual(first);
     expect(fake.log.count()).toBe(requests);
     keep.unsubscribe();
+  });
+
+  it('keeps a stalled bound of every process from running out on a long, unchanged task: the one polling hears its answers, the others its renewals', async () => {
+    fake.tasks.create({ provider: 'postman', kind: 'collection-merge', id: 'm-long', steps: [{ at: 0, status: 'in-progress' }, { at: 1500, status: 'successful' }] });
+    // Renewals every 100 ms (a third of the lease); 1.5 s unchanged is six stalled bounds.
+    const [a, b] = await processes(2, { leaseMs: 300 });
+    const outcomes = await Promise.all([a, b].map((source) => collect((source as TaskSource<PostmanTaskRef>).watch(merge('m-long')).pipe(withTimeout({ stalled: 250 })))));
+    for (const outcome of outcomes) {
+      expect(outcome.error).toBeUndefined();
+      expect(statuses(outcome.values)).toEqual(['in-progress', 'successful']);
+    }
   });
 
   it('hands a task over at once when its poller stops watching it, keeping the spacing', async () => {

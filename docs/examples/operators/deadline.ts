@@ -3,14 +3,15 @@ import { TaskFailedError, TaskTimeoutError, untilTerminal, withTimeout, type Tas
 
 /**
  * Waits for one export: two minutes at most in all, and 30 s at most without
- * news. Resolves with the completed state; rejects with a TaskFailedError, a
+ * an answer from the provider (a long export that does not change is still
+ * answered on every poll). Resolves with the completed state; rejects with a TaskFailedError, a
  * TaskTimeoutError, or the error that ended the watch.
  */
 export function waitForExport(source: TaskSource, taskId: string): Promise<TaskState> {
   return lastValueFrom(
     source.watch(taskId).pipe(
       untilTerminal({ throwOnFailure: true }),
-      withTimeout({ total: 120_000, idle: 30_000 }),
+      withTimeout({ total: 120_000, stalled: 30_000 }),
     ),
   );
 }
