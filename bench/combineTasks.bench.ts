@@ -138,7 +138,7 @@ function summarise(states: readonly TaskState[]): Summary & { tasks: readonly Ta
         break;
       case 'failed':
         failed++;
-        progress += state.progress ?? 0;
+        progress += 1;
         break;
     }
   }

@@ -12,6 +12,7 @@ export { defineProvider, type TaskSource, type TaskSourceFactory } from './core/
 export { hubTasks, type HubTasksOptions } from './hubClient/hubTasks.js';
 export type { HubFetch } from './hubClient/hubConnection.js';
 export type { SourceOptions, WatchOptions } from './core/sourceOptions.js';
+export type { AnswerEvent, PausedEvent, RateLimitedEvent, RequestEvent, ResumedEvent, RetryEvent, TaskSourceEvent } from './core/sourceEvents.js';
 export type { RetryOptions } from './core/retry.js';
 export type { FetchLike } from './core/http.js';
 export {
@@ -31,6 +32,7 @@ export {
   RateLimitError,
   TaskError,
   TaskFailedError,
+  TaskIncompleteError,
   TaskNotFoundError,
   TaskTimeoutError,
   TransportError,
@@ -43,4 +45,5 @@ export { withTimeout, type WithTimeoutConfig } from './operators/withTimeout.js'
 export { combineTasks, type CombineTasksOptions, type TaskInputs, type TaskSnapshot } from './operators/combineTasks.js';
 export type { TaskBatchState, TaskCounts, TaskErrors } from './operators/taskBatchState.js';
 export { waitForTask, type WaitForTaskOptions } from './adapters/waitForTask.js';
+export { waitForBatch, type WaitForBatchOptions } from './adapters/waitForBatch.js';
 export { toAsyncIterable } from './adapters/toAsyncIterable.js';

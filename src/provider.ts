@@ -30,6 +30,7 @@ export type {
   ProviderErrorOptions,
   RateLimitErrorOptions,
   TaskErrorOptions,
+  TaskIncompleteErrorOptions,
   TaskTimeoutErrorOptions,
   TransportErrorOptions,
 } from './core/errors/index.js';

@@ -87,8 +87,8 @@ export class TaskView {
     const errors = batch === undefined ? 0 : Object.values(batch.errors).filter((error) => error !== undefined).length;
     summary.dataset.done = String(done);
     summary.toggleAttribute('data-failed', counts.failed > 0);
-    // A failed task keeps its last progress in the batch's mean; once all are settled, the bar is full whatever the outcome.
-    part<HTMLProgressElement>(summary, 'progress').value = done ? 1 : (batch?.progress ?? 0);
+    // A settled task counts 1 in the batch's progress, failed or not: the bar is full exactly when the batch is done.
+    part<HTMLProgressElement>(summary, 'progress').value = batch?.progress ?? 0;
     const settled = counts.completed + counts.failed;
     part(summary, '.status').textContent = done
       ? `done: ${[`${counts.completed} completed`, `${counts.failed - errors} failed`, ...(errors === 0 ? [] : [`${errors} ${errors === 1 ? 'error' : 'errors'}`])].join(', ')}`

@@ -1,5 +1,6 @@
 import { NEVER, Observable, Subject, throwError } from 'rxjs';
-import { TaskFailedError, TaskTimeoutError, TransportError, waitForTask, type TaskState } from '../../src/index.js';
+import { take } from 'rxjs';
+import { TaskFailedError, TaskIncompleteError, TaskTimeoutError, TransportError, waitForTask, withTimeout, type TaskState } from '../../src/index.js';
 import { adapterTestBed, marbleStates, microtasks, startHangingWatch, type HangingWatch } from './support.js';
 
 const values = marbleStates;
@@ -61,16 +62,60 @@ describe('waitForTask', () => {
       expect((outcome() as { rejected: unknown }).rejected).toBe(error);
     });
 
-    it('rejects with a TaskTimeoutError (last state, time watched) when the stream completes before a terminal state', async () => {
+    it('rejects with a TaskIncompleteError (last state, time watched), not a timeout, when the stream completes before a terminal state', async () => {
       let outcome!: () => Outcome;
       bed.scheduler.run(({ cold, flush }) => {
         outcome = track(waitForTask(cold('--p--r--|', values)));
         flush();
       });
       await microtasks();
+      const { rejected } = outcome() as { rejected: TaskIncompleteError };
+      expect(rejected).toBeInstanceOf(TaskIncompleteError);
+      expect(rejected).not.toBeInstanceOf(TaskTimeoutError);
+      expect(rejected).toMatchObject({ code: 'TASK_INCOMPLETE', ms: 8, state: r, taskId: 't1', provider: 'acme' });
+      expect(rejected.message).toBe('Task t1 (acme) was watched for 8 ms and its stream ended before a terminal state; last seen running.');
+    });
+
+    it('rejects with a TaskIncompleteError for a watch cut short by take(1), and unsubscribes at its first state', async () => {
+      let outcome!: () => Outcome;
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
+        const e1 = cold('--p--r--c--|', values);
+        outcome = track(waitForTask(e1.pipe(take(1))));
+        flush();
+        expectSubscriptions(e1.subscriptions).toBe('^-!');
+      });
+      await microtasks();
+      const { rejected } = outcome() as { rejected: TaskIncompleteError };
+      expect(rejected).toBeInstanceOf(TaskIncompleteError);
+      expect(rejected).toMatchObject({ code: 'TASK_INCOMPLETE', ms: 2, state: values.p });
+    });
+
+    it('rejects with a TaskIncompleteError without a state when the stream completes before any', async () => {
+      let outcome!: () => Outcome;
+      bed.scheduler.run(({ cold, flush }) => {
+        outcome = track(waitForTask(cold<TaskState>('---|')));
+        flush();
+      });
+      await microtasks();
+      const { rejected } = outcome() as { rejected: TaskIncompleteError };
+      expect(rejected).toBeInstanceOf(TaskIncompleteError);
+      expect(rejected.ms).toBe(3);
+      expect(rejected.state).toBeUndefined();
+      expect(rejected.message).toBe('The task was watched for 3 ms and its stream ended before a terminal state; no state was seen.');
+    });
+
+    it("still rejects with withTimeout's own TaskTimeoutError when the bound runs out", async () => {
+      let outcome!: () => Outcome;
+      bed.scheduler.run(({ cold, expectSubscriptions, flush }) => {
+        const e1 = cold('--p--r------c|', values);
+        outcome = track(waitForTask(e1.pipe(withTimeout(6))));
+        flush();
+        expectSubscriptions(e1.subscriptions).toBe('^-----!');
+      });
+      await microtasks();
       const { rejected } = outcome() as { rejected: TaskTimeoutError };
       expect(rejected).toBeInstanceOf(TaskTimeoutError);
-      expect(rejected).toMatchObject({ timeout: 'total', ms: 8, state: r, taskId: 't1', provider: 'acme' });
+      expect(rejected).toMatchObject({ timeout: 'total', ms: 6, state: r });
     });
 
     it('rejects with the signal\'s reason when it aborts, unsubscribing at that moment', async () => {
@@ -181,7 +226,7 @@ describe('waitForTask', () => {
           return failed;
         })(),
       ]);
-      expect(outcomes.map((error) => (error as Error).name)).toEqual(['Error', 'TaskFailedError', 'TaskTimeoutError', 'Error', 'Error', 'TaskFailedError']);
+      expect(outcomes.map((error) => (error as Error).name)).toEqual(['Error', 'TaskFailedError', 'TaskIncompleteError', 'Error', 'Error', 'TaskFailedError']);
       // afterEach checks that nothing reached the process.
     });
   });

@@ -12,12 +12,15 @@ import { codeOnly, nodeGlobalUses } from '../../examples/browser/nodeGlobals';
 /**
  * The most a page that follows tasks through a hub (hubTasks, combineTasks,
  * waitForTask; minified) may weigh, gzipped: a guard against growth. The
- * goal is 12 KB (issues 16 and 19), not met yet (14.3 KB, 2026-12-07): RxJS's
- * core is about 3.8 KB gzipped, the core's validation, state and error code
- * 3.7 KB, the hub client 4.7 KB; getting under 12 KB means slimming those,
- * which the package work of issue 19 takes on.
+ * goal is 12 KB (issues 16 and 19), not met yet (15.6 KB, 2026-12-07; 14.3 KB
+ * before issue 17 gave every source `events`, the hub client its signs of
+ * life for `withTimeout({ stalled })`, and `waitForTask` its
+ * TaskIncompleteError): RxJS's core is about 3.8 KB gzipped, the core's
+ * validation, state and error code 3.7 KB, the hub client 5 KB; getting
+ * under 12 KB means slimming those, which the package work of issue 19
+ * takes on.
  */
-const HUB_PAGE_BUDGET_BYTES = 15 * 1024;
+const HUB_PAGE_BUDGET_BYTES = 16 * 1024;
 
 /** Modules only a direct source brings: the providers, their codecs and what they import. */
 const PROVIDER_MODULES = [/^src\/providers\//, /node_modules\/(io-ts|fp-ts|jose|cross-fetch)\//, /^src\/core\/(pollLoop|http|requestScheduler|decodeBody)\.ts$/];

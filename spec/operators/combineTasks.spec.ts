@@ -1,4 +1,4 @@
-import { mergeMap, Observable, of, Subject } from 'rxjs';
+import { map, mergeMap, Observable, of, Subject } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { TaskFailedError } from '../../src/core/errors/index.js';
 import type { TaskState } from '../../src/core/taskState.js';
@@ -111,9 +111,9 @@ describe('combineTasks', () => {
         const expected = ' --x--y--z|';
         const none = [undefined, undefined];
         expectObservable(combineTasks([a, b])).toBe(expected, {
-          x: { tasks: [aF, undefined], errors: none, counts: counts(1, 0, 0, 1), total: 2, progress: 0.25, done: false },
-          y: { tasks: [aF, bR], errors: none, counts: counts(0, 1, 0, 1), total: 2, progress: 0.375, done: false },
-          z: { tasks: [aF, bC], errors: none, counts: counts(0, 0, 1, 1), total: 2, progress: 0.75, done: true },
+          x: { tasks: [aF, undefined], errors: none, counts: counts(1, 0, 0, 1), total: 2, progress: 0.5, done: false },
+          y: { tasks: [aF, bR], errors: none, counts: counts(0, 1, 0, 1), total: 2, progress: 0.625, done: false },
+          z: { tasks: [aF, bC], errors: none, counts: counts(0, 0, 1, 1), total: 2, progress: 1, done: true },
         });
         expectSubscriptions(a.subscriptions).toBe(asubs);
         expectSubscriptions(b.subscriptions).toBe(bsubs);
@@ -129,9 +129,9 @@ describe('combineTasks', () => {
         const expected = ' --w--xy--z|';
         expectObservable(combineTasks([a, b])).toBe(expected, {
           w: { tasks: [aR, undefined], errors: [undefined, undefined], counts: counts(1, 1, 0, 0), total: 2, progress: 0.25, done: false },
-          x: { tasks: [aR, undefined], errors: [networkDown, undefined], counts: counts(1, 0, 0, 1), total: 2, progress: 0.25, done: false },
-          y: { tasks: [aR, bR], errors: [networkDown, undefined], counts: counts(0, 1, 0, 1), total: 2, progress: 0.375, done: false },
-          z: { tasks: [aR, bC], errors: [networkDown, undefined], counts: counts(0, 0, 1, 1), total: 2, progress: 0.75, done: true },
+          x: { tasks: [aR, undefined], errors: [networkDown, undefined], counts: counts(1, 0, 0, 1), total: 2, progress: 0.5, done: false },
+          y: { tasks: [aR, bR], errors: [networkDown, undefined], counts: counts(0, 1, 0, 1), total: 2, progress: 0.625, done: false },
+          z: { tasks: [aR, bC], errors: [networkDown, undefined], counts: counts(0, 0, 1, 1), total: 2, progress: 1, done: true },
         });
         expectSubscriptions(a.subscriptions).toBe(asubs);
         expectSubscriptions(b.subscriptions).toBe(bsubs);
@@ -148,8 +148,8 @@ describe('combineTasks', () => {
         const expected = ' --x-y-|';
         const notAState = new TypeError('Expected a task state with a status of pending, running, completed or failed, got "done".');
         expectObservable(combineTasks([a, b])).toBe(expected, {
-          x: { tasks: [undefined, undefined], errors: [notAState, undefined], counts: counts(1, 0, 0, 1), total: 2, progress: 0, done: false },
-          y: { tasks: [undefined, bC], errors: [notAState, undefined], counts: counts(0, 0, 1, 1), total: 2, progress: 0.5, done: true },
+          x: { tasks: [undefined, undefined], errors: [notAState, undefined], counts: counts(1, 0, 0, 1), total: 2, progress: 0.5, done: false },
+          y: { tasks: [undefined, bC], errors: [notAState, undefined], counts: counts(0, 0, 1, 1), total: 2, progress: 1, done: true },
         });
         expectSubscriptions(a.subscriptions).toBe(asubs);
         expectSubscriptions(b.subscriptions).toBe(bsubs);
@@ -358,18 +358,78 @@ describe('combineTasks', () => {
         errors: { only: {} },
         counts: counts(0, 0, 0, 1),
         total: 1,
-        progress: 0,
+        progress: 1,
         done: true,
       });
     });
   });
 
   describe('progress', () => {
-    it('counts a completed task as 1, a task without progress as 0, and a failed one at its last progress', () => {
+    it('counts a completed task as 1, a task without progress as 0, a failed one as 1, and a task not settled at its progress', () => {
       const inputs = [of(taskState('a', 'completed')), of(taskState('b', 'running')), of(taskState('c', 'failed', 0.5)), of(taskState('d', 'pending', 0.25))];
       const progress: number[] = [];
       combineTasks(inputs).subscribe((batch) => progress.push(batch.progress));
-      expect(progress).toEqual([0.25, 0.25, 0.375, 0.4375]);
+      expect(progress).toEqual([0.25, 0.25, 0.5, 0.5625]);
+    });
+
+    it('counts a failed task as 1 whatever its last progress, since it has done all it will do', () => {
+      const batches: TaskBatchState[] = [];
+      combineTasks([of(taskState('a', 'running', 0.2), taskState('a', 'failed', 0.2)), of(taskState('b', 'failed'))]).subscribe((batch) => batches.push(batch));
+      expect(batches.map(({ progress, done }) => [progress, done])).toEqual([
+        [0.1, false],
+        [0.5, false],
+        [1, true],
+      ]);
+    });
+
+    it('counts a task whose stream errored as 1, whatever it showed before', () => {
+      scheduler.run(({ cold, expectObservable }) => {
+        const a = cold('   --r--#', states, networkDown);
+        const b = cold('   -R------C|', states);
+        const expected = ' -wx--y--z|';
+        expectObservable(combineTasks([a, b]).pipe(map(({ progress, done }) => ({ progress, done })))).toBe(expected, {
+          w: { progress: 0.125, done: false },
+          x: { progress: 0.375, done: false },
+          y: { progress: 0.625, done: false },
+          z: { progress: 1, done: true },
+        });
+      });
+    });
+
+    it('is 1 exactly when the batch is done, a running task at 100 % included', () => {
+      const inputs = [new Subject<TaskState>(), new Subject<TaskState>(), new Subject<TaskState>()];
+      const seen: [number, boolean][] = [];
+      combineTasks(inputs).subscribe(({ progress, done }) => seen.push([progress, done]));
+      inputs[0]?.next(taskState('a', 'running', 1));
+      inputs[1]?.next(taskState('b', 'running', 1));
+      inputs[2]?.next(taskState('c', 'running', 1));
+      inputs[0]?.next(taskState('a', 'completed'));
+      inputs[1]?.next(taskState('b', 'failed', 1));
+      expect(seen.every(([progress, done]) => progress < 1 && !done)).toBe(true);
+      expect(seen.at(-1)?.[0]).toBeGreaterThan(0.99);
+      inputs[2]?.error(networkDown);
+      expect(seen.at(-1)).toEqual([1, true]);
+    });
+
+    it('is 1 if and only if done over any order of updates, failures and errors', () => {
+      const statuses = ['pending', 'running', 'running', 'completed', 'failed', 'error'] as const;
+      let seed = 7;
+      const random = (below: number) => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed % below;
+      };
+      for (let round = 0; round < 200; round++) {
+        const inputs = Array.from({ length: 1 + random(6) }, () => new Subject<TaskState>());
+        const seen: [number, boolean][] = [];
+        combineTasks(inputs).subscribe(({ progress, done }) => seen.push([progress, done]));
+        for (let step = 0; step < 30; step++) {
+          const index = random(inputs.length);
+          const status = statuses[random(statuses.length)] as (typeof statuses)[number];
+          if (status === 'error') inputs[index]?.error(networkDown);
+          else inputs[index]?.next(taskState(`t${index}`, status, random(3) === 0 ? 1 : random(101) / 100));
+        }
+        for (const [progress, done] of seen) expect({ progress, done, whole: progress === 1 }).toEqual({ progress, done, whole: done });
+      }
     });
 
     it('replaces a task’s progress rather than adding to it, and stays exact over many updates', () => {
@@ -390,11 +450,11 @@ describe('combineTasks', () => {
       expect(progress).toEqual([1]);
     });
 
-    it('clamps the progress of hand-made states into 0..1', () => {
+    it('clamps the progress of hand-made states into 0..1, just below 1 while the task runs', () => {
       const handMade = (progress: number) => ({ ...taskState('a', 'running'), progress }) as TaskState;
       const progress: number[] = [];
       combineTasks([of(handMade(7)), of(handMade(-3)), of(handMade(Number.NaN))]).subscribe((batch) => progress.push(batch.progress));
-      expect(progress).toEqual([1 / 3, 1 / 3, 1 / 3]);
+      expect(progress).toEqual([(1 - 1e-9) / 3, (1 - 1e-9) / 3, (1 - 1e-9) / 3]);
     });
   });
 

@@ -1,7 +1,8 @@
-import { asyncScheduler, takeWhile, type Observable, type Subscription } from 'rxjs';
-import { TaskFailedError, TaskTimeoutError } from '../core/errors/index.js';
+import type { Observable } from 'rxjs';
+import { TaskFailedError, TaskIncompleteError } from '../core/errors/index.js';
 import type { TaskState } from '../core/taskState.js';
 import { expectObservable, expectOptionalSignal, expectOptions } from '../core/validate.js';
+import { waitForStream } from './waitForStream.js';
 
 /** Options of {@link waitForTask}. */
 export interface WaitForTaskOptions {
@@ -27,9 +28,9 @@ export interface WaitForTaskOptions {
  *   {@link TaskTimeoutError} from `withTimeout`, a `TransportError`, …);
  * - the stream completing with no terminal state (cut short by `take`,
  *   `takeUntil`, a webhook Subject closed early): rejects with a
- *   {@link TaskTimeoutError} whose `timeout` is `'total'`, `ms` how long the
- *   stream was watched and `state` the last state seen, because, as with a
- *   timeout, the wait ended before the task did, and the task may still finish;
+ *   {@link TaskIncompleteError} whose `ms` is how long the stream was watched
+ *   and `state` the last state seen: the wait ended before the task did, and
+ *   the task may still finish;
  * - `signal` aborting: rejects with `signal.reason`.
  *
  * Whichever comes first, the subscription ends then and there (a `watch`
@@ -43,7 +44,7 @@ export interface WaitForTaskOptions {
  *
  * task$:          --p--r--f--|     rejects with TaskFailedError (state f)
  * task$:          --p--#           rejects with # itself
- * task$:          --p--r--|        rejects with TaskTimeoutError { timeout: 'total', ms: 8, state: r }
+ * task$:          --p--r--|        rejects with TaskIncompleteError { ms: 8, state: r }
  * signal aborts:  ----x            rejects with signal.reason at frame 4; unsubscribed at 4
  * ```
  *
@@ -74,61 +75,24 @@ export interface WaitForTaskOptions {
  * is not an AbortSignal.
  * @see {@link withTimeout} to bound the wait; its TaskTimeoutError carries the last state.
  * @see {@link toAsyncIterable} to see every state, not only the last.
+ * @see {@link waitForBatch} to wait for many tasks at once.
  */
 export function waitForTask<T extends TaskState>(task$: Observable<T>, options: WaitForTaskOptions = {}): Promise<T> {
   expectObservable<TaskState>('task$', task$);
   expectOptions('options', options);
   const signal = expectOptionalSignal(options.signal);
 
-  return new Promise<T>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const startedAt = asyncScheduler.now();
-    let last: T | undefined;
-    let settled = false;
-    let subscription: Subscription | undefined;
-    /** Ends everything the first time; `false` when already settled. */
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      subscription?.unsubscribe();
-      return true;
-    };
-    const onAbort = () => {
-      if (settle()) reject(signal?.reason);
-    };
-
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      // `takeWhile(…, true)` ends the subscription inside the terminal state's own
-      // `next`: a source that emits synchronously is stopped there, not once `subscribe` returns.
-      subscription = task$.pipe(takeWhile((state) => !isTerminalState(state), true)).subscribe({
-        next: (state) => {
-          const status = statusOf(state);
-          if (status === 'completed') {
-            if (settle()) resolve(state);
-          } else if (status === 'failed') {
-            if (settle()) reject(new TaskFailedError(state));
-          } else {
-            last = state;
-          }
-        },
-        error: (error: unknown) => {
-          if (settle()) reject(error);
-        },
-        complete: () => {
-          if (settle()) reject(endedEarly(last, asyncScheduler.now() - startedAt));
-        },
-      });
-    } catch (error) {
-      // Only a foreign Observable gets here (RxJS sends a throwing subscribe to `error`).
-      if (settle()) reject(error);
-    }
-    // Settled while subscribing (aborted by a synchronous side effect), before `subscription` was known.
-    if (settled) subscription?.unsubscribe();
+  let last: T | undefined;
+  return waitForStream<T, T>(task$, {
+    signal,
+    next: (state) => {
+      const status = statusOf(state);
+      if (status === 'completed') return { value: state };
+      if (status === 'failed') return { error: new TaskFailedError(state) };
+      last = state;
+      return undefined;
+    },
+    complete: (ms) => ({ error: endedEarly(last, ms) }),
   });
 }
 
@@ -137,16 +101,10 @@ function statusOf(state: unknown): unknown {
   return (state as Partial<TaskState> | null | undefined)?.status;
 }
 
-function isTerminalState(state: unknown): boolean {
-  const status = statusOf(state);
-  return status === 'completed' || status === 'failed';
-}
-
-function endedEarly(last: TaskState | undefined, ms: number): TaskTimeoutError {
+function endedEarly(last: TaskState | undefined, ms: number): TaskIncompleteError {
   const task = last === undefined ? 'The task' : `Task ${last.id} (${last.provider})`;
   const seen = last === undefined ? 'no state was seen' : `last seen ${last.status}`;
-  return new TaskTimeoutError(`${task} was watched for ${ms} ms and its stream ended before a terminal state; ${seen}.`, {
-    timeout: 'total',
+  return new TaskIncompleteError(`${task} was watched for ${ms} ms and its stream ended before a terminal state; ${seen}.`, {
     ms,
     ...(last === undefined ? {} : { state: last }),
   });

@@ -102,8 +102,16 @@ export function expectScheduler(name: string, value: unknown): SchedulerLike {
   return value as SchedulerLike;
 }
 
+/** What the Observables named so hold, for the message. */
+const OBSERVABLE_OF: Readonly<Record<string, string>> = { task$: ' of task states', batch$: ' of batches' };
+
 export function expectObservable<T>(name: string, value: unknown): Observable<T> {
-  if (!isObservable(value)) throw new TypeError(`Expected \`${name}\` to be an Observable${name === 'task$' ? ' of task states' : ''}, got ${show(value)}.`);
+  if (!isObservable(value)) {
+    // The likeliest mistake with a batch: the task streams themselves, not yet combined.
+    const streams = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [];
+    const hint = name === 'batch$' && streams.some((entry) => isObservable(entry)) ? ' (combine the task streams with combineTasks first)' : '';
+    throw new TypeError(`Expected \`${name}\` to be an Observable${OBSERVABLE_OF[name] ?? ''}, got ${show(value)}${hint}.`);
+  }
   return value as Observable<T>;
 }
 

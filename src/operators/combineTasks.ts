@@ -25,8 +25,12 @@ export type TaskSnapshot<I> = { readonly [K in keyof I]: I[K] extends Observable
 
 /**
  * Follows many tasks as one batch: emits a {@link TaskBatchState} (counts per
- * status, mean progress, `done`, and each task's latest state) after each state
+ * status, progress, `done`, and each task's latest state) after each state
  * any task emits, and completes when every task stream has completed.
+ *
+ * `progress` is the mean over the tasks where a settled task (completed, failed
+ * or errored) counts 1 and any other its own progress, so it reaches 1 exactly
+ * when `done` does, failures or not; `counts` says how many failed.
  *
  * A task not heard from yet counts as `pending`. After a task's terminal state,
  * anything more from its stream (states, an error) is ignored. A stream that
@@ -45,7 +49,7 @@ export type TaskSnapshot<I> = { readonly [K in keyof I]: I[K] extends Observable
  * b:                       -----r-----f|
  * combineTasks([a, b]):    --x--y--z--w|     x: counts { pending: 1, running: 1 }, progress 0
  *                                            z: completed 1, running 1, progress 0.5
- *                                            w: completed 1, failed 1, done
+ *                                            w: completed 1, failed 1, progress 1, done
  * combineTasks([a, b], { failFast: true }):
  *                          --x--y--z--#      (# = TaskFailedError, its `state` is b's f)
  * ```
@@ -83,6 +87,7 @@ export type TaskSnapshot<I> = { readonly [K in keyof I]: I[K] extends Observable
  * Observables, or `options` is not valid.
  * @see {@link untilTerminal} to end task streams that do not complete on their own.
  * @see {@link TaskBatchState} for what is emitted.
+ * @see {@link waitForBatch} to await the final batch as a Promise.
  */
 export function combineTasks<I extends TaskInputs>(tasks: I, options: CombineTasksOptions = {}): Observable<TaskBatchState<TaskSnapshot<I>>> {
   const { inputs, present } = readInputs(tasks);

@@ -46,9 +46,12 @@ export interface TaskBatchState<TTasks = readonly (TaskState | undefined)[]> {
   /** The number of tasks in the batch. */
   readonly total: number;
   /**
-   * The mean progress of the tasks, 0..1: a completed task counts 1, a task
-   * without progress (or not heard from yet) 0, a failed one its last progress.
-   * 1 for an empty batch.
+   * How far the batch is, 0..1: the mean over its tasks, where a settled task
+   * (completed, failed, or its stream errored) counts 1, as it has done all it
+   * will do, and a task not settled yet counts its progress (0 when it reports
+   * none or has not been heard from), kept just below 1. So `progress` is 1
+   * exactly when `done` is, whatever the outcome: bind a bar to it as it is.
+   * 1 for an empty batch. How many failed is in `counts.failed`.
    */
   readonly progress: number;
   /** Every task is terminal (completed, failed, or its stream errored). */
@@ -61,10 +64,13 @@ const COMPLETED = 2;
 const FAILED = 3;
 /** Progress is summed in integer units of 1e-9, so a million updates add no rounding drift. */
 const UNIT = 1e9;
+/** The most a task not settled yet counts: one unit short of a whole, so the sum is whole only when every task is settled. */
+const UNSETTLED_MAX = UNIT - 1;
 
 /**
  * The running totals of a batch, updated in O(1) per task state: counts per
- * status, the progress sum, how many tasks are settled, and the latest state
+ * status, the progress sum (a settled task counts a whole unit), how many
+ * tasks are settled, and the latest state
  * and error of each task in persistent arrays that snapshots read later.
  * An update that copied every state (what a snapshot of plain arrays would
  * need) costs 5 µs at 10,000 tasks, about a tenth of `combineLatest` and a
@@ -105,16 +111,14 @@ export class BatchTally<TTasks> {
   update(index: number, state: TaskState): boolean {
     if (this.settled[index] === 1) return false;
     const status = statusCode(state.status);
-    const units = status === COMPLETED ? UNIT : progressUnits(state.progress);
     this.move(index, status);
-    this.progressUnits += units - (this.units[index] as number);
-    this.units[index] = units;
     if (status >= COMPLETED) this.settle(index);
+    else this.setUnits(index, progressUnits(state.progress));
     this.tasks.set(index, state);
     return true;
   }
 
-  /** Records that task `index`'s stream errored: it counts as failed and keeps its last state and progress. */
+  /** Records that task `index`'s stream errored: it counts as failed (and settled), and keeps its last state. */
   fail(index: number, error: unknown): boolean {
     if (this.settled[index] === 1) return false;
     this.move(index, FAILED);
@@ -152,9 +156,16 @@ export class BatchTally<TTasks> {
     this.statuses[index] = status;
   }
 
+  /** A settled task counts a whole unit of progress, whatever its last progress said: it has done all it will do. */
   private settle(index: number): void {
     this.settled[index] = 1;
     this.settledCount++;
+    this.setUnits(index, UNIT);
+  }
+
+  private setUnits(index: number, units: number): void {
+    this.progressUnits += units - (this.units[index] as number);
+    this.units[index] = units;
   }
 }
 
@@ -174,8 +185,12 @@ function statusCode(status: TaskStatus): number {
   }
 }
 
-/** Clamped to 0..1 (a hand-made state may carry anything); missing or NaN counts as 0. */
+/**
+ * The units of a task not settled yet: its progress clamped to 0..1 (a
+ * hand-made state may carry anything; missing or NaN counts as 0), then kept
+ * below a whole unit (a running task at 100 % has not settled).
+ */
 function progressUnits(progress: number | undefined): number {
   if (progress === undefined || !(progress > 0)) return 0;
-  return progress >= 1 ? UNIT : Math.round(progress * UNIT);
+  return Math.min(Math.round(progress * UNIT), UNSETTLED_MAX);
 }
