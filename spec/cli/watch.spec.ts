@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { ALL_SECRETS, capture, envFor, jsonLines, runCli, SECRETS } from './support.js';
 
@@ -67,6 +68,39 @@ describe('rx-task-status watch', () => {
       { type: 'error', provider: 'mobizon', id: '4821', ref: '4821', code: 'TASK_TIMEOUT', message: expect.stringMatching(/300 ms/) },
     ]);
     expect(stderr).toBe('rx-task-status: mobizon task 4821: timed out after 0.3s\n');
+  });
+
+  it('shows each retry of an unreachable host, and names the refused connection when --timeout runs out', async () => {
+    const port = await closedPort();
+    const { code, stdout, stderr } = await runCli(['watch', 'postman', 'merge:abc', '--base-url', `http://127.0.0.1:${port}`, '--timeout', '1.5', '--json'], { env: envFor(server) });
+
+    expect(code).toBe(2);
+    expect(jsonLines(stdout)).toEqual([
+      {
+        type: 'error',
+        provider: 'postman',
+        id: 'abc',
+        ref: 'merge:abc',
+        code: 'TASK_TIMEOUT',
+        message: 'Task abc (postman) did not finish within 1500 ms; no state was seen; last attempt: connection refused.',
+      },
+    ]);
+    const lines = stderr.trimEnd().split('\n');
+    // Postman's default: 9 retries, the first after 0.5 to 1 s.
+    expect(lines[0]).toMatch(/^rx-task-status: postman task merge:abc: retrying in 1 s: connection refused, attempt 1 of 9$/);
+    expect(lines.at(-1)).toBe('rx-task-status: postman task merge:abc: timed out after 1.5s; last attempt: connection refused');
+  });
+
+  it("shows the latest retry on the task's row of the live view", async () => {
+    const port = await closedPort();
+    // A terminal 120 columns wide: the whole status fits on the row.
+    const wide = capture();
+    Object.assign(wide.stream, { columns: 120, rows: 24 });
+    const { code, stdout } = await runCli(['watch', 'stream', 'export-1', '--base-url', `http://127.0.0.1:${port}`, '--timeout', '1.2'], { env: envFor(server), isTTY: true, stdout: wide });
+
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/stream export-1 +\|░{20}\| +0% +\d+\.\ds retrying (in \d s|now): connection refused, attempt 1 of 5/);
+    expect(stdout).toContain('stream export-1: timed out after 1.2s; last attempt: connection refused\n');
   });
 
   it('names a Postman merge by one spelling on its state lines, its error line and stderr', async () => {
@@ -232,4 +266,13 @@ function activeTimers(): number {
 /** Resolves when `condition` holds, checking on every turn of the event loop (no fixed sleep). */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A port on 127.0.0.1 where nothing listens now: a connection to it is refused. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

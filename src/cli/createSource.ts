@@ -65,7 +65,7 @@ export function createSource({ provider, env, domain, baseUrl, interval, allowIn
 export function followedTask(source: TaskSource, given: unknown): FollowedTask {
   try {
     const ref = typeof given === 'string' ? source.parseRef(given) : given;
-    return { provider: source.provider, id: idOf(ref), ref: source.formatRef(ref), state$: source.watch(ref) };
+    return { provider: source.provider, id: idOf(ref), ref: source.formatRef(ref), state$: source.watch(ref), events: source.events };
   } catch (error) {
     throw error instanceof TypeError ? new UsageError(error.message) : error;
   }

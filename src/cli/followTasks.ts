@@ -1,5 +1,5 @@
-import { identity, type Observable, type Subscription, tap } from 'rxjs';
-import { combineTasks, isTerminal, untilTerminal, withTimeout, type TaskState } from '../index.js';
+import { identity, merge, type Observable, type Subscription, tap } from 'rxjs';
+import { combineTasks, isTerminal, untilTerminal, withTimeout, type TaskSourceEvent, type TaskState } from '../index.js';
 import type { CliIO } from './cliIO.js';
 import { JsonLinesView } from './jsonLinesView.js';
 import { LiveView } from './liveView.js';
@@ -7,6 +7,8 @@ import type { TaskLabel, TaskView } from './taskView.js';
 
 export interface FollowedTask extends TaskLabel {
   readonly state$: Observable<TaskState>;
+  /** Its source's events: retries are shown on the task's row. */
+  readonly events?: Observable<TaskSourceEvent>;
 }
 
 export interface FollowOptions {
@@ -82,14 +84,31 @@ export function followTasks({ tasks, view, timeoutMs, signal, clock }: FollowOpt
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+    const retries = showRetries(tasks, view, clock);
     subscription = combineTasks(inputs).subscribe({
       next: (batch) => view.batch(batch, clock()),
       complete: () => finish(false),
       // Without `failFast` a batch does not error (a task's error is counted and kept above): this is a bug, not a task failure.
       error: (error: unknown) => finish(false, { error }),
     });
+    subscription.add(retries);
     // The batch may have ended during `subscribe`, before `subscription` was set.
     if (finished) subscription.unsubscribe();
+  });
+}
+
+/**
+ * Shows each task's latest retry on its row (and clears it once the provider
+ * answers again), from the events of every source the tasks come from.
+ */
+function showRetries(tasks: readonly FollowedTask[], view: TaskView, clock: () => number): Subscription {
+  const indexes = new Map<string, number[]>();
+  tasks.forEach(({ provider, id }, index) => indexes.set(`${provider} ${id}`, [...(indexes.get(`${provider} ${id}`) ?? []), index]));
+  const sources = [...new Set(tasks.flatMap(({ events }) => (events === undefined ? [] : [events])))];
+  return merge(...sources).subscribe((event) => {
+    if (event.type !== 'retry' && event.type !== 'answer') return;
+    const targets = event.id === undefined ? tasks.flatMap((task, index) => (task.provider === event.provider ? [index] : [])) : (indexes.get(`${event.provider} ${event.id}`) ?? []);
+    for (const index of targets) view.retrying(index, event.type === 'retry' ? event : undefined, clock());
   });
 }
 

@@ -1,6 +1,6 @@
-import { TaskError, type TaskBatchState, type TaskState } from '../index.js';
+import { TaskError, type RetryEvent, type TaskBatchState, type TaskState } from '../index.js';
 import { printable } from '../core/redact.js';
-import { describeError, jsonLine, type TaskLabel, type TaskView } from './taskView.js';
+import { describeError, describeRetry, jsonLine, type TaskLabel, type TaskView } from './taskView.js';
 
 /**
  * The line written on stdout for a task whose watch ended in an error rather
@@ -59,6 +59,13 @@ export class JsonLinesView implements TaskView {
     };
     this.stdout.write(jsonLine(line));
     this.stderr.write(`rx-task-status: ${printable(`${provider} task ${ref}`)}: ${describeError(error)}\n`);
+  }
+
+  /** Retries are for the person watching (stderr): stdout keeps one line per state, and one per task that ended in an error. */
+  retrying(index: number, retry: RetryEvent | undefined, at: number): void {
+    if (retry === undefined) return;
+    const ref = this.labels[index]?.ref ?? String(index);
+    this.stderr.write(`rx-task-status: ${printable(`${this.labels[index]?.provider ?? ''} task ${ref}`)}: ${describeRetry(retry, at)}\n`);
   }
 
   /** Batch totals are for people; a consumer of JSON lines sums the states itself. */

@@ -1,4 +1,5 @@
-import { formatElapsed } from './taskView.js';
+import type { RetryEvent } from '../core/sourceEvents.js';
+import { describeRetry, formatElapsed } from './taskView.js';
 
 /** A task as the live view shows it. */
 export interface TaskRow {
@@ -11,6 +12,8 @@ export interface TaskRow {
   progress: number;
   /** When the task ended (same clock as `now`): its elapsed time stops there. */
   endedAt?: number;
+  /** The poll that failed last and is to be retried: shown in place of the status until the provider answers again. */
+  retry?: RetryEvent;
 }
 
 /** The terminal's size in character cells. */
@@ -50,7 +53,8 @@ export function layoutLines({ tasks, size, startedAt, now }: LayoutInput): strin
   const columns = columnWidths(tasks, room);
   const line = (label: string, progress: number, elapsed: number, status: string) =>
     cut(`${fit(label, columns.label)} |${bar(progress, columns.bar)}| ${percent(progress)} ${formatElapsed(elapsed).padStart(6)} ${status}`, room);
-  const taskLine = (task: TaskRow) => line(task.label, task.progress, (task.endedAt ?? now) - startedAt, task.text);
+  const status = (task: TaskRow) => (task.retry !== undefined && task.endedAt === undefined ? describeRetry(task.retry, now) : task.text);
+  const taskLine = (task: TaskRow) => line(task.label, task.progress, (task.endedAt ?? now) - startedAt, status(task));
 
   const ended = tasks.filter((task) => task.endedAt !== undefined);
   const allEndedAt = ended.length === tasks.length && tasks.length > 0 ? Math.max(...ended.map((task) => task.endedAt as number)) : now;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { printable } from '../core/redact.js';
-import type { TaskBatchState, TaskState } from '../index.js';
+import type { RetryEvent, TaskBatchState, TaskState } from '../index.js';
 import { cut, layoutLines, type ScreenSize, type TaskRow } from './liveLayout.js';
 import { describeError, type TaskLabel, type TaskView } from './taskView.js';
 
@@ -79,6 +79,15 @@ export class LiveView implements TaskView {
     task.endedAt = at;
     this.failures.push(`${task.label}: ${description}`);
     this.draw(at);
+  }
+
+  retrying(index: number, retry: RetryEvent | undefined, at: number): void {
+    const task = this.tasks[index];
+    if (task === undefined || task.retry === retry) return;
+    if (retry === undefined) delete task.retry;
+    else task.retry = retry;
+    // A cleared note waits for the next frame: an answer that failed is followed at once by its retry.
+    if (retry !== undefined) this.draw(at);
   }
 
   /** Every count the view shows is its own tally of the states above, so the lines and the total always agree. */

@@ -1,5 +1,6 @@
+import { failureReason } from '../core/errors/failureReason.js';
 import { printable } from '../core/redact.js';
-import { TaskError, TaskTimeoutError, type TaskBatchState, type TaskState } from '../index.js';
+import { TaskError, TaskTimeoutError, type RetryEvent, type TaskBatchState, type TaskState } from '../index.js';
 
 /** How a task is named: its provider, the id its states carry, and its text form. */
 export interface TaskLabel {
@@ -21,6 +22,8 @@ export interface TaskView {
   state(index: number, state: TaskState, at: number): void;
   /** A task could not be followed to its end (a timeout, an authentication error, …). */
   error(index: number, error: unknown, at: number): void;
+  /** A poll of the task failed and will be retried (`retry`), or (`undefined`) the provider answered again. */
+  retrying(index: number, retry: RetryEvent | undefined, at: number): void;
   batch(batch: TaskBatchState, at: number): void;
   /** The watch is over (finished or interrupted): release timers, leave the terminal tidy. */
   stop(): void;
@@ -33,7 +36,10 @@ export interface TaskView {
  * provider sent reaches the terminal as such.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof TaskTimeoutError) return `timed out after ${formatElapsed(error.ms)}`;
+  if (error instanceof TaskTimeoutError) {
+    const bound = error.timeout === 'stalled' ? `no answer for ${formatElapsed(error.ms)}` : `timed out after ${formatElapsed(error.ms)}`;
+    return printable(error.cause === undefined ? bound : `${bound}; last attempt: ${failureReason(error.cause)}`);
+  }
   if (error instanceof TaskError) return printable(`${error.name}: ${error.message}`);
   if (error instanceof Error) return printable(error.message);
   return printable(String(error));
@@ -47,6 +53,13 @@ export function describeError(error: unknown): string {
  */
 export function jsonLine(value: unknown): string {
   return `${printable(JSON.stringify(value))}\n`;
+}
+
+/** `retrying in 8 s: connection refused, attempt 3 of 9`, counting down to the retry. */
+export function describeRetry(retry: RetryEvent, now: number): string {
+  const left = Math.ceil((retry.at + retry.delayMs - now) / 1000);
+  const when = left > 0 ? `in ${left} s` : 'now';
+  return printable(`retrying ${when}: ${retry.reason}, attempt ${retry.attempt} of ${retry.retries}`);
 }
 
 /** `4.2s`, `1m05s`, `1h02m`. */
