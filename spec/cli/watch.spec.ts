@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { ALL_SECRETS, capture, envFor, jsonLines, runCli, SECRETS } from './support.js';
+import { replay } from './terminalScreen.js';
 
 const ORDER = ['pending', 'running', 'completed', 'failed'];
 
@@ -55,6 +56,25 @@ describe('rx-task-status watch', () => {
       'update-1 update-1 completed',
     ]);
     expect(server.log.entries().map((entry) => entry.path).sort()).toEqual(['/apis/api-1/tasks/api-task-1', '/collection-merges-tasks/merge-1', '/collection-updates-tasks/update-1']);
+  });
+
+  it('watches a task named more than once (in any spelling) once, in JSON lines and on a terminal alike, with a note on stderr', async () => {
+    server.tasks.create({ provider: 'postman', id: 'update-1', steps: [{ at: 0, status: 'successful' }] });
+    server.tasks.create({ provider: 'postman', id: 'merge-1', kind: 'collection-merge', steps: [{ at: 0, status: 'successful' }] });
+    const argv = ['watch', 'postman', 'update-1', 'update:update-1', 'merge:merge-1', 'update-1', '--base-url', server.url];
+    const note = 'rx-task-status: postman task update-1 is named more than once: watched once.\n';
+
+    const json = await runCli(argv, { env: envFor(server) });
+    const live = await runCli(argv, { env: envFor(server), isTTY: true });
+
+    expect(json).toMatchObject({ code: 0, stderr: note });
+    expect(jsonLines(json.stdout).map(({ ref, status }) => `${String(ref)} ${String(status)}`).sort()).toEqual(['merge:merge-1 completed', 'update-1 completed']);
+    expect(live).toMatchObject({ code: 0, stderr: note });
+    expect(replay(live.stdout, { rows: 24, columns: 80 }).screen.filter((line) => line !== '')).toEqual([
+      expect.stringMatching(/^postman update-1 +\|█{20}\| 100% +\d+\.\ds completed$/),
+      expect.stringMatching(/^postman merge:merge-1 +\|█{20}\| 100% +\d+\.\ds completed$/),
+      expect.stringMatching(/^total +\|█{20}\| 100% +\d+\.\ds 2\/2 done, 0 failed$/),
+    ]);
   });
 
   it('exits 2 when --timeout runs out, and says which task timed out', async () => {
@@ -173,11 +193,12 @@ describe('rx-task-status watch', () => {
     expect(stdout).toMatch(/Examples:\n {2}export POSTMAN_API_KEY=.*\n {2}rx-task-status watch postman /);
   });
 
-  it('lists both commands, the environment and the exit codes in the top-level help', async () => {
+  it('lists the three commands, the environment and the exit codes in the top-level help', async () => {
     const { code, stdout } = await runCli(['--help'], { version: '9.8.7' });
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/Commands:\n {2}watch .*\n {2}demo /);
+    expect(stdout).toMatch(/Commands:\n {2}watch .*\n {2}demo .*\n {2}fake-server \[options\] +Fake APIs with tasks, for trying watch\.\n/);
+    expect(stdout).toContain('  rx-task-status fake-server\n');
     expect(stdout).toContain('-V, --version');
     expect(stdout).toContain('POSTMAN_API_KEY');
     expect(stdout).toContain('141  the reader of stdout went away');

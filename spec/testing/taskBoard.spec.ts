@@ -1,4 +1,4 @@
-import { startFakeProviderServer, type FakeProviderServer, type TaskSpec } from '../../src/testing/index.js';
+import { generateScenario, startFakeProviderServer, type FakeProviderServer, type TaskSpec } from '../../src/testing/index.js';
 import { mobizonPost, postmanGet, startOnClock, streamGet, T0, type ManualClock } from './fakeServerHelpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -25,6 +25,28 @@ describe('the task board (server.tasks)', () => {
     });
     expect(server.tasks.get('s1')).toBe(task);
     expect(server.tasks.get('nope')).toBeUndefined();
+  });
+
+  it("types an API task's apiId and meta as present once narrowed on kind, and gives them to no other kind", () => {
+    const tasks = server.tasks.createMany(generateScenario({ count: 12 }));
+    const made = server.tasks.create({ provider: 'postman', kind: 'api', id: 'made', duration: 10 });
+
+    // Typed reads after narrowing on `kind`: while every kind had an optional `apiId` and `meta`, these did not compile.
+    const addresses = [...tasks, made].flatMap((task) => {
+      if (task.kind !== 'api') return [];
+      const apiId: string = task.apiId;
+      const url: string = task.meta.url;
+      return [{ id: task.id, apiId, url }];
+    });
+    expect(addresses.length).toBeGreaterThan(1);
+    for (const { apiId, url } of addresses) {
+      expect(apiId).toMatch(UUID);
+      expect(url.startsWith(`/apis/${apiId}/`)).toBe(true);
+    }
+    // Without one in its spec, an API task gets an apiId derived from its id.
+    expect(addresses.at(-1)).toEqual({ id: 'made', apiId: expect.stringMatching(UUID), url: `/apis/${addresses.at(-1)?.apiId}/versions` });
+    const others = tasks.filter((task) => task.kind !== 'api');
+    expect(others.map(({ apiId, meta }) => ({ apiId, meta }))).toEqual(others.map(() => ({ apiId: undefined, meta: undefined })));
   });
 
   it('lists every task in creation order, or one provider\'s', () => {

@@ -2,9 +2,10 @@ import { acceleratedTime, generateScenario, startFakeProviderServer, type FakePr
 import type { CliIO } from './cliIO.js';
 import type { TaskSource } from '../index.js';
 import { createSource, followedTask } from './createSource.js';
-import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
+import { PROVIDERS, type ProviderName } from './credentials.js';
 import { summarise, summaryTable } from './demoSummary.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
+import { fakeServerEnvironment, fakeTaskRef } from './fakeServerCommand.js';
 import { chooseView, followTasks } from './followTasks.js';
 
 export interface DemoCommandInput {
@@ -36,7 +37,7 @@ export async function demoCommand({ tasks: count, json, speed, seed }: DemoComma
     const specs = generateScenario({ seed, count, minDuration: MIN_DURATION, maxDuration: MAX_DURATION });
     const fakeTasks = sortByProvider(server.tasks.createMany(specs));
     const sources = sourcesFor(server, time.scheduler);
-    const tasks = fakeTasks.map((task) => followedTask(sources[task.provider], refOf(task)));
+    const tasks = fakeTasks.map((task) => followedTask(sources[task.provider], fakeTaskRef(task)));
     if (!json && io.isTTY) {
       io.stdout.write(`Fake Stream, Mobizon and Postman APIs on ${server.url}: ${count} tasks (seed ${seed}), time ×${speed}.\n\n`);
     }
@@ -70,25 +71,12 @@ function sortByProvider(tasks: readonly FakeTask[]): FakeTask[] {
 
 /** The real sources, configured as `watch` configures them: credentials through the environment variables they would come from. */
 function sourcesFor(server: FakeProviderServer, scheduler: ReturnType<typeof acceleratedTime>['scheduler']): Record<ProviderName, TaskSource> {
-  const { stream, mobizon, postman } = server.credentials;
-  const env = {
-    [CREDENTIAL_VARIABLES.stream.apiKey]: stream.apiKey,
-    [CREDENTIAL_VARIABLES.stream.apiSecret]: stream.apiSecret,
-    [CREDENTIAL_VARIABLES.mobizon.apiKey]: mobizon.apiKey,
-    [CREDENTIAL_VARIABLES.postman.apiKey]: postman.apiKey,
-  };
+  const env = fakeServerEnvironment(server.credentials);
   const source = (provider: ProviderName) => createSource({ provider, env, baseUrl: server.url, scheduler });
   return { stream: source('stream'), mobizon: source('mobizon'), postman: source('postman') };
 }
 
-/** A fake task's ref, as its source takes it (Postman's kinds as objects). */
-function refOf(task: FakeTask): unknown {
-  if (task.provider !== 'postman') return task.id;
-  if (task.kind === 'api' && task.apiId !== undefined) return { id: task.id, apiId: task.apiId };
-  return task.kind === 'collection-merge' ? { id: task.id, kind: 'collection-merge' } : task.id;
-}
-
 /** A fake task's text form, as its source writes it (`merge:ID`): the spelling `watch` takes on the command line. */
 function textOf(sources: Record<ProviderName, TaskSource>, task: FakeTask): string {
-  return sources[task.provider].formatRef(refOf(task));
+  return sources[task.provider].formatRef(fakeTaskRef(task));
 }

@@ -49,8 +49,26 @@ const DEMO_TEXT = [
   '  rx-task-status demo --processes 4 --tasks 40',
 ];
 
+const FAKE_SERVER_TEXT = [
+  'Starts the fake APIs that the demo and the test kit (rx-task-status/testing) use, on 127.0.0.1, creates',
+  "the scenario's tasks (the same ids every time; each ends, completed or failed, 3 s to 3 min after the",
+  'start), and prints the base URL, the tasks, and the lines to paste into another shell: the export of',
+  "the fake server's own credentials, and watch commands for a few of its tasks. Then it serves until",
+  'Ctrl-C. Needs no account and no network.',
+  '',
+  'Exit codes:',
+  '  3    usage error, or the port is taken',
+  '  130  stopped by Ctrl-C (its usual end)',
+  '  143  stopped by SIGTERM',
+  '',
+  'Examples:',
+  '  rx-task-status fake-server',
+  '  rx-task-status fake-server --scenario postman --port 8080',
+];
+
 const lines = (...blocks: string[][]) => `\n${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 
-export const ROOT_HELP = lines(ENVIRONMENT, WATCH_EXIT_CODES, [...WATCH_EXAMPLES, '  rx-task-status demo']);
+export const ROOT_HELP = lines(ENVIRONMENT, WATCH_EXIT_CODES, [...WATCH_EXAMPLES, '  rx-task-status demo', '  rx-task-status fake-server']);
 export const WATCH_HELP = lines(ENVIRONMENT, WATCH_EXIT_CODES, WATCH_EXAMPLES);
 export const DEMO_HELP = lines(DEMO_TEXT);
+export const FAKE_SERVER_HELP = lines(FAKE_SERVER_TEXT);

@@ -35,24 +35,32 @@ const MAX_LABEL = 28;
 const MIN_LABEL = 5;
 /** Room a label gets before the bar starts to shrink. */
 const FAIR_LABEL = 12;
-/** ' |', '| ', '100%', ' ', the elapsed time (6), ' ': everything on a line but the label, the bar and the status. */
-const FIXED = 16;
+/** What a shortened label keeps of its id: two characters at each end around `…`. */
+const MIN_ID = 5;
+/** ' ', '100%', ' ', the elapsed time (6), ' ': everything on a line but the label, the bar and the status. */
+const FIXED = 13;
+/** ' |' and '| ' around the bar. */
+const BAR_EDGES = 3;
 
 /**
  * The lines of the live view, top to bottom: one per task and a total, as
  * long as they fit the terminal. cli-progress redraws by moving the cursor up
  * over what it drew, which a terminal cannot do past its top line; so when
  * the tasks outnumber the rows, the running tasks are shown first, then the
- * pending ones, then the latest to end, and one line sums up the rest. A line
- * never reaches the last column: with line wrapping off, a terminal would
- * clear that character with the rest of the line.
+ * pending ones, then the latest to end, and one line sums up the rest. They
+ * fill every row: the cursor stays at the end of the last line, so going
+ * back up to the first never passes the top, and a row left over would show
+ * whatever was above the drawing (the demo's blank line under its heading).
+ * A line never reaches the last column: with line wrapping off, a terminal
+ * would clear that character with the rest of the line.
  */
 export function layoutLines({ tasks, size, startedAt, now }: LayoutInput): string[] {
-  const height = Math.max(1, size.rows - 1);
+  const height = Math.max(1, size.rows);
   const room = size.columns - 1;
   const columns = columnWidths(tasks, room);
+  const barText = (progress: number) => (columns.bar === 0 ? ' ' : ` |${bar(progress, columns.bar)}| `);
   const line = (label: string, progress: number, elapsed: number, status: string) =>
-    cut(`${fit(label, columns.label)} |${bar(progress, columns.bar)}| ${percent(progress)} ${formatElapsed(elapsed).padStart(6)} ${status}`, room);
+    cut(`${fit(label, columns.label)}${barText(progress)}${percent(progress)} ${formatElapsed(elapsed).padStart(6)} ${status}`, room);
   const status = (task: TaskRow) => (task.retry !== undefined && task.endedAt === undefined ? describeRetry(task.retry, now) : task.text);
   const taskLine = (task: TaskRow) => line(task.label, task.progress, (task.endedAt ?? now) - startedAt, status(task));
 
@@ -103,13 +111,26 @@ function countsText(tasks: readonly TaskRow[]): string {
   return parts.flatMap(([n, word]) => (n === 0 ? [] : [`${n} ${word}`])).join(', ');
 }
 
-/** Labels and bar shrink, in that order, so that the total's counts fit the line. */
+/**
+ * How wide the label and the bar are. What gives way, in this order, so that
+ * the total's counts fit the line: the label's id (shortened in the middle,
+ * its provider kept), the bar (down to `MIN_BAR` columns, then left out: the
+ * percentage stays), and only on the narrowest terminals the provider.
+ */
 function columnWidths(tasks: readonly TaskRow[], room: number): { label: number; bar: number } {
   const status = Math.max('completed'.length, `${tasks.length}/${tasks.length} done, ${tasks.length} failed`.length);
   const longest = Math.max('total'.length, ...tasks.map((task) => task.label.length));
-  const barWidth = clamp(room - FIXED - status - Math.min(longest, FAIR_LABEL), MIN_BAR, MAX_BAR);
-  const label = clamp(room - FIXED - barWidth - status, MIN_LABEL, Math.min(MAX_LABEL, longest));
-  return { label, bar: barWidth };
+  const kept = Math.max('total'.length, ...tasks.map((task) => keptWidth(task.label)));
+  const forLabelAndBar = room - FIXED - status;
+  const barWidth = clamp(forLabelAndBar - BAR_EDGES - Math.max(kept, Math.min(longest, FAIR_LABEL)), MIN_BAR, MAX_BAR);
+  if (forLabelAndBar - BAR_EDGES - barWidth >= kept) return { label: Math.min(MAX_LABEL, longest, forLabelAndBar - BAR_EDGES - barWidth), bar: barWidth };
+  return { label: clamp(forLabelAndBar, MIN_LABEL, Math.min(MAX_LABEL, longest)), bar: 0 };
+}
+
+/** The narrowest a label gets while keeping its provider and both ends of its id (`postman ab…yz`): the whole label if it is shorter. */
+function keptWidth(label: string): number {
+  const space = label.indexOf(' ');
+  return Math.min(label.length, space > 0 ? space + 1 + MIN_ID : MIN_ID);
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -134,7 +155,7 @@ function percent(progress: number): string {
 function fit(text: string, width: number): string {
   if (text.length <= width) return text.padEnd(width);
   const space = text.indexOf(' ');
-  const prefix = space > 0 && space + 1 + 5 <= width ? text.slice(0, space + 1) : '';
+  const prefix = space > 0 && space + 1 + MIN_ID <= width ? text.slice(0, space + 1) : '';
   const rest = text.slice(prefix.length);
   const room = width - prefix.length;
   const head = Math.ceil((room - 1) / 2);

@@ -4,9 +4,10 @@ import { milliseconds, positiveNumber, seconds, wholeNumber } from './argumentPa
 import type { CliIO } from './cliIO.js';
 import { CREDENTIAL_VARIABLES, PROVIDERS, type ProviderName } from './credentials.js';
 import { demoCommand } from './demoCommand.js';
+import { fakeServerCommand, SCENARIOS, type ScenarioName } from './fakeServerCommand.js';
 import { scaleDemoCommand } from './scaleDemo.js';
 import { EXIT, UsageError } from './exitCodes.js';
-import { DEMO_HELP, ROOT_HELP, WATCH_HELP } from './helpText.js';
+import { DEMO_HELP, FAKE_SERVER_HELP, ROOT_HELP, WATCH_HELP } from './helpText.js';
 import { watchCommand } from './watchCommand.js';
 
 export type { CliIO } from './cliIO.js';
@@ -38,6 +39,11 @@ interface DemoFlags {
   readonly json?: boolean;
   readonly speed: number;
   readonly seed: number;
+}
+
+interface FakeServerFlags {
+  readonly port: number;
+  readonly scenario: ScenarioName;
 }
 
 /**
@@ -106,6 +112,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       if (flags.tasks > MAX_SCALE_DEMO_TASKS) throw new UsageError(`--tasks is at most ${MAX_SCALE_DEMO_TASKS} with --processes (the account allows 20 requests a second, in real time), got ${flags.tasks}.`);
       if (flags.speed !== 1) throw new UsageError('--speed does not apply with --processes: the processes and their Redis keep real time.');
       exitCode = await scaleDemoCommand({ processes: flags.processes, tasks: flags.tasks, json }, io);
+    });
+
+  program
+    .command('fake-server')
+    .description('Fake APIs with tasks, for trying watch.')
+    .addOption(new Option('--port <n>', 'the port on 127.0.0.1, 0 for any free one').argParser(wholeNumber(0, 65535)).default(0))
+    .addOption(new Option('--scenario <name>', "which tasks: mixed (all three providers, as in the demo), or one provider's").choices(SCENARIOS).default('mixed'))
+    .addHelpText('after', FAKE_SERVER_HELP)
+    .action(async (flags: FakeServerFlags) => {
+      exitCode = await fakeServerCommand({ port: flags.port, scenario: flags.scenario }, io);
     });
 
   try {

@@ -15,7 +15,15 @@ export {
   type FakeStreamOptions,
 } from './server/fakeServerOptions.js';
 export type { TaskBoard } from './tasks/taskBoard.js';
-export type { FakeTask } from './tasks/fakeTask.js';
+export type {
+  FakeMobizonTask,
+  FakePostmanApiTask,
+  FakePostmanCollectionTask,
+  FakeStreamTask,
+  FakeTask,
+  FakeTaskBase,
+  FakeTaskOutsideApi,
+} from './tasks/fakeTask.js';
 export type {
   MobizonTaskSpec,
   PostmanApiTaskSpec,

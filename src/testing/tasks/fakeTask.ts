@@ -3,10 +3,30 @@ import type { ProviderName } from '../server/routes.js';
 import { outcomeOf, VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
 import type { PostmanTaskMeta, TaskStep } from './taskSpec.js';
 
-/** A task as the fake server holds it: its script, fixed at creation. */
-export interface FakeTask {
+/**
+ * A task as the fake server holds it: its script, fixed at creation. One
+ * type per kind, told apart by `kind`: a Postman API task always has its
+ * `apiId` and `meta`, no other kind has them.
+ *
+ * @example
+ * ```ts
+ * import { startFakeProviderServer } from 'rx-task-status/testing';
+ *
+ * const server = await startFakeProviderServer();
+ * const task = server.tasks.create({ provider: 'postman', kind: 'api', duration: 2000 });
+ * if (task.kind === 'api') console.log(`${server.url}/apis/${task.apiId}/tasks/${task.id}`);
+ * await server.close();
+ * ```
+ */
+export type FakeTask = FakeStreamTask | FakeMobizonTask | FakePostmanCollectionTask | FakePostmanApiTask;
+
+/** What every fake task has, whatever its kind. */
+export interface FakeTaskBase {
+  /** Unique across providers. */
   readonly id: string;
+  /** The provider whose API serves it. */
   readonly provider: ProviderName;
+  /** What it is: one kind per provider, three for Postman. */
   readonly kind: FakeTaskKind;
   /** Server clock (ms) at creation; every step's `at` counts from here. */
   readonly createdAt: number;
@@ -18,6 +38,7 @@ export interface FakeTask {
    * late a client noticed from this.
    */
   readonly terminalAt?: number;
+  /** How its script ends; `undefined` when it never does. */
   readonly outcome?: TaskOutcome;
   /**
    * Server clock (ms) from which the server answers "not found" for the task
@@ -25,10 +46,50 @@ export interface FakeTask {
    * 24 h after its creation, then 404. `undefined` for every other kind.
    */
   readonly expiresAt?: number;
-  /** Postman API tasks: the API the task belongs to. */
-  readonly apiId?: string;
-  /** Postman API tasks: `meta` of the body. */
-  readonly meta?: PostmanTaskMeta;
+}
+
+/** Every kind but Postman's API tasks: it belongs to no API, so reading `apiId` or `meta` before narrowing on `kind` gives `undefined`. */
+export interface FakeTaskOutsideApi extends FakeTaskBase {
+  /** Only Postman API tasks have one. */
+  readonly apiId?: undefined;
+  /** Only Postman API tasks have one. */
+  readonly meta?: undefined;
+}
+
+/** A Stream task (`GET /api/v2/tasks/{id}`). */
+export interface FakeStreamTask extends FakeTaskOutsideApi {
+  /** Always `'stream'`. */
+  readonly provider: 'stream';
+  /** Always `'stream'`. */
+  readonly kind: 'stream';
+}
+
+/** A Mobizon task (`POST /service/taskqueue/getstatus`). */
+export interface FakeMobizonTask extends FakeTaskOutsideApi {
+  /** Always `'mobizon'`. */
+  readonly provider: 'mobizon';
+  /** Always `'mobizon'`. */
+  readonly kind: 'mobizon';
+}
+
+/** A Postman collection update or merge task. */
+export interface FakePostmanCollectionTask extends FakeTaskOutsideApi {
+  /** Always `'postman'`. */
+  readonly provider: 'postman';
+  /** Which endpoint serves it: `/collection-updates-tasks/{id}` or `/collection-merges-tasks/{id}`. */
+  readonly kind: 'collection-update' | 'collection-merge';
+}
+
+/** A Postman API Builder task, served at `/apis/{apiId}/tasks/{id}`. */
+export interface FakePostmanApiTask extends FakeTaskBase {
+  /** Always `'postman'`. */
+  readonly provider: 'postman';
+  /** Always `'api'`. */
+  readonly kind: 'api';
+  /** The API the task belongs to: the spec's, or a UUID derived from the task id. */
+  readonly apiId: string;
+  /** `meta` of the body: the spec's, or a version being created. */
+  readonly meta: PostmanTaskMeta;
 }
 
 /** The step the server reports at `time` (server clock); before creation, the first. */

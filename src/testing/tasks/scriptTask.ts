@@ -1,7 +1,7 @@
 import { findTerminalStep, uuidFrom, type FakeTask } from './fakeTask.js';
 import { PROVIDER_NAMES } from '../server/routes.js';
 import { VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
-import type { TaskSpec, TaskStep } from './taskSpec.js';
+import type { PostmanApiTaskSpec, TaskSpec, TaskStep } from './taskSpec.js';
 
 /** How long Postman keeps a collection merge task (WIRE.md: "Kept 24 h, then 404"), from its creation. */
 export const MERGE_TASK_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -19,21 +19,30 @@ export function scriptTask(spec: TaskSpec, { id, createdAt }: { id: string; crea
   }
   const steps = hasSteps ? checkSteps(kind, spec.steps as readonly TaskStep[]) : expandRun(kind, spec);
   const terminal = findTerminalStep(kind, steps);
-  const task: FakeTask = {
+  const common = {
     id,
-    provider: VOCABULARY[kind].provider,
-    kind,
     createdAt,
     steps,
     ...(terminal === undefined ? {} : { terminalAt: createdAt + terminal.at, outcome: terminal.outcome }),
-    ...(kind === 'collection-merge' ? { expiresAt: createdAt + MERGE_TASK_KEPT_MS } : {}),
   };
-  if (spec.provider !== 'postman' || spec.kind !== 'api') return task;
-  if (spec.apiId !== undefined && (typeof spec.apiId !== 'string' || spec.apiId === '')) {
-    throw new TypeError(`Expected \`apiId\` to be a non-empty string, got ${JSON.stringify(spec.apiId)}.`);
+  switch (kind) {
+    case 'stream':
+      return { ...common, provider: 'stream', kind };
+    case 'mobizon':
+      return { ...common, provider: 'mobizon', kind };
+    case 'collection-update':
+      return { ...common, provider: 'postman', kind };
+    case 'collection-merge':
+      return { ...common, provider: 'postman', kind, expiresAt: createdAt + MERGE_TASK_KEPT_MS };
+    case 'api': {
+      const { apiId: given, meta } = spec as PostmanApiTaskSpec;
+      if (given !== undefined && (typeof given !== 'string' || given === '')) {
+        throw new TypeError(`Expected \`apiId\` to be a non-empty string, got ${JSON.stringify(given)}.`);
+      }
+      const apiId = given ?? uuidFrom(`api:${id}`);
+      return { ...common, provider: 'postman', kind, apiId, meta: meta ?? { url: `/apis/${apiId}/versions`, model: 'api-version', action: 'create' } };
+    }
   }
-  const apiId = spec.apiId ?? uuidFrom(`api:${id}`);
-  return { ...task, apiId, meta: spec.meta ?? { url: `/apis/${apiId}/versions`, model: 'api-version', action: 'create' } };
 }
 
 function kindOf(spec: TaskSpec): FakeTaskKind {
