@@ -40,22 +40,37 @@ describe('rx-task-status watch', () => {
     expect(lines.filter((line) => line.id === 'export-bad').at(-1)).toMatchObject({ status: 'failed', error: { message: 'channel not found' } });
   });
 
-  it('exits 0 when every task completed, taking all three spellings of a Postman task', async () => {
+  it('exits 0 when every task completed, taking every spelling of a Postman task', async () => {
     const done = [{ at: 0, status: 'successful' }];
+    const completed = [{ at: 0, status: 'completed' }];
     server.tasks.create({ provider: 'postman', id: 'update-1', kind: 'collection-update', steps: done });
     server.tasks.create({ provider: 'postman', id: 'merge-1', kind: 'collection-merge', steps: done });
-    server.tasks.create({ provider: 'postman', id: 'api-task-1', kind: 'api', apiId: 'api-1', steps: [{ at: 0, status: 'completed' }] });
+    server.tasks.create({ provider: 'postman', id: 'dup-1', kind: 'collection-duplicate', steps: completed });
+    server.tasks.create({ provider: 'postman', id: 'gen-1', kind: 'generation', elementType: 'specs', elementId: 'spec-1', steps: completed });
+    server.tasks.create({ provider: 'postman', id: 'gen-2', kind: 'generation', elementType: 'collections', elementId: '1234-col-1', steps: completed });
+    server.tasks.create({ provider: 'postman', id: 'api-task-1', kind: 'api', apiId: 'api-1', steps: completed });
 
-    const { code, stdout } = await runCli(['watch', 'postman', 'update-1', 'merge:merge-1', 'api-1/api-task-1', '--base-url', server.url, '--json'], { env: envFor(server) });
+    const refs = ['update-1', 'merge:merge-1', 'duplicate:dup-1', 'spec:spec-1/gen-1', 'collection:1234-col-1/gen-2', 'api-1/api-task-1'];
+    const { code, stdout } = await runCli(['watch', 'postman', ...refs, '--base-url', server.url, '--json'], { env: envFor(server) });
 
     expect(code).toBe(0);
     // Each line names its task twice: the bare id its states carry, and the one spelling `watch` takes back.
     expect(jsonLines(stdout).map(({ id, ref, status }) => `${String(id)} ${String(ref)} ${String(status)}`).sort()).toEqual([
       'api-task-1 api-1/api-task-1 completed',
+      'dup-1 duplicate:dup-1 completed',
+      'gen-1 spec:spec-1/gen-1 completed',
+      'gen-2 collection:1234-col-1/gen-2 completed',
       'merge-1 merge:merge-1 completed',
       'update-1 update-1 completed',
     ]);
-    expect(server.log.entries().map((entry) => entry.path).sort()).toEqual(['/apis/api-1/tasks/api-task-1', '/collection-merges-tasks/merge-1', '/collection-updates-tasks/update-1']);
+    expect(server.log.entries().map((entry) => entry.path).sort()).toEqual([
+      '/apis/api-1/tasks/api-task-1',
+      '/collection-duplicate-tasks/dup-1',
+      '/collection-merges-tasks/merge-1',
+      '/collection-updates-tasks/update-1',
+      '/collections/1234-col-1/tasks/gen-2',
+      '/specs/spec-1/tasks/gen-1',
+    ]);
   });
 
   it('watches a task named more than once (in any spelling) once, in JSON lines and on a terminal alike, with a note on stderr', async () => {

@@ -30,6 +30,25 @@ describe('parseRetryAfter', () => {
 });
 
 describe('readRateLimitHints', () => {
+  it("reads Postman's combined RateLimit header (limit, remaining, and reset in seconds from now), in any order", () => {
+    expect(at({ RateLimit: 'limit=300, remaining=12, reset=42' })).toEqual({ limit: 300, remaining: 12, resetAt: NOW + 42_000 });
+    expect(at({ RateLimit: 'reset=5,remaining=0,limit=300', 'RateLimit-Policy': '300;w=60' })).toEqual({ limit: 300, remaining: 0, resetAt: NOW + 5000 });
+    // The later drafts' short form.
+    expect(at({ RateLimit: '"default";r=7;t=3' })).toEqual({ remaining: 7, resetAt: NOW + 3000 });
+  });
+
+  it('lets separate headers win over the combined one, and reads nothing from a combined header it cannot read', () => {
+    expect(at({ RateLimit: 'limit=300, remaining=12, reset=42', 'X-RateLimit-Remaining': '3' })).toEqual({ limit: 300, remaining: 3, resetAt: NOW + 42_000 });
+    expect(at({ RateLimit: 'plenty' })).toEqual({});
+    expect(at({ RateLimit: 'remaining=-1, limit=lots' })).toEqual({});
+  });
+
+  it("reads Postman's RetryAfter spelling, after Retry-After and X-RateLimit-RetryAfter", () => {
+    expect(at({ RetryAfter: '9' })).toEqual({ retryAfterMs: 9000 });
+    expect(at({ RetryAfter: '9', 'X-RateLimit-RetryAfter': '4' })).toEqual({ retryAfterMs: 4000 });
+    expect(at({ RetryAfter: '9', 'Retry-After': '2' })).toEqual({ retryAfterMs: 2000 });
+  });
+
   it('reads the X-RateLimit-* family, with the reset in Unix seconds (Stream, Postman)', () => {
     const reset = NOW / 1000 + 42;
     expect(at({ 'X-RateLimit-Limit': '300', 'X-RateLimit-Remaining': '12', 'X-RateLimit-Reset': String(reset) })).toEqual({

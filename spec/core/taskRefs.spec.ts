@@ -6,6 +6,9 @@ const offline = { baseUrl: 'https://provider.example', maxRequestsPerSecond: Inf
 const postman = postmanTasks({ apiKey: 'PMAK-refs', ...offline });
 const UUID = '6f1d0c3e-64a1-4bd5-9d1c-6a6e5b0e2f4d';
 const API = 'f2a7e9c1-5d3b-4e8a-9c6f-1b2d3e4f5a6b';
+/** A collection UID: the owner's id, then the collection's. */
+const COLLECTION_UID = `12345678-${API}`;
+const SPEC = '73e15000-bc7a-4802-b80e-05fff18fd7f8';
 
 describe('Postman refs as text', () => {
   it.each<[string, PostmanTaskRef]>([
@@ -13,11 +16,14 @@ describe('Postman refs as text', () => {
     [`update:${UUID}`, UUID],
     [`merge:${UUID}`, { id: UUID, kind: 'collection-merge' }],
     [`${API}/${UUID}`, { id: UUID, apiId: API }],
+    [`duplicate:12345678-${UUID}`, { id: `12345678-${UUID}`, kind: 'collection-duplicate' }],
+    [`collection:${COLLECTION_UID}/${UUID}`, { id: UUID, collectionId: COLLECTION_UID }],
+    [`spec:${SPEC}/${UUID}`, { id: UUID, specId: SPEC }],
   ])('reads %s', (text, ref) => {
     expect(postman.parseRef(text)).toEqual(ref);
   });
 
-  it.each([UUID, `merge:${UUID}`, `${API}/${UUID}`])('writes %s back as it reads it', (text) => {
+  it.each([UUID, `merge:${UUID}`, `${API}/${UUID}`, `duplicate:${UUID}`, `collection:${COLLECTION_UID}/${UUID}`, `spec:${SPEC}/${UUID}`])('writes %s back as it reads it', (text) => {
     expect(postman.formatRef(postman.parseRef(text))).toBe(text);
   });
 
@@ -26,14 +32,14 @@ describe('Postman refs as text', () => {
     expect(postman.formatRef({ id: UUID, kind: 'collection-update' })).toBe(UUID);
   });
 
-  it.each(['', 'merge:', 'split:3f2a', 'a/b/c', '/3f2a', 'api-9/merge:3f2a', 'merge:..', '../x'])('refuses %j with a TypeError that names the spellings', (text) => {
+  it.each(['', 'merge:', 'split:3f2a', 'a/b/c', '/3f2a', 'api-9/merge:3f2a', 'merge:..', '../x', 'duplicate:', 'spec:/3f2a', 'collection:a/b/c', 'merge:a/b'])('refuses %j with a TypeError that names the spellings', (text) => {
     expect(() => postman.parseRef(text)).toThrow(TypeError);
     expect(() => postman.watch(text)).toThrow(TypeError);
   });
 
   it('says what it expected', () => {
     expect(() => postman.parseRef('split:3f2a')).toThrow(
-      'Expected a Postman task ref: ID or update:ID (collection update), merge:ID (collection merge), or API_ID/ID (API Builder task), got "split:3f2a".',
+      'Expected a Postman task ref: ID or update:ID (collection update), merge:ID (merge), duplicate:ID (duplication), collection:COLLECTION_UID/ID or spec:SPEC_ID/ID (generation), or API_ID/ID (API Builder task), got "split:3f2a".',
     );
   });
 

@@ -67,8 +67,8 @@ describe('postmanTasks against the fake Postman API', () => {
     });
 
     it.each<[string, unknown, string]>([
-      ['an unknown kind', { id: 'x', kind: 'collection-fork' }, `Expected \`kind\` to be 'collection-update' or 'collection-merge', got "collection-fork".`],
-      ['a number', 42, 'Expected a Postman task id or { id, kind } or { id, apiId }, got 42.'],
+      ['an unknown kind', { id: 'x', kind: 'collection-fork' }, `Expected \`kind\` to be 'collection-update', 'collection-merge' or 'collection-duplicate', got "collection-fork".`],
+      ['a number', 42, 'Expected a Postman task id, or { id, kind }, { id, collectionId }, { id, specId } or { id, apiId }, got 42.'],
       ['an empty apiId', { id: 'x', apiId: '' }, 'Expected `apiId` to be a non-empty string, got an empty string.'],
     ])('refuses %s as a ref when watch is called', (_, ref, message) => {
       expect(() => source().watch(ref as PostmanTaskRef)).toThrow(new TypeError(message));
@@ -210,12 +210,14 @@ describe('postmanTasks against the fake Postman API', () => {
       expect(server.log.count()).toBe(1);
     });
 
-    it('turns serviceLimitExhausted into a RateLimitError at once, never retried', async () => {
+    it("turns a plan's limit (serviceLimitExhausted, or the OpenAPI's plan-limit problem) into a RateLimitError at once, never retried", async () => {
       server.faults.add({ kind: 'service-limit-exhausted', errorShape }, { times: Infinity });
       const error = await failingWatch({ retry: { retries: 5, minDelay: 1 } });
       expect(error).toBeInstanceOf(RateLimitError);
       expect(error).toMatchObject({ code: 'RATE_LIMITED', exhausted: true });
-      expect((error as Error).message).toMatch(/the plan's usage limit is exhausted: You've reached the usage limit of your plan/);
+      expect((error as Error).message).toMatch(
+        errorShape === 'legacy' ? /the plan's usage limit is exhausted: You've reached the usage limit of your plan/ : /the plan's limit is reached: You've reached the limit for number of Packages\./,
+      );
       expect(server.log.count()).toBe(1);
     });
 

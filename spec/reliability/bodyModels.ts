@@ -308,10 +308,16 @@ function postmanState(body: Json): Expectation {
     providerStatus: status,
     ...(normalised === 'completed' ? { progress: 1 } : {}),
     ...(result === undefined ? {} : { result }),
-    ...(normalised === 'failed' ? { error: { message: details?.error?.message ?? 'task failed' } } : {}),
+    // A generation task says why it failed in `details` itself, a plain string (an empty one says nothing).
+    ...(normalised === 'failed' ? { error: { message: details?.error?.message ?? (typeof body.details === 'string' && body.details.trim() !== '' ? body.details : 'task failed') } } : {}),
     ...dates(body.createdAt, body.updatedAt),
     raw: body,
   });
+}
+
+/** The same expected state, read from a body that came as `raw`. */
+function withRaw(expected: Expectation, raw: Json): Expectation {
+  return expected.kind === 'state' ? { kind: 'state', state: { ...expected.state, raw } } : expected;
 }
 
 const COLLECTION_STATUSES = ['in-progress', 'successful', 'failed'];
@@ -349,8 +355,8 @@ function postmanMutations(body: Json): fc.Arbitrary<BodyCase> {
   const optional = [['id'], ['meta'], ['details'], ['createdAt'], ['updatedAt'], ['meta', 'url'], ['details', 'error'], ['details', 'error', 'message'], ['details', 'resources']];
   return fc.oneof(
     fc.constant(as('none', body)),
-    // The 202 that starts an update wraps the task in `task`; a body without `status` holding one is read inside.
-    fc.constant({ mutation: 'wrapped in task', body: { task: body }, expected: postmanState(body) }),
+    // The 202 that starts an update (and the duplication endpoint) wraps the task in `task`; a body without `status` holding one is read inside, and `raw` is the body as it came.
+    fc.constant({ mutation: 'wrapped in task', body: { task: body }, expected: withRaw(postmanState(body), { task: body }) }),
     ...objects.map((path) => fc.tuple(extraKey, smallJson).map(([key, value]) => as(`extra field ${[...path, key].join('.')}`, set(body, [...path, key], value)))),
     fc.oneof(fc.constantFrom(...COLLECTION_STATUSES, ...API_STATUSES), fc.string({ maxLength: 20 })).map((status) => as(`status ${JSON.stringify(status)}`, set(body, ['status'], status))),
     ...onPresent(body, optional, (path) => fc.constant(as(`without ${path.join('.')}`, drop(body, path)))),

@@ -32,9 +32,12 @@ export interface RateLimitHints {
 export const MAX_SERVER_WAIT_MS = 60 * 60 * 1000;
 
 /**
- * Reads both rate-limit header families (`X-RateLimit-*` and the IETF draft's
- * `RateLimit-*`) and `Retry-After`. Duplicated values such as `"300, 300"`
- * (seen from Stream) count once: the first is taken.
+ * Reads the rate-limit header families (`X-RateLimit-*`, the IETF draft's
+ * `RateLimit-*`, and its combined `RateLimit: limit=300, remaining=12,
+ * reset=30` that Postman sends) and `Retry-After` (also spelled `RetryAfter`
+ * and `X-RateLimit-RetryAfter`). Duplicated values such as `"300, 300"` (seen
+ * from Stream) count once: the first is taken. Separate headers win over the
+ * combined one where both are sent.
  */
 export function readRateLimitHints(all: HeaderReader, now: number): RateLimitHints {
   const hints: { -readonly [K in keyof RateLimitHints]: RateLimitHints[K] } = {};
@@ -43,13 +46,15 @@ export function readRateLimitHints(all: HeaderReader, now: number): RateLimitHin
   // Retry-After is authoritative when present: it is the server's own answer to "when may I come back".
   const retryAfter =
     parseRetryAfter(firstValue(headers.get('retry-after')), now) ??
-    parseRetryAfter(firstValue(headers.get('x-ratelimit-retryafter')), now);
+    parseRetryAfter(firstValue(headers.get('x-ratelimit-retryafter')), now) ??
+    parseRetryAfter(firstValue(headers.get('retryafter')), now);
   if (retryAfter !== undefined) hints.retryAfterMs = Math.min(retryAfter, MAX_SERVER_WAIT_MS);
-  const limit = parseCount(firstOf(headers, 'ratelimit-limit', 'x-ratelimit-limit'));
+  const combined = combinedRateLimit(headers.get('ratelimit'));
+  const limit = parseCount(firstOf(headers, 'ratelimit-limit', 'x-ratelimit-limit') ?? combined.limit);
   if (limit !== undefined) hints.limit = limit;
-  const remaining = parseCount(firstOf(headers, 'ratelimit-remaining', 'x-ratelimit-remaining'));
+  const remaining = parseCount(firstOf(headers, 'ratelimit-remaining', 'x-ratelimit-remaining') ?? combined.remaining);
   if (remaining !== undefined) hints.remaining = remaining;
-  const resetAt = parseReset(firstOf(headers, 'ratelimit-reset', 'x-ratelimit-reset'), now);
+  const resetAt = parseReset(firstOf(headers, 'ratelimit-reset', 'x-ratelimit-reset') ?? combined.reset, now);
   if (resetAt !== undefined) hints.resetAt = Math.min(resetAt, now + MAX_SERVER_WAIT_MS);
   return hints;
 }
@@ -91,9 +96,32 @@ function parseReset(value: string | undefined, now: number): number | undefined 
   return now + n * 1000;
 }
 
+/**
+ * The combined header of the IETF draft, as Postman sends it: `limit=300,
+ * remaining=12, reset=30` (`reset` in seconds from now), its parameters in
+ * any order; the later drafts' short names (`r` remaining, `t` seconds to
+ * reset) are read too. Values are left as text for the same parsers as the
+ * separate headers'.
+ */
+function combinedRateLimit(value: string | null): { limit?: string; remaining?: string; reset?: string } {
+  if (value === null) return {};
+  const fields: { limit?: string; remaining?: string; reset?: string } = {};
+  // The first list member only (a server that repeats the header gives the same twice).
+  for (const part of value.split(/[,;]/)) {
+    const match = /^\s*([a-z]+)\s*=\s*"?([^"\s]*)"?\s*$/i.exec(part);
+    if (match === null) continue;
+    const name = (match[1] as string).toLowerCase();
+    const key = name === 'r' ? 'remaining' : name === 't' ? 'reset' : name;
+    if ((key === 'limit' || key === 'remaining' || key === 'reset') && fields[key] === undefined) fields[key] = match[2] as string;
+  }
+  return fields;
+}
+
 /** The names {@link readRateLimitHints} reads. */
 const HINT_HEADERS: ReadonlySet<string> = new Set([
   'retry-after',
+  'retryafter',
+  'ratelimit',
   'x-ratelimit-retryafter',
   'ratelimit-limit',
   'x-ratelimit-limit',
@@ -106,7 +134,7 @@ const HINT_HEADERS: ReadonlySet<string> = new Set([
 /**
  * The rate-limit headers of a response, or `undefined` when there are none (the
  * common case, decided at once). node-fetch's `get` scans every header for
- * each name asked: with its `raw()` map the eight names cost eight property
+ * each name asked: with its `raw()` map the ten names cost ten property
  * reads instead.
  */
 function rateLimitHeaders(headers: HeaderReader): HeaderReader | undefined {

@@ -25,20 +25,38 @@ export interface PostmanOptions {
 /**
  * Which Postman task: a bare id is a collection update task
  * (`PUT /collections/{id}` with `Prefer: respond-async`); `kind:
- * 'collection-merge'` a merge task; an `apiId` an API Builder task.
+ * 'collection-merge'` a merge task, `kind: 'collection-duplicate'` a
+ * duplication task (`POST /collections/{id}/duplicates`); a `collectionId`
+ * or a `specId` a generation task (`POST /collections/{uid}/generations/spec`,
+ * `POST /specs/{id}/generations/collection`); an `apiId` an API Builder task
+ * (an endpoint the current reference marks deprecated).
  *
  * As text (`parseRef`, `formatRef`, and any string given to `watch`): `ID` or
- * `update:ID` a collection update, `merge:ID` a collection merge, `API_ID/ID`
- * an API Builder task. Postman ids are UUIDs, so neither `:` nor `/` is ever
- * part of one.
+ * `update:ID` a collection update, `merge:ID` a collection merge,
+ * `duplicate:ID` a duplication, `collection:COLLECTION_UID/ID` and
+ * `spec:SPEC_ID/ID` generation tasks, `API_ID/ID` an API Builder task.
+ * Postman ids are UUIDs or UIDs (`12345678-UUID`), so neither `:` nor `/`
+ * is ever part of one.
  */
 export type PostmanTaskRef =
   | string
   | {
-      /** The task id Postman returned when the update or merge started. */
+      /** The task id Postman returned when the update, merge or duplication started. */
       readonly id: string;
-      /** Which collection task: `'collection-update'` (the default) or `'collection-merge'`. */
-      readonly kind?: 'collection-update' | 'collection-merge';
+      /** Which collection task: `'collection-update'` (the default), `'collection-merge'` or `'collection-duplicate'`. */
+      readonly kind?: 'collection-update' | 'collection-merge' | 'collection-duplicate';
+    }
+  | {
+      /** The generation task's id (`taskId` in the answer that started it). */
+      readonly id: string;
+      /** The UID of the collection a spec is generated from. */
+      readonly collectionId: string;
+    }
+  | {
+      /** The generation task's id (`taskId` in the answer that started it). */
+      readonly id: string;
+      /** The id of the spec a collection is generated from. */
+      readonly specId: string;
     }
   | {
       /** The API Builder task's id. */
@@ -48,8 +66,10 @@ export type PostmanTaskRef =
     };
 
 /**
- * Collection tasks say `in-progress | successful | failed`, API Builder tasks
- * `pending | completed | failed`; the spec calls both lists partial. A switch,
+ * Collection update and merge tasks say `in-progress | successful | failed`,
+ * duplication tasks `processing | completed | failed`, generation and API
+ * Builder tasks `pending | completed | failed`; the spec calls every list
+ * partial. A switch,
  * not a lookup object: a status such as `"toString"` must not find a prototype member.
  */
 function statusOf(providerStatus: string): TaskStatus {
@@ -62,7 +82,7 @@ function statusOf(providerStatus: string): TaskStatus {
     case 'failed':
       return 'failed';
     default:
-      // `in-progress`, and anything new: not terminal.
+      // `in-progress`, `processing`, and anything new: not terminal.
       return 'running';
   }
 }
@@ -74,8 +94,9 @@ interface Target {
 }
 
 /**
- * Asynchronous tasks of the Postman API: collection updates and merges, and
- * API Builder tasks.
+ * Asynchronous tasks of the Postman API: collection updates, merges and
+ * duplications, the generation of a spec from a collection or of a
+ * collection from a spec, and API Builder tasks.
  *
  * Defaults: one poll every 2 s per task and 2 requests per second for the
  * source. Postman allows 300 requests per minute per user for all endpoints
@@ -116,10 +137,10 @@ export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = d
     if (response.status < 200 || response.status > 299) return left(postmanFailure(response, what));
     const parsed = parseJsonBody(response, what);
     if (parsed._tag === 'Left') return parsed;
-    // The 202 that starts an update wraps the task in `task`; the status endpoints do not. Accept both.
+    // The 202 that starts an update, and the duplication status endpoint, wrap the task in `task`; the others do not. `raw` is the body as it came.
     const body = isWrapped(parsed.right) ? parsed.right.task : parsed.right;
     const task = decodeWith(PostmanTask, body, what);
-    return task._tag === 'Left' ? task : right(toTaskState(task.right, body));
+    return task._tag === 'Left' ? task : right(toTaskState(task.right, parsed.right));
   },
 });
 
@@ -127,12 +148,15 @@ function toTaskState(task: PostmanTask, raw: unknown): TaskStateInit {
   const status = statusOf(task.status);
   const createdAt = optional(Timestamp, task.createdAt);
   const updatedAt = optional(Timestamp, task.updatedAt);
-  const resources = task.details?.resources;
-  const failure = task.details?.error?.message;
+  // Generation tasks say why they failed in `details` itself, duplication tasks in `reason`; an empty text says nothing.
+  const details = typeof task.details === 'string' ? undefined : task.details;
+  const said = (text: unknown) => (typeof text === 'string' && text.trim() !== '' ? text : undefined);
+  const resources = details?.resources;
+  const failure = details?.error?.message ?? said(task.details) ?? said(task.reason);
   return {
     status,
     providerStatus: task.status,
-    ...(resources !== undefined ? { result: resources } : status === 'completed' && task.details !== undefined ? { result: task.details } : {}),
+    ...(resources !== undefined ? { result: resources } : status === 'completed' && details !== undefined ? { result: details } : {}),
     ...(status === 'failed' ? { error: { message: failure ?? 'task failed' } } : {}),
     ...(createdAt === undefined ? {} : { createdAt }),
     ...(updatedAt === undefined ? {} : { updatedAt }),
@@ -141,26 +165,44 @@ function toTaskState(task: PostmanTask, raw: unknown): TaskStateInit {
 }
 
 /**
- * Both error shapes; 429 `serviceLimitExhausted` (the plan's quota is spent:
- * waiting will not help) is final, any other 429 (`rateLimited`) is retried
- * after `Retry-After`; 503 (a traffic spike) and other 5xx are retried.
+ * Both error shapes. A 429 is final when waiting will not help: the plan's
+ * quota is spent (`serviceLimitExhausted`), a plan limit is reached (the
+ * OpenAPI's `rate-limit-exceeded` example titled "You've reached the limit
+ * for your plan"), or the month's calls are used up
+ * (`RateLimit-Remaining-Month: 0`). Any other 429 (`rateLimited`, "Too Many
+ * Requests") is retried after `Retry-After`; 503 (a traffic spike) and other
+ * 5xx are retried.
  */
 function postmanFailure(response: HttpResponse, what: string): ProviderFailure {
   const body = parseJsonBody(response, what);
   const parsed = body._tag === 'Right' ? body.right : undefined;
   const { names, reason } = readErrorBody(parsed);
   const details = parsed === undefined ? undefined : { body: parsed };
-  if (response.status === 429 && names.some((name) => SERVICE_LIMIT_EXHAUSTED.test(name))) {
-    return {
-      error: new RateLimitError(`${what}: the plan's usage limit is exhausted${reason ? `: ${reason}` : ''}`, { exhausted: true, details }),
-      retryable: false,
-    };
+  if (response.status === 429) {
+    const spent = names.some((name) => SERVICE_LIMIT_EXHAUSTED.test(name))
+      ? "the plan's usage limit is exhausted"
+      : names.some((name) => PLAN_LIMIT.test(name))
+        ? "the plan's limit is reached"
+        : monthSpent(response)
+          ? "this month's Postman API calls are used up"
+          : undefined;
+    if (spent !== undefined) {
+      return { error: new RateLimitError(`${what}: ${spent}${reason ? `: ${reason}` : ''}`, { exhausted: true, details }), retryable: false };
+    }
   }
   return httpFailure({ response, what, ...(reason === undefined ? {} : { reason }), ...(details === undefined ? {} : { details }) });
 }
 
 /** `serviceLimitExhausted`, `service-limit-exhausted`, "Service Limit Exhausted"… */
 const SERVICE_LIMIT_EXHAUSTED = /service[-_\s]?limit[-_\s]?exhausted/i;
+/** "You've reached the limit for your plan", and the like. */
+const PLAN_LIMIT = /limit (for|of) your plan|plan(['’]s)? limit/i;
+
+/** The month's calls are spent: `RateLimit-Remaining-Month` (or `X-…`) says 0. */
+function monthSpent(response: HttpResponse): boolean {
+  const value = response.headers.get('ratelimit-remaining-month') ?? response.headers.get('x-ratelimit-remaining-month');
+  return value !== null && /^\s*0+\s*(,|$)/.test(value);
+}
 
 /**
  * What an error body of either shape calls the error, and why. Read field by
@@ -179,42 +221,66 @@ function readErrorBody(parsed: unknown): { names: string[]; reason?: string } {
 function targetOf(ref: PostmanTaskRef): Target {
   const json = 'application/json';
   if (typeof ref === 'string') return { id: expectPathSegment('task id', ref), path: `/collection-updates-tasks/${encodeURIComponent(ref)}`, accept: json };
-  if (typeof ref !== 'object' || ref === null) throw new TypeError(`Expected a Postman task id or { id, kind } or { id, apiId }, got ${show(ref)}.`);
+  if (typeof ref !== 'object' || ref === null) throw new TypeError(`Expected a Postman task id, or { id, kind }, { id, collectionId }, { id, specId } or { id, apiId }, got ${show(ref)}.`);
   const id = expectPathSegment('id', ref.id);
+  const task = encodeURIComponent(id);
   if ('apiId' in ref) {
     const apiId = expectPathSegment('apiId', ref.apiId);
-    return { id, path: `/apis/${encodeURIComponent(apiId)}/tasks/${encodeURIComponent(id)}`, accept: 'application/vnd.api.v10+json' };
+    return { id, path: `/apis/${encodeURIComponent(apiId)}/tasks/${task}`, accept: 'application/vnd.api.v10+json' };
   }
+  if ('collectionId' in ref) return { id, path: `/collections/${encodeURIComponent(expectPathSegment('collectionId', ref.collectionId))}/tasks/${task}`, accept: json };
+  if ('specId' in ref) return { id, path: `/specs/${encodeURIComponent(expectPathSegment('specId', ref.specId))}/tasks/${task}`, accept: json };
   const kind = ref.kind ?? 'collection-update';
-  if (kind !== 'collection-update' && kind !== 'collection-merge') {
-    throw new TypeError(`Expected \`kind\` to be 'collection-update' or 'collection-merge', got ${JSON.stringify(kind)}.`);
+  const folder = COLLECTION_TASK_FOLDERS[kind];
+  if (typeof folder !== 'string' || !Object.hasOwn(COLLECTION_TASK_FOLDERS, kind)) {
+    throw new TypeError(`Expected \`kind\` to be 'collection-update', 'collection-merge' or 'collection-duplicate', got ${JSON.stringify(kind)}.`);
   }
-  const folder = kind === 'collection-merge' ? 'collection-merges-tasks' : 'collection-updates-tasks';
-  return { id, path: `/${folder}/${encodeURIComponent(id)}`, accept: json };
+  return { id, path: `/${folder}/${task}`, accept: json };
 }
 
-/** `API_ID/ID`. */
-const API_TASK_TEXT = /^([^/:]+)\/([^/:]+)$/;
-/** `ID`, `update:ID` or `merge:ID`. */
-const COLLECTION_TASK_TEXT = /^(?:(update|merge):)?([^/:]+)$/;
+/** Where each kind of collection task is polled. */
+const COLLECTION_TASK_FOLDERS: Readonly<Record<'collection-update' | 'collection-merge' | 'collection-duplicate', string>> = {
+  'collection-update': 'collection-updates-tasks',
+  'collection-merge': 'collection-merges-tasks',
+  'collection-duplicate': 'collection-duplicate-tasks',
+};
+
+/** `API_ID/ID`, `collection:COLLECTION_UID/ID` and `spec:SPEC_ID/ID`. */
+const NESTED_TASK_TEXT = /^(?:(collection|spec):)?([^/:]+)\/([^/:]+)$/;
+/** `ID`, `update:ID`, `merge:ID` or `duplicate:ID`. */
+const COLLECTION_TASK_TEXT = /^(?:(update|merge|duplicate):)?([^/:]+)$/;
 
 /** The text form of a ref (see {@link PostmanTaskRef}): a collection update is read as its bare id, as it always was. */
 function parsePostmanRef(text: string): PostmanTaskRef {
-  const api = API_TASK_TEXT.exec(text);
-  if (api !== null) return { apiId: expectPathSegment('apiId', api[1]), id: expectPathSegment('task id', api[2]) };
+  const nested = NESTED_TASK_TEXT.exec(text);
+  if (nested !== null) {
+    const [, owner, ownerId, taskId] = nested;
+    const id = expectPathSegment('task id', taskId);
+    if (owner === 'collection') return { collectionId: expectPathSegment('collectionId', ownerId), id };
+    if (owner === 'spec') return { specId: expectPathSegment('specId', ownerId), id };
+    return { apiId: expectPathSegment('apiId', ownerId), id };
+  }
   const collection = COLLECTION_TASK_TEXT.exec(text);
   if (collection === null) {
-    throw new TypeError(`Expected a Postman task ref: ID or update:ID (collection update), merge:ID (collection merge), or API_ID/ID (API Builder task), got ${quote(text)}.`);
+    throw new TypeError(
+      `Expected a Postman task ref: ID or update:ID (collection update), merge:ID (merge), duplicate:ID (duplication), collection:COLLECTION_UID/ID or spec:SPEC_ID/ID (generation), or API_ID/ID (API Builder task), got ${quote(text)}.`,
+    );
   }
   const id = expectPathSegment('task id', collection[2]);
-  return collection[1] === 'merge' ? { id, kind: 'collection-merge' } : id;
+  if (collection[1] === 'merge') return { id, kind: 'collection-merge' };
+  if (collection[1] === 'duplicate') return { id, kind: 'collection-duplicate' };
+  return id;
 }
 
 /** The inverse of {@link parsePostmanRef}, for a ref `identify` has checked: an update is written as its bare id. */
 function formatPostmanRef(ref: PostmanTaskRef): string {
   if (typeof ref === 'string') return textId('task id', ref);
   if ('apiId' in ref) return `${textId('apiId', ref.apiId)}/${textId('id', ref.id)}`;
-  return ref.kind === 'collection-merge' ? `merge:${textId('id', ref.id)}` : textId('id', ref.id);
+  if ('collectionId' in ref) return `collection:${textId('collectionId', ref.collectionId)}/${textId('id', ref.id)}`;
+  if ('specId' in ref) return `spec:${textId('specId', ref.specId)}/${textId('id', ref.id)}`;
+  if (ref.kind === 'collection-merge') return `merge:${textId('id', ref.id)}`;
+  if (ref.kind === 'collection-duplicate') return `duplicate:${textId('id', ref.id)}`;
+  return textId('id', ref.id);
 }
 
 /** An id as the text form holds it: one with `:` or `/` in it would read back as another task. */

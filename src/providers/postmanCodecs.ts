@@ -8,17 +8,21 @@ const PostmanTaskDetails = lenient({
 
 /**
  * A Postman task: the collection update and merge tasks (`in-progress |
- * successful | failed`) and the API Builder's tasks (`pending | completed |
- * failed`, with `meta`, `createdAt`, `updatedAt`). The spec calls its enums
- * partial, so `status` is any string; every other field is read leniently
- * (see {@link lenient}).
+ * successful | failed`), the collection duplication tasks (`processing |
+ * completed | failed`, with `reason`), the generation tasks of collections
+ * and specs (`pending | completed | failed`, with `meta`; on failure
+ * `details` is the reason as a string) and the API Builder's tasks
+ * (`pending | completed | failed`, with `meta`, `createdAt`, `updatedAt`).
+ * The spec calls its enums partial, so `status` is any string; every other
+ * field is read leniently (see {@link lenient}).
  */
 export const PostmanTask = t.intersection([
   t.type({ status: t.string }),
   lenient({
     id: t.string,
     meta: lenient({ url: t.string, model: t.string, action: t.string }, 'PostmanTaskMeta'),
-    details: PostmanTaskDetails,
+    details: t.union([t.string, PostmanTaskDetails]),
+    reason: t.string,
     createdAt: t.unknown,
     updatedAt: t.unknown,
   }),
