@@ -455,7 +455,7 @@ export const FAULT_MATRIX: readonly MatrixRow[] = [
   },
   {
     id: 'postman-exhausted-problem',
-    fault: 'Postman: 429 `serviceLimitExhausted` (problem JSON)',
+    fault: "Postman: 429 plan limit reached (problem JSON, the OpenAPI's example)",
     when: 'start',
     cases: { postman: { faults: [{ kind: 'service-limit-exhausted', errorShape: 'problem' }], expected: once({ error: 'RateLimitError', code: 'RATE_LIMITED', exhausted: true }) } },
   },

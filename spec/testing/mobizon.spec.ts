@@ -1,5 +1,7 @@
 import type { FakeProviderServer } from '../../src/testing/index.js';
-import { mobizonPost, startOnClock, type ManualClock } from './fakeServerHelpers.js';
+import { mobizonPost, rawRequest, startOnClock, type ManualClock } from './fakeServerHelpers.js';
+
+type Envelope = { code: number; data: unknown; message: string };
 
 describe('fake Mobizon Taskqueue/GetStatus', () => {
   let server: FakeProviderServer;
@@ -86,11 +88,108 @@ describe('fake Mobizon Taskqueue/GetStatus', () => {
       for (let i = 0; i < 3; i++) codes.push(((await (await mobizonPost(server, '8')).json()) as { code: number }).code);
       expect(codes).toEqual([0, 0, 0]);
     });
+  });
 
-    it('answers 405 to a GET', async () => {
-      const response = await fetch(`${server.url}/service/taskqueue/getstatus?id=1`);
+  // The evidence for each form is in FakeMobizonOptions.checkRequestShape and docs/testing.md.
+  describe('reads requests as the real server is known to (the default)', () => {
+    beforeEach(async () => {
+      ({ server, clock } = await startOnClock());
+      server.tasks.create({ provider: 'mobizon', id: '42', steps: [{ at: 0, status: 1, progress: 45 }] });
+    });
+    const key = () => server.credentials.mobizon.apiKey;
+    const url = (query: string) => `${server.url}/service/taskqueue/getstatus?${query}`;
+    const envelope = async (response: Response | Promise<Response>): Promise<Envelope> => {
+      const answered = await response;
+      expect(answered.status).toBe(200);
+      expect(answered.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      return (await answered.json()) as Envelope;
+    };
+    const running = { code: 0, data: { progress: 45, status: 1 }, message: '' };
+
+    it('answers a GET with every parameter in the query with the task\'s status', async () => {
+      expect(await envelope(fetch(url(`apiKey=${key()}&id=42&output=json&api=v1`)))).toEqual(running);
+      expect(server.log.entries()).toMatchObject([{ method: 'GET', route: 'mobizon:get-status', taskId: '42', status: 200, providerCode: 0 }]);
+    });
+
+    it('answers a POST without output in JSON, and one without output or api, or a GET with neither', async () => {
+      expect(await envelope(mobizonPost(server, '42', { query: 'api=v1' }))).toEqual(running);
+      expect(await envelope(mobizonPost(server, '42', { query: '' }))).toEqual(running);
+      expect(await envelope(fetch(url(`apiKey=${key()}&id=42`)))).toEqual(running);
+    });
+
+    it('reads the key and the flags from a form body too, and the body\'s id over the query\'s', async () => {
+      const body = new URLSearchParams({ apiKey: key(), output: 'json', api: 'v1', id: '42' }).toString();
+      expect(await envelope(mobizonPost(server, undefined, { query: '', apiKey: '', body }))).toEqual(running);
+      expect(await envelope(mobizonPost(server, '42', { query: 'id=999' }))).toEqual(running);
+    });
+
+    it('reads a multipart/form-data body, as curl -F and a FormData send it', async () => {
+      const form = new FormData();
+      // A file part is not a parameter, even under the same name.
+      form.append('id', new Blob(['999']), 'id.txt');
+      form.append('id', '42');
+      expect(await envelope(fetch(url(`apiKey=${key()}`), { method: 'POST', body: form }))).toEqual(running);
+    });
+
+    it.each([
+      ['a JSON body', { contentType: 'application/json', body: '{"id":"42"}' }, ' (a body is read as application/x-www-form-urlencoded or multipart/form-data only, and came as "application/json")'],
+      ['a body with no Content-Type', { contentType: null, body: 'id=42' }, ' (a body is read as application/x-www-form-urlencoded or multipart/form-data only, and came as no Content-Type)'],
+      ['a multipart body without a boundary', { contentType: 'multipart/form-data', body: 'id=42' }, ' (a body is read as application/x-www-form-urlencoded or multipart/form-data only, and came as "multipart/form-data")'],
+    ])('does not read %s (the id is missing: code 11), and says why', async (_what, options, why) => {
+      expect(await envelope(mobizonPost(server, undefined, options))).toEqual({ code: 11, data: { id: 'Required parameter missing' }, message: `Required parameter missing: id${why}` });
+    });
+
+    it('does not read the body of a GET', async () => {
+      const exchange = await rawRequest(url(`apiKey=${key()}`), { headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '5' }, body: 'id=42' });
+      expect(exchange.status).toBe(200);
+      expect(JSON.parse(exchange.body)).toEqual({ code: 11, data: { id: 'Required parameter missing' }, message: 'Required parameter missing: id (the body of a GET is not read)' });
+    });
+
+    it('still refuses an output it cannot speak (code 6) and an unknown api (code 1), naming them', async () => {
+      expect(await envelope(fetch(url(`apiKey=${key()}&id=42&output=xml`)))).toEqual({
+        code: 6,
+        data: { output: 'Unsupported format' },
+        message: 'Unsupported format: expected no output or output=json (Mobizon also answers xml; this fake does not), got output=xml',
+      });
+      expect(await envelope(fetch(url(`apiKey=${key()}&id=42&api=v2`)))).toEqual({
+        code: 1,
+        data: { api: 'Unsupported API version' },
+        message: 'Validation error: expected no api or api=v1, got api=v2',
+      });
+    });
+
+    it('answers 405 to another method, allowing GET and POST', async () => {
+      const response = await fetch(url(`apiKey=${key()}&id=42`), { method: 'PUT' });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST, GET');
+    });
+  });
+
+  describe('with `checkRequestShape: true` (the request Mobizon documents, and only it)', () => {
+    beforeEach(async () => {
+      ({ server, clock } = await startOnClock({ mobizon: { checkRequestShape: true } }));
+      server.tasks.create({ provider: 'mobizon', id: '42', steps: [{ at: 0, status: 1, progress: 45 }] });
+    });
+
+    it('refuses a GET with its parameters in the query with 405 (Allow: POST), as before', async () => {
+      const response = await fetch(`${server.url}/service/taskqueue/getstatus?apiKey=${server.credentials.mobizon.apiKey}&id=42&output=json&api=v1`);
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toEqual({ error: 'GET is not allowed here' });
+    });
+
+    it('refuses a POST without output with code 6, as before', async () => {
+      expect(await (await mobizonPost(server, '42', { query: 'api=v1' })).json()).toEqual({
+        code: 6,
+        data: { output: 'Unsupported format' },
+        message: 'Unsupported format: the query must have output=json, got no output',
+      });
+    });
+
+    it('reads the key from the query only and the id from a form body only', async () => {
+      const body = new URLSearchParams({ apiKey: server.credentials.mobizon.apiKey, id: '42' }).toString();
+      expect(await (await mobizonPost(server, undefined, { apiKey: '', body })).json()).toMatchObject({ code: 8 });
+      expect(await (await mobizonPost(server, undefined, { query: 'output=json&api=v1&id=42' })).json()).toMatchObject({ code: 11 });
     });
   });
 

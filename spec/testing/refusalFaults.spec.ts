@@ -227,21 +227,21 @@ describe('refusal faults (answered in the provider\'s place)', () => {
       expect((await streamGet(server, 's1')).status).toBe(500);
     });
 
-    it('service-limit-exhausted is Postman\'s final 429, naming serviceLimitExhausted, without Retry-After', async () => {
+    it("service-limit-exhausted is Postman's final 429, without Retry-After: the OpenAPI's plan-limit example, or serviceLimitExhausted in the legacy shape", async () => {
       server.faults.add({ kind: 'service-limit-exhausted' });
       server.faults.add({ kind: 'service-limit-exhausted', errorShape: 'legacy' });
       const problem = await postmanGet(server, '/collection-updates-tasks/p1');
       expect(problem.status).toBe(429);
       expect(problem.headers.get('retry-after')).toBeNull();
       expect(await problem.json()).toEqual({
-        type: 'https://api.postman.com/problems/serviceLimitExhausted',
-        title: 'Service Limit Exhausted',
+        type: 'https://api.postman.com/problems/rate-limit-exceeded',
+        title: "You've reached the limit for your plan",
         status: 429,
-        detail: "You've reached the usage limit of your plan. Upgrade your plan or wait for the limit to reset.",
+        detail: "You've reached the limit for number of Packages.",
       });
       const legacy = await postmanGet(server, '/collection-updates-tasks/p1');
       expect(await legacy.json()).toEqual({
-        error: { name: 'serviceLimitExhausted', message: "You've reached the usage limit of your plan. Upgrade your plan or wait for the limit to reset." },
+        error: { name: 'serviceLimitExhausted', message: "You've reached the usage limit of your plan. Contact your Postman Team Admin for assistance." },
       });
     });
 

@@ -7,9 +7,9 @@ describe('the shape of requests (checked by default, as the providers check it)'
   let server: FakeProviderServer;
   afterEach(() => server.close());
 
-  describe('Mobizon: output=json&api=v1 in the query, a form body', () => {
+  describe('Mobizon, with `checkRequestShape: true`: a POST, output=json&api=v1 in the query, a form body', () => {
     beforeEach(async () => {
-      ({ server } = await startOnClock());
+      ({ server } = await startOnClock({ mobizon: { checkRequestShape: true } }));
       server.tasks.create({ provider: 'mobizon', id: '42', duration: 1000 });
     });
     const envelope = async (response: Promise<Response>): Promise<Envelope> => {
@@ -67,19 +67,25 @@ describe('the shape of requests (checked by default, as the providers check it)'
       expect(server.log.entries()[0]?.taskId).toBeUndefined();
     });
 
-    it('serves any of these with `checkRequestShape: false`', async () => {
+    it('answers 405 (Allow: POST) to a GET, whatever it carries', async () => {
+      const response = await fetch(`${server.url}/service/taskqueue/getstatus?output=json&api=v1&apiKey=${server.credentials.mobizon.apiKey}&id=42`);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    });
+
+    it('by default serves what the real server accepts of these (no output, no api), and still refuses what it cannot read', async () => {
       await server.close();
-      ({ server } = await startOnClock({ mobizon: { checkRequestShape: false } }));
+      ({ server } = await startOnClock());
       server.tasks.create({ provider: 'mobizon', id: '42', duration: 1000 });
-      for (const options of [{ query: '' }, { query: 'output=xml&api=v9' }, { contentType: 'application/json' }, { contentType: null }]) {
-        expect(await envelope(mobizonPost(server, '42', options))).toMatchObject({ code: 0 });
-      }
+      expect(await envelope(mobizonPost(server, '42', { query: '' }))).toMatchObject({ code: 0 });
+      expect(await envelope(mobizonPost(server, '42', { query: 'output=xml&api=v1' }))).toMatchObject({ code: 6 });
+      expect(await envelope(mobizonPost(server, '42', { contentType: 'application/json', body: '{"id":"42"}' }))).toMatchObject({ code: 11 });
     });
   });
 
-  describe('Postman: API Builder tasks want Accept: application/vnd.api.v10+json', () => {
+  describe('Postman, with `checkRequestShape: true`: API Builder tasks want Accept: application/vnd.api.v10+json', () => {
     beforeEach(async () => {
-      ({ server } = await startOnClock());
+      ({ server } = await startOnClock({ postman: { checkRequestShape: true } }));
       server.tasks.create({ provider: 'postman', kind: 'api', id: 't1', apiId: 'a1', duration: 1000 });
       server.tasks.create({ provider: 'postman', id: 'u1', duration: 1000 });
     });
@@ -109,7 +115,7 @@ describe('the shape of requests (checked by default, as the providers check it)'
     it('checks the key first, and speaks the legacy shape when configured', async () => {
       expect((await postmanGet(server, '/apis/a1/tasks/t1', { accept: null, apiKey: 'PMAK-wrong' })).status).toBe(401);
       await server.close();
-      ({ server } = await startOnClock({ postman: { errorShape: 'legacy' } }));
+      ({ server } = await startOnClock({ postman: { errorShape: 'legacy', checkRequestShape: true } }));
       // node:http sends no Accept header at all unless told to.
       const exchange = await rawRequest(`${server.url}/apis/a1/tasks/t1`, { headers: { 'x-api-key': server.credentials.postman.apiKey } });
       expect(exchange.status).toBe(400);
@@ -125,11 +131,11 @@ describe('the shape of requests (checked by default, as the providers check it)'
       expect((await postmanGet(server, '/collection-updates-tasks/u1', { accept: null })).status).toBe(200);
     });
 
-    it('serves any Accept with `checkRequestShape: false`', async () => {
+    it("serves any Accept by default, as Postman's own clients meet it (its MCP server sends no v10 header, and Postman documents no refusal)", async () => {
       await server.close();
-      ({ server } = await startOnClock({ postman: { checkRequestShape: false } }));
+      ({ server } = await startOnClock());
       server.tasks.create({ provider: 'postman', kind: 'api', id: 't1', apiId: 'a1', duration: 1000 });
-      expect((await postmanGet(server, '/apis/a1/tasks/t1', { accept: null })).status).toBe(200);
+      for (const accept of [null, 'application/json', 'application/vnd.api.v9+json']) expect((await postmanGet(server, '/apis/a1/tasks/t1', { accept })).status).toBe(200);
     });
   });
 });

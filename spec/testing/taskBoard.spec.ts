@@ -108,7 +108,7 @@ describe('the task board (server.tasks)', () => {
   it.each<[string, unknown, RegExp]>([
     ['null', null, /^Expected a task spec object, got null\.$/],
     ['an unknown provider', { provider: 'acme', duration: 10 }, /^Expected `provider` to be one of stream, mobizon, postman, got "acme"\.$/],
-    ['an unknown Postman kind', { provider: 'postman', kind: 'fork', duration: 10 }, /kind` of collection-update, collection-merge or api, got "fork"/],
+    ['an unknown Postman kind', { provider: 'postman', kind: 'fork', duration: 10 }, /kind` of collection-update, collection-merge, collection-duplicate, generation, api, got "fork"/],
     ['neither steps nor a duration', { provider: 'stream' }, /either `steps` or a `duration`, got neither/],
     ['both steps and a duration', { provider: 'stream', duration: 10, steps: [{ at: 0, status: 'running' }] }, /got both/],
     ['a negative duration', { provider: 'stream', duration: -1 }, /`duration` to be a non-negative finite number of ms, got -1/],

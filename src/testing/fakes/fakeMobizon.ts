@@ -10,7 +10,11 @@ export interface FakeMobizonSettings {
   readonly apiKey: string;
   /** Answer code 30 to a task polled less than 1 s after the previous request about it. */
   readonly strict: boolean;
-  /** Refuse a request not shaped as WIRE.md says: `output=json&api=v1` in the query, a form body. */
+  /**
+   * Refuse a request not shaped as Mobizon's docs show it: a POST, `output=json&api=v1`
+   * and the key in the query, the id in a form body. Off, the fake reads
+   * requests as the real server is known to (see `FakeMobizonOptions.checkRequestShape`).
+   */
   readonly checkRequestShape: boolean;
   /** The account's API host (`host[:port]`); requests arriving under another Host get code 13. */
   readonly homeHost?: string;
@@ -21,8 +25,16 @@ export interface FakeMobizonSettings {
 /** The documented minimum gap between two requests for one task. */
 const MIN_TASK_GAP_MS = 1000;
 const FORM = 'application/x-www-form-urlencoded';
+const MULTIPART = 'multipart/form-data';
 
-/** Mobizon's `POST /service/taskqueue/getstatus`: always HTTP 200, the outcome in `code`. */
+/** A request's parameters as Mobizon reads them, and why a body it was sent was not read. */
+interface MobizonParams {
+  readonly fields: URLSearchParams;
+  /** Said when the id is missing: ` (the body is read as … only, and came as …)`. */
+  readonly unread?: string;
+}
+
+/** Mobizon's `/service/taskqueue/getstatus` (POST, or GET unless checked): always HTTP 200, the outcome in `code`. */
 export class FakeMobizon implements FakeProvider {
   readonly name = 'mobizon';
   readonly statusPath = 'data.status';
@@ -40,9 +52,9 @@ export class FakeMobizon implements FakeProvider {
   ) {}
 
   address(request: FakeRequest): { apiKey: string; taskId?: string } {
-    // A body sent as anything but a form is not parsed by Mobizon: it sees no id.
-    const id = this.readsBody(request) ? new URLSearchParams(request.body).get('id')?.trim() : undefined;
-    return { apiKey: request.query.get('apiKey') ?? '', ...(id ? { taskId: id } : {}) };
+    const { fields } = this.paramsOf(request);
+    const id = fields.get('id')?.trim();
+    return { apiKey: fields.get('apiKey') ?? '', ...(id ? { taskId: id } : {}) };
   }
 
   arrive(request: FakeRequest, taskId: string | undefined): ArrivalNote {
@@ -55,16 +67,13 @@ export class FakeMobizon implements FakeProvider {
   }
 
   answer({ request, taskId, arrival }: AnswerInput): WireResponse {
-    const misshapen = this.checkQuery(request);
+    const { fields, unread = '' } = this.paramsOf(request);
+    const misshapen = this.checkShape(request, fields);
     if (misshapen !== undefined) return misshapen;
-    if (request.query.get('apiKey') !== this.settings.apiKey) return mobizonEnvelope(8);
+    if (fields.get('apiKey') !== this.settings.apiKey) return mobizonEnvelope(8);
     const { homeHost } = this.settings;
     if (homeHost !== undefined && request.headers.host?.toLowerCase() !== homeHost.toLowerCase()) return mobizonEnvelope(13, homeHost);
-    if (taskId === undefined) {
-      const type = contentType(request);
-      const why = this.readsBody(request) ? '' : ` (the body is read as ${FORM} only, and came as ${type === '' ? 'no Content-Type' : `"${type}"`})`;
-      return mobizonEnvelope(11, { id: 'Required parameter missing' }, `Required parameter missing: id${why}`);
-    }
+    if (taskId === undefined) return mobizonEnvelope(11, { id: 'Required parameter missing' }, `Required parameter missing: id${unread}`);
     const { previousRequestAt } = arrival;
     if (this.settings.strict && previousRequestAt !== undefined && request.at - previousRequestAt < MIN_TASK_GAP_MS) return mobizonEnvelope(30);
     const task = this.tasks.get(taskId);
@@ -106,25 +115,83 @@ export class FakeMobizon implements FakeProvider {
   }
 
   /**
-   * `output=json` (code 6, unsupported format, otherwise) and `api=v1` (code 1,
-   * validation error): Mobizon reads both before anything else.
+   * Where Mobizon reads each parameter. Checked, only where its docs put it:
+   * the key, `output` and `api` in the query, the id in a form body. Otherwise
+   * as the real server is known to read them (see
+   * `FakeMobizonOptions.checkRequestShape` for the evidence): the query, then
+   * a POST's form body (urlencoded, or multipart as PHP parses it too), the
+   * body's value winning where both have one. A body of any other type is not
+   * read, so its id is missing.
    */
-  private checkQuery(request: FakeRequest): WireResponse | undefined {
-    if (!this.settings.checkRequestShape) return undefined;
-    const output = request.query.get('output');
-    if (output !== 'json') {
-      return mobizonEnvelope(6, { output: 'Unsupported format' }, `Unsupported format: the query must have output=json, got ${output === null ? 'no output' : `output=${output}`}`);
+  private paramsOf(request: FakeRequest): MobizonParams {
+    const type = contentType(request);
+    const came = `came as ${type === '' ? 'no Content-Type' : `"${type}"`}`;
+    if (this.settings.checkRequestShape) {
+      const fields = new URLSearchParams();
+      for (const name of ['apiKey', 'output', 'api']) {
+        const value = request.query.get(name);
+        if (value !== null) fields.set(name, value);
+      }
+      if (type !== FORM) return { fields, unread: ` (the body is read as ${FORM} only, and ${came})` };
+      const id = new URLSearchParams(request.body).get('id');
+      if (id !== null) fields.set('id', id);
+      return { fields };
     }
-    const api = request.query.get('api');
-    if (api !== 'v1') {
-      return mobizonEnvelope(1, { api: 'Unsupported API version' }, `Validation error: the query must have api=v1, got ${api === null ? 'no api' : `api=${api}`}`);
+    const fields = new URLSearchParams(request.query);
+    if (request.body === '') return { fields };
+    if (request.method !== 'POST') return { fields, unread: ` (the body of a ${request.method} is not read)` };
+    const body = type === FORM ? new URLSearchParams(request.body) : type === MULTIPART ? multipartFields(request) : undefined;
+    if (body === undefined) return { fields, unread: ` (a body is read as ${FORM} or ${MULTIPART} only, and ${came})` };
+    for (const name of new Set(body.keys())) fields.set(name, body.get(name) as string);
+    return { fields };
+  }
+
+  /**
+   * Checked: a POST (405 otherwise, as the route allowed nothing else),
+   * `output=json` (code 6, unsupported format, otherwise) and `api=v1` (code 1,
+   * validation error), read before anything else. Otherwise a missing `output`
+   * is JSON and a missing `api` is v1, and only other values are refused.
+   */
+  private checkShape(request: FakeRequest, fields: URLSearchParams): WireResponse | undefined {
+    const checked = this.settings.checkRequestShape;
+    if (checked && request.method !== 'POST') return jsonResponse(405, { error: `${request.method} is not allowed here` }, { headers: { Allow: 'POST' } });
+    // Checked, the documented spelling; otherwise a missing value means the default the real server applies.
+    const expected = checked ? 'the query must have' : 'expected no';
+    const output = fields.get('output');
+    if (output !== 'json' && (checked || output !== null)) {
+      const xml = output === 'xml' && !checked ? ' (Mobizon also answers xml; this fake does not)' : '';
+      const want = checked ? `${expected} output=json` : `${expected} output or output=json${xml}`;
+      return mobizonEnvelope(6, { output: 'Unsupported format' }, `Unsupported format: ${want}, got ${output === null ? 'no output' : `output=${output}`}`);
+    }
+    const api = fields.get('api');
+    if (api !== 'v1' && (checked || api !== null)) {
+      const want = checked ? `${expected} api=v1` : `${expected} api or api=v1`;
+      return mobizonEnvelope(1, { api: 'Unsupported API version' }, `Validation error: ${want}, got ${api === null ? 'no api' : `api=${api}`}`);
     }
     return undefined;
   }
+}
 
-  private readsBody(request: FakeRequest): boolean {
-    return !this.settings.checkRequestShape || contentType(request) === FORM;
+/**
+ * The text fields of a `multipart/form-data` body (what `curl -F`, a
+ * `FormData` and PHP's curl with an array send); file parts are skipped.
+ * `undefined` without a boundary: such a body cannot be read.
+ */
+function multipartFields(request: FakeRequest): URLSearchParams | undefined {
+  const header = request.headers['content-type'];
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec((Array.isArray(header) ? header[0] : header) ?? '');
+  const delimiter = boundary?.[1] ?? boundary?.[2];
+  if (delimiter === undefined) return undefined;
+  const fields = new URLSearchParams();
+  for (const part of request.body.split(`--${delimiter}`).slice(1)) {
+    if (part.startsWith('--')) break;
+    const headEnd = part.indexOf('\r\n\r\n');
+    const head = part.slice(0, Math.max(0, headEnd));
+    const name = /^content-disposition:[^\r\n]*?;\s*name="([^"]*)"/im.exec(head)?.[1];
+    if (headEnd < 0 || name === undefined || /;\s*filename\*?=/i.test(head)) continue;
+    fields.append(name, part.slice(headEnd + 4).replace(/\r\n$/, ''));
   }
+  return fields;
 }
 
 /** The media type of the request body, lower case, without parameters (`; charset=UTF-8`). */

@@ -24,6 +24,8 @@ const POSTMAN_V10 = 'application/vnd.api.v10+json';
 const KIND_OF_ROUTE: Partial<Record<RouteName, PostmanTaskKind>> = {
   'postman:collection-update-task': 'collection-update',
   'postman:collection-merge-task': 'collection-merge',
+  'postman:collection-duplicate-task': 'collection-duplicate',
+  'postman:generation-task': 'generation',
   'postman:api-task': 'api',
 };
 
@@ -33,7 +35,7 @@ const SERVER_ERRORS: Readonly<Record<number, { problem: string; title: string }>
   503: { problem: 'service-unavailable', title: 'Service Unavailable' },
 };
 
-/** Postman's task endpoints: collection updates, collection merges and API Builder tasks. */
+/** Postman's task endpoints: collection updates, merges and duplications, generations, and API Builder tasks. */
 export class FakePostman implements FakeProvider {
   readonly name = 'postman';
   readonly statusPath = 'status';
@@ -54,9 +56,11 @@ export class FakePostman implements FakeProvider {
       return unsupportedVersion(header(request, 'accept'), shape);
     }
     const task = taskId === undefined ? undefined : this.tasks.get(taskId);
-    const sameApi = request.route.name !== 'postman:api-task' || task?.apiId === request.route.params.apiId;
+    const { params } = request.route;
+    const sameApi = request.route.name !== 'postman:api-task' || task?.apiId === params.apiId;
+    const sameElement = task?.kind !== 'generation' || (task.elementType === params.elementType && task.elementId === params.elementId);
     const expired = task?.expiresAt !== undefined && request.at >= task.expiresAt;
-    if (task === undefined || task.kind !== KIND_OF_ROUTE[request.route.name] || !sameApi || expired) return taskNotFound(taskId ?? '', shape);
+    if (task === undefined || task.kind !== KIND_OF_ROUTE[request.route.name] || !sameApi || !sameElement || expired) return taskNotFound(taskId ?? '', shape);
     const step = stepAt(task, request.at);
     return jsonResponse(200, this.render(task, step), { snapshot: { task, step } });
   }

@@ -50,20 +50,41 @@ export function rateLimited(shape: PostmanErrorShape): WireResponse {
   return postmanError({ status: 429, name: 'rateLimited', problem: 'rate-limit-exceeded', title: 'Too Many Requests', message, shape });
 }
 
+/**
+ * A plan's limit reached: a 429 that waiting does not lift. As a problem, the
+ * OpenAPI's own example (`packages429ErrorRateLimitExceeded`: type
+ * `rate-limit-exceeded`, title "You've reached the limit for your plan"); in
+ * the legacy shape, the `serviceLimitExhausted` error its overview names.
+ */
 export function serviceLimitExhausted(shape: PostmanErrorShape): WireResponse {
-  const message = "You've reached the usage limit of your plan. Upgrade your plan or wait for the limit to reset.";
-  return postmanError({ status: 429, name: 'serviceLimitExhausted', problem: 'serviceLimitExhausted', title: 'Service Limit Exhausted', message, shape });
+  if (shape === 'legacy') {
+    const message = "You've reached the usage limit of your plan. Contact your Postman Team Admin for assistance.";
+    return postmanError({ status: 429, name: 'serviceLimitExhausted', problem: 'serviceLimitExhausted', title: 'Service Limit Exhausted', message, shape });
+  }
+  const message = "You've reached the limit for number of Packages.";
+  return postmanError({ status: 429, name: 'serviceLimitExhausted', problem: 'rate-limit-exceeded', title: "You've reached the limit for your plan", message, shape });
 }
 
 /**
- * A task body. Collection updates: `{id, status}`. Collection merges add
- * `details.error.message` when failed. API tasks: `{id, meta, status,
- * details?, createdAt, updatedAt}` with `details.resources` on completion.
+ * A task body, as the OpenAPI (1.45) shows each. Collection updates: `{id,
+ * status}`. Collection merges add `details.error.message` when failed.
+ * Duplications wrap the task: `{task: {id, status, reason}}`, `reason` null
+ * until it fails. Generations: `{status, meta: {model, action: 'generation'}}`
+ * with `details.resources` on completion and `details` the reason (a string)
+ * on failure. API tasks: `{id, meta, status, details?, createdAt,
+ * updatedAt}` with `details.resources` on completion.
  */
 export function postmanTaskBody(task: FakeTask, step: TaskStep): Record<string, unknown> {
   const failure = { error: { message: step.error?.message ?? 'The task failed.' } };
   if (task.kind === 'collection-update') return { id: task.id, status: step.status };
   if (task.kind === 'collection-merge') return { id: task.id, status: step.status, ...(step.status === 'failed' ? { details: failure } : {}) };
+  if (task.kind === 'collection-duplicate') return { task: { id: task.id, reason: step.status === 'failed' ? (step.error?.message ?? 'instance not found') : null, status: step.status } };
+  if (task.kind === 'generation') {
+    const meta = { model: task.elementType === 'specs' ? 'collection' : 'spec', action: 'generation' };
+    const details =
+      step.status === 'completed' ? { resources: step.result ?? generatedResources(task) } : step.status === 'failed' ? (step.error?.message ?? 'Failed to generate collection from specification') : undefined;
+    return { status: step.status, meta, ...(details === undefined ? {} : { details }) };
+  }
   const details = step.status === 'completed' ? { resources: step.result ?? defaultResources(task) } : step.status === 'failed' ? failure : undefined;
   return {
     id: task.id,
@@ -73,6 +94,12 @@ export function postmanTaskBody(task: FakeTask, step: TaskStep): Record<string, 
     createdAt: isoSeconds(task.createdAt),
     updatedAt: isoSeconds(task.createdAt + step.at),
   };
+}
+
+/** What a generation made: a spec (from a collection) or a collection (from a spec), as `{id, url}`. */
+function generatedResources(task: FakeTask & { kind: 'generation' }): unknown[] {
+  const id = uuidFrom(`generated:${task.id}`);
+  return [task.elementType === 'specs' ? { id: `12345678-${id}`, url: `/collections/${id}` } : { id, url: `/specs/${id}` }];
 }
 
 function defaultResources(task: FakeTask): unknown[] {

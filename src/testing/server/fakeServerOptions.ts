@@ -51,12 +51,27 @@ export interface FakeMobizonOptions {
   /** Send `data.progress` and `data.status` as strings (`"45"`). Default false. */
   readonly numbersAsStrings?: boolean;
   /**
-   * Refuse a request not shaped as Mobizon's docs say, as Mobizon would: no
-   * `output=json` in the query gets code 6 (unsupported format), no `api=v1`
-   * code 1 (validation error), a body that is not
-   * `application/x-www-form-urlencoded` code 11 (Mobizon does not read it, so
-   * the `id` is missing). Each message says what was expected. Default true;
-   * false accepts any such request.
+   * How closely requests are checked. Each refusal's message says what was
+   * expected and what came.
+   *
+   * - `false` (the default): read a request as the real server is known to.
+   *   GET and POST alike, every parameter (`id`, `apiKey`, `output`, `api`)
+   *   from the query or from a POST's form body (urlencoded, or multipart as
+   *   PHP reads it too; the body wins where both have one: both inferred, not
+   *   confirmed); a missing `output` is JSON and a missing `api` is v1. The evidence: Mobizon's docs say requests are sent "using
+   *   GET and POST" and its examples send GET where a method takes no
+   *   parameter; its PHP client sends a GET then, and the id of a POST in its
+   *   form body; mobizon-node sends `SendSmsMessage`'s parameters in a GET's
+   *   query, its tests against the live API expecting code 0; the npm
+   *   `mobizon` package sends neither `output` nor `api` ("by default mobizon
+   *   use JSON"). Still refused: a body of another type (not read, so the id
+   *   is missing: code 11), an `output` other than `json` (code 6: the fake
+   *   speaks no XML) and an `api` other than `v1` (code 1).
+   * - `true`: only the request Mobizon's docs show: a POST (a GET gets 405,
+   *   `Allow: POST`), `output=json` (code 6 otherwise) and `api=v1` (code 1
+   *   otherwise) in the query, both checked before the key, and the id in an
+   *   `application/x-www-form-urlencoded` body (code 11 otherwise). This
+   *   library's own tests turn it on, to prove it sends the documented request.
    */
   readonly checkRequestShape?: boolean;
 }
@@ -73,7 +88,10 @@ export interface FakePostmanOptions {
   /**
    * Refuse an API Builder task request (`/apis/:apiId/tasks/:id`) that does
    * not accept `application/vnd.api.v10+json`, with a 400
-   * `unsupportedVersionError` naming the header. Default true; false serves it anyway.
+   * `unsupportedVersionError` naming the header: what a test turns on to
+   * prove its client sends the header. Default false, as Postman behaves:
+   * it documents the header but no refusal, and its own MCP server does not
+   * send it.
    */
   readonly checkRequestShape?: boolean;
 }

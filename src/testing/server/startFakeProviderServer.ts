@@ -86,13 +86,13 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
     mobizon: new FakeMobizon(tasks, {
       apiKey: credentials.mobizon.apiKey,
       strict: mobizon.strict ?? false,
-      checkRequestShape: mobizon.checkRequestShape ?? true,
+      checkRequestShape: mobizon.checkRequestShape ?? false,
       numbersAsStrings: mobizon.numbersAsStrings ?? false,
       ...(homeHost === undefined ? {} : { homeHost }),
     }),
     postman: new FakePostman(tasks, {
       apiKey: credentials.postman.apiKey,
-      checkRequestShape: postman.checkRequestShape ?? true,
+      checkRequestShape: postman.checkRequestShape ?? false,
       errorShape: postman.errorShape ?? 'problem',
       duplicateRateLimitHeaders: postman.duplicateRateLimitHeaders ?? false,
       ...pick(budgets, 'postman'),

@@ -18,7 +18,7 @@ import type { PostmanTaskMeta, TaskStep } from './taskSpec.js';
  * await server.close();
  * ```
  */
-export type FakeTask = FakeStreamTask | FakeMobizonTask | FakePostmanCollectionTask | FakePostmanApiTask;
+export type FakeTask = FakeStreamTask | FakeMobizonTask | FakePostmanCollectionTask | FakePostmanGenerationTask | FakePostmanApiTask;
 
 /** What every fake task has, whatever its kind. */
 export interface FakeTaskBase {
@@ -72,12 +72,24 @@ export interface FakeMobizonTask extends FakeTaskOutsideApi {
   readonly kind: 'mobizon';
 }
 
-/** A Postman collection update or merge task. */
+/** A Postman collection update, merge or duplication task. */
 export interface FakePostmanCollectionTask extends FakeTaskOutsideApi {
   /** Always `'postman'`. */
   readonly provider: 'postman';
-  /** Which endpoint serves it: `/collection-updates-tasks/{id}` or `/collection-merges-tasks/{id}`. */
-  readonly kind: 'collection-update' | 'collection-merge';
+  /** Which endpoint serves it: `/collection-updates-tasks/{id}`, `/collection-merges-tasks/{id}` or `/collection-duplicate-tasks/{id}`. */
+  readonly kind: 'collection-update' | 'collection-merge' | 'collection-duplicate';
+}
+
+/** A Postman generation task, served at `/{elementType}/{elementId}/tasks/{id}`. */
+export interface FakePostmanGenerationTask extends FakeTaskOutsideApi {
+  /** Always `'postman'`. */
+  readonly provider: 'postman';
+  /** Always `'generation'`. */
+  readonly kind: 'generation';
+  /** `'collections'`: a spec generated from a collection; `'specs'`: a collection generated from a spec. */
+  readonly elementType: 'collections' | 'specs';
+  /** The collection's UID or the spec's id. */
+  readonly elementId: string;
 }
 
 /** A Postman API Builder task, served at `/apis/{apiId}/tasks/{id}`. */

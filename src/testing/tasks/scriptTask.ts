@@ -1,10 +1,12 @@
 import { findTerminalStep, uuidFrom, type FakeTask } from './fakeTask.js';
 import { PROVIDER_NAMES } from '../server/routes.js';
 import { VOCABULARY, type FakeTaskKind, type TaskOutcome } from './taskKinds.js';
-import type { PostmanApiTaskSpec, TaskSpec, TaskStep } from './taskSpec.js';
+import type { PostmanApiTaskSpec, PostmanGenerationTaskSpec, TaskSpec, TaskStep } from './taskSpec.js';
 
 /** How long Postman keeps a collection merge task (WIRE.md: "Kept 24 h, then 404"), from its creation. */
 export const MERGE_TASK_KEPT_MS = 24 * 60 * 60 * 1000;
+
+const POSTMAN_KINDS: readonly FakeTaskKind[] = ['collection-update', 'collection-merge', 'collection-duplicate', 'generation', 'api'];
 
 /**
  * Checks a task spec and turns it into a {@link FakeTask}: explicit steps are
@@ -34,6 +36,16 @@ export function scriptTask(spec: TaskSpec, { id, createdAt }: { id: string; crea
       return { ...common, provider: 'postman', kind };
     case 'collection-merge':
       return { ...common, provider: 'postman', kind, expiresAt: createdAt + MERGE_TASK_KEPT_MS };
+    case 'collection-duplicate':
+      return { ...common, provider: 'postman', kind };
+    case 'generation': {
+      const { elementType = 'collections', elementId: given } = spec as PostmanGenerationTaskSpec;
+      if (elementType !== 'collections' && elementType !== 'specs') throw new TypeError(`Expected \`elementType\` to be 'collections' or 'specs', got ${JSON.stringify(elementType)}.`);
+      if (given !== undefined && (typeof given !== 'string' || given === '')) {
+        throw new TypeError(`Expected \`elementId\` to be a non-empty string, got ${JSON.stringify(given)}.`);
+      }
+      return { ...common, provider: 'postman', kind, elementType, elementId: given ?? uuidFrom(`${elementType}:${id}`) };
+    }
     case 'api': {
       const { apiId: given, meta } = spec as PostmanApiTaskSpec;
       if (given !== undefined && (typeof given !== 'string' || given === '')) {
@@ -52,8 +64,8 @@ function kindOf(spec: TaskSpec): FakeTaskKind {
   }
   if (spec.provider !== 'postman') return spec.provider;
   const kind = spec.kind ?? 'collection-update';
-  if (kind !== 'collection-update' && kind !== 'collection-merge' && kind !== 'api') {
-    throw new TypeError(`Expected a Postman task \`kind\` of collection-update, collection-merge or api, got ${JSON.stringify(kind)}.`);
+  if (!POSTMAN_KINDS.includes(kind)) {
+    throw new TypeError(`Expected a Postman task \`kind\` of ${POSTMAN_KINDS.join(', ')}, got ${JSON.stringify(kind)}.`);
   }
   return kind;
 }

@@ -1,7 +1,11 @@
 import type { ProviderName } from '../server/routes.js';
 
-/** Postman's three kinds of asynchronous task, each with its own endpoint. */
-export type PostmanTaskKind = 'collection-update' | 'collection-merge' | 'api';
+/**
+ * Postman's kinds of asynchronous task, each with its own endpoint: collection
+ * updates, merges and duplications, generations (a spec from a collection, a
+ * collection from a spec) and API Builder tasks.
+ */
+export type PostmanTaskKind = 'collection-update' | 'collection-merge' | 'collection-duplicate' | 'generation' | 'api';
 
 /** What a fake task is: one kind per provider, three for Postman. */
 export type FakeTaskKind = 'stream' | 'mobizon' | PostmanTaskKind;
@@ -17,6 +21,12 @@ export type PostmanCollectionTaskStatus = 'in-progress' | 'successful' | 'failed
 
 /** Postman's API Builder task statuses. */
 export type PostmanApiTaskStatus = 'pending' | 'completed' | 'failed';
+
+/** Postman's collection duplication task statuses (the OpenAPI's examples). */
+export type PostmanDuplicateTaskStatus = 'processing' | 'completed' | 'failed';
+
+/** Postman's generation task statuses (the OpenAPI's enum). */
+export type PostmanGenerationTaskStatus = 'pending' | 'completed' | 'failed';
 
 /** How a task ended. */
 export type TaskOutcome = 'completed' | 'failed';
@@ -38,6 +48,8 @@ export const VOCABULARY: Readonly<Record<FakeTaskKind, KindVocabulary>> = {
   mobizon: { provider: 'mobizon', queued: 0, running: 1, completed: 2, failed: 3, unknown: 7 },
   'collection-update': { provider: 'postman', queued: 'in-progress', running: 'in-progress', completed: 'successful', failed: 'failed', unknown: 'queued' },
   'collection-merge': { provider: 'postman', queued: 'in-progress', running: 'in-progress', completed: 'successful', failed: 'failed', unknown: 'queued' },
+  'collection-duplicate': { provider: 'postman', queued: 'processing', running: 'processing', completed: 'completed', failed: 'failed', unknown: 'queued' },
+  generation: { provider: 'postman', queued: 'pending', running: 'pending', completed: 'completed', failed: 'failed', unknown: 'processing' },
   api: { provider: 'postman', queued: 'pending', running: 'pending', completed: 'completed', failed: 'failed', unknown: 'processing' },
 };
 

@@ -2,6 +2,8 @@ import type {
   MobizonTaskStatus,
   PostmanApiTaskStatus,
   PostmanCollectionTaskStatus,
+  PostmanDuplicateTaskStatus,
+  PostmanGenerationTaskStatus,
   StreamTaskStatus,
   TaskOutcome,
 } from './taskKinds.js';
@@ -38,6 +40,7 @@ export interface TaskStep<TStatus = string | number> {
 interface TaskSpecBase<TStatus> {
   /** Default: a random UUID (Stream, Postman) or the next number from 100001 (Mobizon). */
   readonly id?: string;
+  /** The script: what the server reports from each step's `at` on, the first at 0. Give `steps` or `duration`. */
   readonly steps?: readonly TaskStep<TStatus>[];
   /** Milliseconds from creation to the terminal status. */
   readonly duration?: number;
@@ -80,7 +83,27 @@ export interface PostmanApiTaskSpec extends TaskSpecBase<PostmanApiTaskStatus | 
   readonly meta?: PostmanTaskMeta;
 }
 
-export type PostmanTaskSpec = PostmanCollectionTaskSpec | PostmanApiTaskSpec;
+/** A collection duplication task, served at `/collection-duplicate-tasks/{id}` (its body wraps the task in `task`). */
+export interface PostmanDuplicateTaskSpec extends TaskSpecBase<PostmanDuplicateTaskStatus | (string & {})> {
+  /** Always `'postman'`. */
+  readonly provider: 'postman';
+  /** Always `'collection-duplicate'`. */
+  readonly kind: 'collection-duplicate';
+}
+
+/** A generation task, served at `/{elementType}/{elementId}/tasks/{id}`: a spec generated from a collection, or a collection from a spec. */
+export interface PostmanGenerationTaskSpec extends TaskSpecBase<PostmanGenerationTaskStatus | (string & {})> {
+  /** Always `'postman'`. */
+  readonly provider: 'postman';
+  /** Always `'generation'`. */
+  readonly kind: 'generation';
+  /** Whose task: `'collections'` (a spec generated from a collection) or `'specs'` (a collection from a spec). Default `'collections'`. */
+  readonly elementType?: 'collections' | 'specs';
+  /** The collection's UID or the spec's id. Default: one derived from the task id. */
+  readonly elementId?: string;
+}
+
+export type PostmanTaskSpec = PostmanCollectionTaskSpec | PostmanDuplicateTaskSpec | PostmanGenerationTaskSpec | PostmanApiTaskSpec;
 
 /** A task to create on the fake server. */
 export type TaskSpec = StreamTaskSpec | MobizonTaskSpec | PostmanTaskSpec;
