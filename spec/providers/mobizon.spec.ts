@@ -29,9 +29,10 @@ describe('mobizonTasks against the fake Mobizon API', () => {
   let proxy: TestServer | undefined;
   let time: AcceleratedTime;
 
+  // Checked shape: the fake refuses any request of ours that is not the one Mobizon documents.
   async function start(mobizon: FakeMobizonOptions = {}): Promise<FakeProviderServer> {
     time = acceleratedTime(FACTOR);
-    server = await startFakeProviderServer({ clock: time.now, mobizon: { apiKey: API_KEY, ...mobizon } });
+    server = await startFakeProviderServer({ clock: time.now, mobizon: { apiKey: API_KEY, checkRequestShape: true, ...mobizon } });
     return server;
   }
 
@@ -351,14 +352,72 @@ describe('mobizonTasks against the fake Mobizon API', () => {
       expect(sms.baseUrl).toBe('https://api.mobizon.kz');
     });
 
-    it('follows data that is an https URL on an allowed domain, and goes on there', async () => {
+    it('does not follow a plain http URL, even to an allowed host: only a bare host keeps the scheme', async () => {
       const fake = await start({ homeHost: '127.0.0.1' });
       fake.tasks.create({ provider: 'mobizon', id: '14', steps: [{ at: 0, status: 2 }] });
       fake.faults.add({ kind: 'mobizon-error', code: 13, data: `http://127.0.0.1:${fake.port}` });
-      // Plain http in a URL is never followed, even to an allowed host: only a bare host keeps the scheme.
       const refused = await failingWatch(fake, { allowedDomains: [`127.0.0.1:${fake.port}`] });
       expect(refused).toBeInstanceOf(ProviderError);
+      expect((refused as Error).message).toBe(`Mobizon task 500: Use another API domain (code 13); not moved to "127.0.0.1:${fake.port}": only an https URL is followed`);
       expect(fake.log.count()).toBe(1);
+    });
+
+    describe('data as an https URL, over real HTTP (the fetch given to the source sends Mobizon\'s hosts to the fake)', () => {
+      /** A source on `api.mobizon.ua` whose requests, to whichever Mobizon host, all reach the fake: the origins asked are kept. */
+      function viaFake(fake: FakeProviderServer) {
+        const origins: string[] = [];
+        const toFake: SourceOptions['fetch'] = (url, init) => {
+          const { origin, pathname, search } = new URL(url);
+          origins.push(origin);
+          return fetch(`${fake.url}${pathname}${search}`, init);
+        };
+        return { origins, sms: mobizonTasks({ apiKey: API_KEY, domain: 'api.mobizon.ua', fetch: toFake, scheduler: time.scheduler, jitter: 0 }) };
+      }
+
+      it.each([
+        ['with no path', 'https://api.mobizon.kz'],
+        ['with a trailing /', 'https://api.mobizon.kz/'],
+        ['in capitals', 'HTTPS://API.MOBIZON.KZ/'],
+      ])('follows one %s to its host, and goes on there', async (_what, data) => {
+        const fake = await start();
+        fake.tasks.create({ provider: 'mobizon', id: '15', steps: [{ at: 0, status: 2 }] });
+        fake.faults.add({ kind: 'mobizon-error', code: 13, data });
+        const { origins, sms } = viaFake(fake);
+        const outcome = await collect(sms.watch('15'));
+        expect(outcome.values.map((state) => state.status)).toEqual(['completed']);
+        expect(origins).toEqual(['https://api.mobizon.ua', 'https://api.mobizon.kz']);
+        expect(fake.log.entries().map((entry) => entry.providerCode)).toEqual([13, 0]);
+        expect(sms.baseUrl).toBe('https://api.mobizon.kz');
+      });
+
+      it.each([
+        ['plain http', 'http://api.mobizon.kz', 'not moved to "api.mobizon.kz": only an https URL is followed'],
+        ['a path', 'https://api.mobizon.kz/evil', 'not moved to "api.mobizon.kz": the URL has a path beyond /'],
+        ['a path behind a backslash', 'https://api.mobizon.kz\\evil', 'not moved to "api.mobizon.kz": the URL has a path beyond /'],
+        ['a query', 'https://api.mobizon.kz/?x=', 'not moved to "api.mobizon.kz": the URL has a query'],
+        ['a query holding the key', `https://api.mobizon.kz/?apiKey=${API_KEY}`, 'not moved to "api.mobizon.kz": the URL has a query'],
+        ['an empty query', 'https://api.mobizon.kz?', 'not moved to "api.mobizon.kz": the URL has a query'],
+        ['a fragment', 'https://api.mobizon.kz/#top', 'not moved to "api.mobizon.kz": the URL has a fragment'],
+        ['a user', 'https://user@api.mobizon.kz', 'not moved to "api.mobizon.kz": the URL carries credentials'],
+        ['the key as a user', `https://${API_KEY}:x@api.mobizon.kz/`, 'not moved to "api.mobizon.kz": the URL carries credentials'],
+        ['another host', 'https://attacker.example', 'not moved to "attacker.example": it is not one of the mobizon hosts this source may send its credentials to'],
+        ['a Mobizon host with a port no one allowed', 'https://api.mobizon.kz:8443', 'not moved to "api.mobizon.kz:8443": it is not one of the mobizon hosts'],
+        ['a host with a path, no scheme', 'api.mobizon.kz/evil', 'not moved: `data` names neither a host nor an https URL of one'],
+      ])('refuses a URL with %s: one request, a ProviderError that says why, nothing sent elsewhere', async (_what, data, why) => {
+        const fake = await start();
+        fake.tasks.create({ provider: 'mobizon', id: '16', steps: [{ at: 0, status: 2 }] });
+        fake.faults.add({ kind: 'mobizon-error', code: 13, data });
+        const { origins, sms } = viaFake(fake);
+        const outcome = await collect(sms.watch('16'));
+        expect(outcome.values).toEqual([]);
+        expect(outcome.error).toBeInstanceOf(ProviderError);
+        expect(outcome.error).toMatchObject({ providerCode: 13, details: { code: 13 } });
+        expect((outcome.error as Error).message).toContain(`Mobizon task 16: Use another API domain (code 13); ${why}`);
+        expectNoSecrets(outcome.error, [API_KEY]);
+        expect(origins).toEqual(['https://api.mobizon.ua']);
+        expect(fake.log.count()).toBe(1);
+        expect(sms.baseUrl).toBe('https://api.mobizon.ua');
+      });
     });
 
     it('does not follow data that is not a host name', async () => {

@@ -130,29 +130,46 @@ function mobizonFailure({ code, data, message, what, baseUrl, moved }: FailureIn
   if (code === MOBIZON_CODES.rateLimited) {
     return { error: new RateLimitError(`${what} was rate limited: ${because}`, { ...options, retryAfterMs: 1000 }), retryable: true, retryAfterMs: 1000 };
   }
-  const error = new ProviderError(`${what}: ${because}`, { ...options, providerCode: code });
-  const moveTo = code === MOBIZON_CODES.wrongDomain ? domainIn(data, baseUrl) : undefined;
-  // The account lives on another API domain: the source goes there if it is one of Mobizon's (the core checks).
-  return moveTo === undefined ? error : { error, retryable: false, moveTo };
+  if (code !== MOBIZON_CODES.wrongDomain) return new ProviderError(`${what}: ${because}`, { ...options, providerCode: code });
+  // The account lives on another API domain: the source goes there if it is one of Mobizon's (the core checks the host).
+  const domain = domainIn(data, baseUrl);
+  if ('refused' in domain) return new ProviderError(`${what}: ${because}; ${domain.refused}`, { ...options, providerCode: code });
+  return { error: new ProviderError(`${what}: ${because}`, { ...options, providerCode: code }), retryable: false, moveTo: domain.moveTo };
 }
 
 /**
- * The API domain code 13 names in `data`: a bare host (the scheme kept: plain
- * http only ever on loopback) or an https URL of nothing but a host. A path
- * or query would send the key somewhere no domain names: not followed.
+ * Where code 13's `data` says the account lives: a bare host (`api.mobizon.kz`,
+ * the scheme kept: plain http only ever on loopback) or an https URL of
+ * nothing but a host (`https://api.mobizon.kz`, `https://api.mobizon.kz/`).
+ * Anything more would send the key somewhere no domain names: then the
+ * reason it is not followed, naming the host at most and never the rest of
+ * `data` (a query or a user part may hold a key).
  */
-function domainIn(data: unknown, baseUrl: string): string | undefined {
-  if (typeof data !== 'string') return undefined;
-  const text = data.trim();
-  if (HOST_NAME.test(text)) return `${new URL(baseUrl).protocol}//${text}`;
+function domainIn(data: unknown, baseUrl: string): { readonly moveTo: string } | { readonly refused: string } {
+  const text = typeof data === 'string' ? data.trim() : '';
+  if (HOST_NAME.test(text)) return { moveTo: `${new URL(baseUrl).protocol}//${text}` };
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return undefined;
+    return { refused: 'not moved: `data` names neither a host nor an https URL of one' };
   }
-  const bare = url.username === '' && url.password === '' && url.search === '' && url.hash === '' && url.pathname === '/' && !/[?#]/.test(text);
-  return url.protocol === 'https:' && bare ? url.origin : undefined;
+  const flaw = urlFlaw(url, text);
+  if (flaw === undefined) return { moveTo: url.origin };
+  return { refused: `not moved${url.host === '' ? '' : ` to ${JSON.stringify(url.host.slice(0, 80))}`}: ${flaw}` };
+}
+
+/** What, beyond `https://host[:port]` and one `/`, a URL in code 13's `data` holds. */
+function urlFlaw(url: URL, text: string): string | undefined {
+  if (url.protocol !== 'https:') return 'only an https URL is followed';
+  // Read from the text as sent too: the parser drops an empty `?` or `#`, and reads `\` as `/`.
+  const [, authority = '', rest = ''] = /^https:\/\/([^/?#]*)(.*)$/is.exec(text) ?? [];
+  if (url.username !== '' || url.password !== '' || authority.includes('@')) return 'the URL carries credentials';
+  if (url.search !== '' || rest.includes('?')) return 'the URL has a query';
+  if (url.hash !== '' || rest.includes('#')) return 'the URL has a fragment';
+  if (url.pathname !== '/' || (rest !== '' && rest !== '/')) return 'the URL has a path beyond /';
+  if (!HOST_NAME.test(authority)) return 'the URL\'s host is not a plain host name';
+  return undefined;
 }
 
 function baseUrlOf(options: MobizonOptions): string {
