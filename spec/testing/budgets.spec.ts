@@ -77,11 +77,12 @@ describe('request budgets (enforced by the server, over a sliding window)', () =
     expect(server.log.entries().map((entry) => entry.rateLimited)).toEqual([false, true]);
   });
 
-  it('advertises a Postman budget in both header families and refuses with rateLimited', async () => {
+  it('advertises a Postman budget in every form Postman documents (combined, and both header families) and refuses with rateLimited', async () => {
     await start({ postman: { budget: 2 } });
     const admitted = await postmanGet(server, '/collection-updates-tasks/p1');
     const reset = unix(T0 + 1000);
     expect(rateLimitHeaders(admitted)).toEqual({
+      ratelimit: 'limit=2, remaining=1, reset=1',
       'ratelimit-limit': '2',
       'ratelimit-remaining': '1',
       'ratelimit-reset': reset,
@@ -95,6 +96,16 @@ describe('request budgets (enforced by the server, over a sliding window)', () =
     expect(refused.status).toBe(429);
     expect(await refused.json()).toMatchObject({ type: 'https://api.postman.com/problems/rate-limit-exceeded', status: 429 });
     expect(rateLimitHeaders(refused)).toMatchObject({ 'retry-after': '1', 'x-ratelimit-retryafter': '1', 'ratelimit-remaining': '0', 'x-ratelimit-remaining': '0' });
+  });
+
+  it('advertises and enforces the real limit when no budget is given: Postman\'s 300 a minute, on every answer', async () => {
+    await start({});
+    const first = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(rateLimitHeaders(first)).toMatchObject({ ratelimit: 'limit=300, remaining=299, reset=60', 'x-ratelimit-limit': '300', 'ratelimit-policy': '300;w=60' });
+    for (let index = 1; index < 300; index++) await postmanGet(server, '/collection-updates-tasks/p1');
+    const refused = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(refused.status).toBe(429);
+    expect(rateLimitHeaders(refused)).toMatchObject({ 'retry-after': '60', 'x-ratelimit-remaining': '0' });
   });
 
   it('takes a limit per window: Postman\'s documented 300 a minute', async () => {

@@ -57,6 +57,7 @@ describe('refusal faults (answered in the provider\'s place)', () => {
       expect(rateLimitHeaders(response)).toEqual({
         'retry-after': '2',
         'x-ratelimit-retryafter': '2',
+        ratelimit: 'limit=300, remaining=0, reset=2',
         'ratelimit-limit': '300',
         'ratelimit-remaining': '0',
         'ratelimit-reset': RESET_IN_2_S,

@@ -101,10 +101,13 @@ describe('fake Stream GetTask', () => {
     expect(await (await streamGet(server, 'odd')).json()).toMatchObject({ status: 'archiving' });
   });
 
-  it('sends no rate-limit headers when no budget is set', async () => {
+  it('sends its rate-limit headers on every answer, budget set or not, as the real API does (the nominal 300 a minute)', async () => {
     server.tasks.create({ provider: 'stream', id: 'quiet', duration: 10 });
-    const headers = headersOf(await streamGet(server, 'quiet'));
-    expect(Object.keys(headers).filter((name) => name.includes('ratelimit') || name === 'retry-after')).toEqual([]);
+    const first = headersOf(await streamGet(server, 'quiet'));
+    const second = headersOf(await streamGet(server, 'quiet'));
+    expect(first).toMatchObject({ 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '299', 'x-ratelimit-reset': expect.stringMatching(/^\d+$/) });
+    expect(second['x-ratelimit-remaining']).toBe('298');
+    expect(first['retry-after']).toBeUndefined();
   });
 
   describe('errors (APIError bodies)', () => {

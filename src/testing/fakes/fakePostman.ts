@@ -78,7 +78,7 @@ export class FakePostman implements FakeProvider {
         const { limit, windowSeconds } = this.settings.budget ?? NOMINAL_QUOTA;
         const quota = { limit, windowSeconds, remaining: 0, resetAt: request.at + retryAfterMs };
         const retryAfter: Record<string, string> = form === 'seconds' ? { 'X-RateLimit-RetryAfter': String(Math.ceil(retryAfterMs / 1000)) } : {};
-        return withHeaders(rateLimited(shape), { ...retryAfterHeader(retryAfterMs, request.at, form), ...retryAfter, ...this.quotaHeaders(quota) });
+        return withHeaders(rateLimited(shape), { ...retryAfterHeader(retryAfterMs, request.at, form), ...retryAfter, ...this.quotaHeaders(quota, request.at) });
       }
       case 'server-error': {
         const status = fault.status ?? 500;
@@ -106,17 +106,19 @@ export class FakePostman implements FakeProvider {
     return withHeaders(rateLimited(this.settings.errorShape), {
       ...retryAfterHeader(decision.retryAfterMs, request.at, 'seconds'),
       'X-RateLimit-RetryAfter': seconds,
-      ...this.budgetHeaders(decision),
+      ...this.budgetHeaders(decision, request),
     });
   }
 
-  budgetHeaders(decision: BudgetDecision): Record<string, string> {
-    return this.quotaHeaders(decision);
+  budgetHeaders(decision: BudgetDecision, request: FakeRequest): Record<string, string> {
+    return this.quotaHeaders(decision, request.at);
   }
 
-  private quotaHeaders(quota: QuotaSnapshot): Record<string, string> {
+  /** Every form Postman documents: the combined `RateLimit` (reset in seconds from now), the IETF family and the X- one. */
+  private quotaHeaders(quota: QuotaSnapshot, now: number): Record<string, string> {
     const duplicate = this.settings.duplicateRateLimitHeaders;
-    return { ...ietfRateLimitHeaders(quota, duplicate), ...xRateLimitHeaders(quota, duplicate) };
+    const reset = Math.max(0, Math.ceil((quota.resetAt - now) / 1000));
+    return { RateLimit: `limit=${quota.limit}, remaining=${quota.remaining}, reset=${reset}`, ...ietfRateLimitHeaders(quota, duplicate), ...xRateLimitHeaders(quota, duplicate) };
   }
 }
 

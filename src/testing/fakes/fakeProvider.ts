@@ -56,7 +56,7 @@ export interface FakeProvider {
   /** Its refusal when the key's budget is spent. */
   overBudget(decision: BudgetDecision, request: FakeRequest): WireResponse;
   /** The rate-limit headers that describe a budget (none for Mobizon). */
-  budgetHeaders(decision: BudgetDecision): Record<string, string>;
+  budgetHeaders(decision: BudgetDecision, request: FakeRequest): Record<string, string>;
   /** The body reporting `task` at `step`. */
   render(task: FakeTask, step: TaskStep, request: FakeRequest): unknown;
   /** Forgets whatever `arrive` recorded: the server is closing. */

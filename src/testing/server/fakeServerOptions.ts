@@ -22,7 +22,11 @@ export interface FakeStreamOptions {
   readonly apiKey?: string;
   /** The secret server tokens must be signed with (HS256). Default `FAKE_CREDENTIALS.stream.apiSecret`. */
   readonly apiSecret?: string;
-  /** Requests each API key may make; enforced with 429 code 9 and advertised in `X-RateLimit-*`. Default: none. */
+  /**
+   * Requests each API key may make; enforced with 429 code 9 and advertised
+   * in `X-RateLimit-*` on every answer, as Stream does. Default 300 a minute
+   * (GetTask's own limit is not published: the fake's choice).
+   */
   readonly budget?: RequestBudget;
   /** Send every `X-RateLimit-*` value twice, `"10, 10"`, as Stream sometimes does. Default false. */
   readonly duplicateRateLimitHeaders?: boolean;
@@ -79,7 +83,12 @@ export interface FakeMobizonOptions {
 export interface FakePostmanOptions {
   /** The `x-api-key` accepted. Default `FAKE_CREDENTIALS.postman.apiKey`. */
   readonly apiKey?: string;
-  /** Requests each API key may make; enforced with a `rateLimited` 429, advertised in both header families. Default: none. */
+  /**
+   * Requests each API key may make; enforced with a `rateLimited` 429 and
+   * advertised on every answer in each form Postman documents (the combined
+   * `RateLimit`, and both header families). Default 300 a minute, Postman's
+   * documented limit.
+   */
   readonly budget?: RequestBudget;
   /** The shape of error bodies (a fault may pick its own). Default `'problem'` (RFC 7807). */
   readonly errorShape?: PostmanErrorShape;

@@ -103,7 +103,7 @@ async function respond(input: {
     response = provider.overBudget(decision, request);
   } else {
     const answer = await provider.answer({ request, ...(taskId === undefined ? {} : { taskId }), arrival });
-    response = decision === undefined ? answer : withHeaders(answer, provider.budgetHeaders(decision));
+    response = decision === undefined ? answer : withHeaders(answer, provider.budgetHeaders(decision, request));
   }
   const spoiler = parts.faults.take(target, (fault) => isTransportFault(fault) || (isContentFault(fault) && contentFaultApplies(fault, response)));
   if (spoiler !== undefined && isContentFault(spoiler)) return { response: applyContentFault({ fault: spoiler, response, provider, request }), fault: spoiler };

@@ -7,6 +7,7 @@ import { FakePostman } from '../fakes/fakePostman.js';
 import { checkServerOptions, FAKE_CREDENTIALS, type FakeCredentials, type FakeProviderServerOptions } from './fakeServerOptions.js';
 import { FakeStream } from '../fakes/fakeStream.js';
 import { FaultQueue, type FaultBook } from '../faults/faultBook.js';
+import { NOMINAL_QUOTA } from '../fakes/rateLimitHeaders.js';
 import { SlidingWindowBudget } from '../log/requestBudget.js';
 import { requestListener } from './requestListener.js';
 import { RequestRecorder, type RequestLog } from '../log/requestLog.js';
@@ -65,10 +66,11 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
     mobizon: { apiKey: mobizon.apiKey ?? FAKE_CREDENTIALS.mobizon.apiKey },
     postman: { apiKey: postman.apiKey ?? FAKE_CREDENTIALS.postman.apiKey },
   };
+  // Stream and Postman answer every request with its rate-limit headers, and enforce their limit, budget given or not.
   const budgets = {
-    ...(stream.budget === undefined ? {} : { stream: new SlidingWindowBudget(stream.budget) }),
+    stream: new SlidingWindowBudget(stream.budget ?? NOMINAL_QUOTA),
     ...(mobizon.budget === undefined ? {} : { mobizon: new SlidingWindowBudget(mobizon.budget) }),
-    ...(postman.budget === undefined ? {} : { postman: new SlidingWindowBudget(postman.budget) }),
+    postman: new SlidingWindowBudget(postman.budget ?? NOMINAL_QUOTA),
   };
 
   const server = createServer();
