@@ -27,7 +27,7 @@ export class SlidingWindowBudget {
   readonly limit: number;
   readonly windowSeconds: number;
   private readonly windowMs: number;
-  private readonly admittedAt = new Map<string, number[]>();
+  private readonly admittedAt = new Map<string, AdmissionTimes>();
 
   constructor(budget: RequestBudget) {
     const { limit, windowSeconds } = normalizeBudget(budget);
@@ -37,19 +37,64 @@ export class SlidingWindowBudget {
   }
 
   admit(key: string, at: number): BudgetDecision {
-    const recent = (this.admittedAt.get(key) ?? []).filter((time) => time > at - this.windowMs);
-    const admitted = recent.length < this.limit;
-    if (admitted) recent.push(at);
-    this.admittedAt.set(key, recent);
-    const resetAt = Math.min(...recent, at) + this.windowMs;
+    let times = this.admittedAt.get(key);
+    if (times === undefined) this.admittedAt.set(key, (times = new AdmissionTimes()));
+    times.dropUpTo(at - this.windowMs);
+    const admitted = times.size < this.limit;
+    if (admitted) times.add(at);
+    const resetAt = Math.min(times.oldest ?? at, at) + this.windowMs;
     return {
       admitted,
       limit: this.limit,
       windowSeconds: this.windowSeconds,
-      remaining: Math.max(0, this.limit - recent.length),
+      remaining: Math.max(0, this.limit - times.size),
       resetAt,
       retryAfterMs: admitted ? 0 : Math.max(0, resetAt - at),
     };
+  }
+}
+
+/**
+ * One key's admission times, oldest first: times leave from the front as the
+ * window slides, so a request costs O(1) however large the limit (a load test
+ * on a roomy account admits thousands a second).
+ */
+class AdmissionTimes {
+  private times: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  get oldest(): number | undefined {
+    return this.times[this.head];
+  }
+
+  /** Forgets every time at or before `time`. */
+  dropUpTo(time: number): void {
+    while (this.head < this.times.length && (this.times[this.head] as number) <= time) this.head++;
+    // What has left the window is let go now and then, not on every request.
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  add(time: number): void {
+    if (this.size === 0) {
+      this.times = [time];
+      this.head = 0;
+      return;
+    }
+    const last = this.times[this.times.length - 1] as number;
+    if (time >= last) {
+      this.times.push(time);
+      return;
+    }
+    // A clock set back (a test's hand clock): kept in order all the same.
+    const at = this.times.findIndex((other, index) => index >= this.head && other > time);
+    this.times.splice(at, 0, time);
   }
 }
 
