@@ -1,5 +1,6 @@
 import type { FakeProviderServer, FakeProviderServerOptions } from '../../src/testing/index.js';
 import { headersOf, mobizonPost, postmanGet, startOnClock, streamGet, T0, type ManualClock } from './fakeServerHelpers.js';
+import { SlidingWindowBudget } from '../../src/testing/log/requestBudget.js';
 
 function rateLimitHeaders(response: Response): Record<string, string> {
   return Object.fromEntries(Object.entries(headersOf(response)).filter(([name]) => name.includes('ratelimit') || name === 'retry-after'));
@@ -147,5 +148,27 @@ describe('request budgets (enforced by the server, over a sliding window)', () =
     await start({});
     await expect(startFakeProviderServer({ stream: { budget: 0 } })).rejects.toThrow(TypeError);
     await expect(startFakeProviderServer({ postman: { budget: { limit: 1.5, windowSeconds: 1 } } })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the sliding window itself', () => {
+  it('counts the same whatever the limit, and in order when a clock is set back', () => {
+    const budget = new SlidingWindowBudget({ limit: 2, windowSeconds: 1 });
+    expect(budget.admit('k', 1000)).toMatchObject({ admitted: true, remaining: 1, resetAt: 2000 });
+    // A hand clock set back: the earlier time counts first.
+    expect(budget.admit('k', 500)).toMatchObject({ admitted: true, remaining: 0, resetAt: 1500 });
+    expect(budget.admit('k', 1200)).toMatchObject({ admitted: false, remaining: 0, resetAt: 1500, retryAfterMs: 300 });
+    // 500 has left the window at 1500; 1000 at 2000.
+    expect(budget.admit('k', 1500)).toMatchObject({ admitted: true, remaining: 0, resetAt: 2000 });
+    expect(budget.admit('other', 1500)).toMatchObject({ admitted: true, remaining: 1 });
+  });
+
+  it('admits a roomy account at load: 200,000 requests in one window, each counted', () => {
+    const budget = new SlidingWindowBudget({ limit: 1_000_000, windowSeconds: 60 });
+    let last = budget.admit('k', 0);
+    for (let at = 1; at < 200_000; at++) last = budget.admit('k', at / 10);
+    expect(last).toMatchObject({ admitted: true, remaining: 800_000 });
+    // The window slides: a minute later only what came in its last minute counts.
+    expect(budget.admit('k', 70_000)).toMatchObject({ admitted: true, remaining: 900_000 }); // 99,999 from after 10 s, and this one
   });
 });
