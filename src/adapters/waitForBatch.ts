@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import { TaskIncompleteError, TaskTimeoutError } from '../core/errors/index.js';
 import { expectDelay, expectObservable, expectOptionalSignal, expectOptions } from '../core/validate.js';
 import type { TaskBatchState } from '../operators/taskBatchState.js';
+import { batchLastSeen } from '../operators/lastSeen.js';
 import { waitForStream } from './waitForStream.js';
 
 /** Options of {@link waitForBatch}. */
@@ -111,7 +112,7 @@ export function waitForBatch<T>(batch$: Observable<TaskBatchState<T>>, options: 
 }
 
 function timedOut(last: TaskBatchState<unknown> | undefined, ms: number): TaskTimeoutError {
-  const { name, seen } = describeBatch(last);
+  const { name, seen } = batchLastSeen(last);
   return new TaskTimeoutError(`${name} did not finish within ${ms} ms; ${seen}.`, {
     timeout: 'total',
     ms,
@@ -120,18 +121,9 @@ function timedOut(last: TaskBatchState<unknown> | undefined, ms: number): TaskTi
 }
 
 function endedEarly(last: TaskBatchState<unknown> | undefined, ms: number): TaskIncompleteError {
-  const { name, seen } = describeBatch(last);
+  const { name, seen } = batchLastSeen(last);
   return new TaskIncompleteError(`${name} was watched for ${ms} ms and its stream ended before every task settled; ${seen}.`, {
     ms,
     ...(last === undefined ? {} : { batch: last }),
   });
-}
-
-/** "The batch of 5 tasks", "3 of 5 settled"; read defensively, as a hand-fed batch may lack any field. */
-function describeBatch(batch: TaskBatchState<unknown> | undefined): { name: string; seen: string } {
-  const { total, counts } = (batch ?? {}) as Partial<TaskBatchState<unknown>>;
-  if (typeof total !== 'number') return { name: 'The batch', seen: batch === undefined ? 'no batch was seen' : 'the last batch seen had no `total`' };
-  const name = `The batch of ${total} ${total === 1 ? 'task' : 'tasks'}`;
-  const settled = Number(counts?.completed) + Number(counts?.failed);
-  return { name, seen: Number.isNaN(settled) ? 'the last batch seen had no `counts`' : `${settled} of ${total} settled` };
 }

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import { TaskFailedError, TaskIncompleteError } from '../core/errors/index.js';
 import type { TaskState } from '../core/taskState.js';
 import { expectObservable, expectOptionalSignal, expectOptions } from '../core/validate.js';
+import { taskLastSeen } from '../operators/lastSeen.js';
 import { waitForStream } from './waitForStream.js';
 
 /** Options of {@link waitForTask}. */
@@ -102,9 +103,8 @@ function statusOf(state: unknown): unknown {
 }
 
 function endedEarly(last: TaskState | undefined, ms: number): TaskIncompleteError {
-  const task = last === undefined ? 'The task' : `Task ${last.id} (${last.provider})`;
-  const seen = last === undefined ? 'no state was seen' : `last seen ${last.status}`;
-  return new TaskIncompleteError(`${task} was watched for ${ms} ms and its stream ended before a terminal state; ${seen}.`, {
+  const { name, seen } = taskLastSeen(last);
+  return new TaskIncompleteError(`${name} was watched for ${ms} ms and its stream ended before a terminal state; ${seen}.`, {
     ms,
     ...(last === undefined ? {} : { state: last }),
   });

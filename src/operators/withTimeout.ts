@@ -4,6 +4,7 @@ import { TaskTimeoutError, type TaskError, type TaskTimeout } from '../core/erro
 import { isSameState, type TaskState } from '../core/taskState.js';
 import { expectDelay, expectScheduler, show } from '../core/validate.js';
 import { subscribeWitnessed } from '../core/watchWitness.js';
+import { batchLastSeen, taskLastSeen } from './lastSeen.js';
 import type { TaskBatchState } from './taskBatchState.js';
 
 /** The bounds of {@link withTimeout}, in ms; give at least one. */
@@ -189,10 +190,9 @@ function timeoutError(timeout: TaskTimeout, ms: number, last: unknown, lastFailu
   const what = timeout === 'idle' ? `showed no new state for ${ms} ms` : timeout === 'stalled' ? `got no answer from the provider for ${ms} ms` : `did not finish within ${ms} ms`;
   // Before any state, a failed poll may still say which task it was.
   const named = state ?? (lastFailure?.taskId === undefined || lastFailure.provider === undefined ? undefined : { id: lastFailure.taskId, provider: lastFailure.provider });
-  const subject = batch !== undefined ? `The batch of ${batch.total} tasks` : named === undefined ? 'The task' : `Task ${named.id} (${named.provider})`;
-  const seen = batch !== undefined ? `${batch.total - batch.counts.pending - batch.counts.running} of ${batch.total} settled` : state === undefined ? 'no state was seen' : `last seen ${state.status}`;
+  const { name, seen } = batch === undefined ? taskLastSeen(state, named) : batchLastSeen(batch);
   const attempt = lastFailure === undefined ? '' : `; last attempt: ${failureReason(lastFailure)}`;
-  return new TaskTimeoutError(`${subject} ${what}; ${seen}${attempt}.`, {
+  return new TaskTimeoutError(`${name} ${what}; ${seen}${attempt}.`, {
     timeout,
     ms,
     ...(state === undefined ? {} : { state }),
