@@ -463,8 +463,12 @@ export class HubConnection {
   private spent(): TransportError {
     const last = this.lastFailure;
     if (last instanceof TransportError) return last;
-    const what = last instanceof StreamBroken ? last.message : `${this.settings.shownUrl} could not be reached: ${messageOf(last)}`;
-    return new TransportError(`Lost the task hub after ${this.failures} attempts; last: ${what}`, { reason: 'network', provider: this.settings.provider, ...(last instanceof StreamBroken ? {} : { cause: last }) });
+    const attempt = this.asTransportError(last);
+    return new TransportError(`Lost the task hub after ${this.failures} attempts; last: ${attempt.message}`, {
+      reason: 'network',
+      provider: this.settings.provider,
+      ...(attempt.cause === undefined ? {} : { cause: attempt.cause }),
+    });
   }
 
   /** A failed attempt as the tasks and the events tell it: a `TransportError` whose cause (a refused connection, say) is kept. */
