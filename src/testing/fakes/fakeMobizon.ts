@@ -45,6 +45,8 @@ export class FakeMobizon implements FakeProvider {
    * task created again under the same id starts afresh); `close()` drops them all.
    */
   private lastRequestAt = new WeakMap<FakeTask, number>();
+  /** Each request's parameters, read once: `address` and `answer` both need them, and a multipart body is worth parsing once. */
+  private readonly params = new WeakMap<FakeRequest, MobizonParams>();
 
   constructor(
     private readonly tasks: TaskBoard,
@@ -52,7 +54,7 @@ export class FakeMobizon implements FakeProvider {
   ) {}
 
   address(request: FakeRequest): { apiKey: string; taskId?: string } {
-    const { fields } = this.paramsOf(request);
+    const { fields } = this.read(request);
     const id = fields.get('id')?.trim();
     return { apiKey: fields.get('apiKey') ?? '', ...(id ? { taskId: id } : {}) };
   }
@@ -67,7 +69,7 @@ export class FakeMobizon implements FakeProvider {
   }
 
   answer({ request, taskId, arrival }: AnswerInput): WireResponse {
-    const { fields, unread = '' } = this.paramsOf(request);
+    const { fields, unread = '' } = this.read(request);
     const misshapen = this.checkShape(request, fields);
     if (misshapen !== undefined) return misshapen;
     if (fields.get('apiKey') !== this.settings.apiKey) return mobizonEnvelope(8);
@@ -123,6 +125,12 @@ export class FakeMobizon implements FakeProvider {
    * body's value winning where both have one. A body of any other type is not
    * read, so its id is missing.
    */
+  private read(request: FakeRequest): MobizonParams {
+    let params = this.params.get(request);
+    if (params === undefined) this.params.set(request, (params = this.paramsOf(request)));
+    return params;
+  }
+
   private paramsOf(request: FakeRequest): MobizonParams {
     const type = contentType(request);
     const came = `came as ${type === '' ? 'no Content-Type' : `"${type}"`}`;
