@@ -159,6 +159,14 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
 }
 
+/** A hub URL where nothing listens: every connection to it is refused. */
+async function nobodyListening(): Promise<string> {
+  const closed = createServer();
+  const url = await listen(closed);
+  await closeServer(closed);
+  return url;
+}
+
 async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -421,9 +429,7 @@ describe('hubTasks on a task hub', () => {
 
     it('ends every watch with a TransportError once the retries are spent on a hub that cannot be reached', async () => {
       // A closed port: every attempt is refused.
-      const closed = createServer();
-      const closedUrl = await listen(closed);
-      await closeServer(closed);
+      const closedUrl = await nobodyListening();
       const refused = watch(hubTasks({ url: closedUrl, provider: 'stream', retry: { retries: 2, minDelay: 10, maxDelay: 20 } }).watch('a'));
       // A hub that cuts the connection of every request: the attempts counted.
       let attempts = 0;
@@ -443,9 +449,7 @@ describe('hubTasks on a task hub', () => {
 
   describe('what it tells beside states', () => {
     it('tells each attempt to reach the hub as events, and a stalled bound names the refused connection', async () => {
-      const closed = createServer();
-      const closedUrl = await listen(closed);
-      await closeServer(closed);
+      const closedUrl = await nobodyListening();
       const source = hubTasks({ url: closedUrl, provider: 'stream', retry: { retries: 50, minDelay: 20, maxDelay: 40 } });
       const events: TaskSourceEvent[] = [];
       const listening = source.events.subscribe((event) => events.push(event));
@@ -582,9 +586,7 @@ describe('hubTasks on a task hub', () => {
     const yes = watch(source.watch(allowed.id));
     // Errors of the connection itself, with the same header: a hub that refuses, a hub that is not there.
     const refusing = await listen(createServer((request, response) => request.resume().on('end', () => response.writeHead(403).end())));
-    const closed = createServer();
-    const closedUrl = await listen(closed);
-    await closeServer(closed);
+    const closedUrl = await nobodyListening();
     const refusedPage = watch(hubTasks({ url: refusing, provider: 'stream', headers: { authorization: secret } }).watch('a'));
     const lost = watch(hubTasks({ url: closedUrl, provider: 'stream', headers: () => ({ authorization: secret }), retry: { retries: 1, minDelay: 10, maxDelay: 10 } }).watch('a'));
     await waitFor(() => yes.states.length === 1, 'the first state');

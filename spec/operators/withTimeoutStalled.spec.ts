@@ -94,7 +94,7 @@ describe('withTimeout: stalled (no answer) apart from idle (no change), and the 
     });
   });
 
-  it('lets each of two nested bounds hear the polls, and neither once it has ended', () => {
+  it('lets the outer of two nested bounds hear the polls and their failures through the inner one', () => {
     const { scheduler, source } = setup((n) => (n < 3 ? job('working') : refused), { retry: { retries: 20, minDelay: 1000, maxDelay: 1000 } });
     const outcome = settle(scheduler, source.watch('j1').pipe(withTimeout({ stalled: 60_000 }, scheduler), withTimeout({ stalled: 2500 }, scheduler)));
     // The outer bound (2.5 s) ran out 2.5 s after the last answer (2000 ms), and carried the cause it heard through the inner one.
