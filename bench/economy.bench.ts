@@ -33,7 +33,7 @@ import { acceleratedTime } from '../src/testing/acceleratedTime.js';
 import { generateScenario } from '../src/testing/tasks/generateScenario.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
 import type { FakeTask } from '../src/testing/tasks/fakeTask.js';
-import { ROOMY } from './support/sources.js';
+import { ROOMY_ACCOUNT } from '../spec/support/roomyAccount.js';
 import type { TaskSpec } from '../src/testing/tasks/taskSpec.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { coreLro, fixedLoop, rxPolling, smithyWaiter, type Anchor } from './support/anchors.js';
@@ -174,7 +174,7 @@ export async function run(options: EconomyOptions = ECONOMY_DEFAULTS): Promise<E
 async function runOnce(options: EconomyOptions, seed: number): Promise<EconomyRow[]> {
   const time = acceleratedTime(options.timeScale);
   // Requests per task and lag, not pacing: the Postman population's account is roomier than the real 300 a minute, as it was when the rows were first measured.
-  const server = await startFakeProviderServer({ clock: time.now, mobizon: { strict: true }, postman: { budget: ROOMY } });
+  const server = await startFakeProviderServer({ clock: time.now, mobizon: { strict: true }, postman: { budget: ROOMY_ACCOUNT } });
   const stops: Array<() => void> = [];
   try {
     const scenario = generateScenario({ seed, count: options.tasks, providers: ['mobizon'], minDuration: options.minDuration, maxDuration: options.maxDuration });

@@ -20,7 +20,8 @@
 import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
-import { endlessPostmanTasks, ROOMY } from './support/sources.js';
+import { ROOMY_ACCOUNT } from '../spec/support/roomyAccount.js';
+import { endlessPostmanTasks } from './support/sources.js';
 import type { PollerSpec } from './support/pollerSpec.js';
 import type { Endpoint } from './support/statusCheck.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
@@ -64,7 +65,7 @@ export function memoryConfigs(): Array<{ poller: string; settings: string; spec:
 
 export async function run(options: MemoryOptions = MEMORY_DEFAULTS): Promise<MemoryRow[]> {
   // A load test of the client, not of pacing: the fake account allows far more than the real 300 a minute, said here rather than assumed.
-  const server = await startFakeProviderServer({ postman: { budget: ROOMY } });
+  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
   try {
     const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
     const configs = memoryConfigs();

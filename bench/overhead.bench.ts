@@ -20,7 +20,8 @@
 import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
 import type { ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
-import { endlessPostmanTasks, ROOMY } from './support/sources.js';
+import { ROOMY_ACCOUNT } from '../spec/support/roomyAccount.js';
+import { endlessPostmanTasks } from './support/sources.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
 
 export interface OverheadOptions {
@@ -48,7 +49,7 @@ export interface OverheadRow {
 
 export async function run(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<OverheadRow[]> {
   // A load test of the client, not of pacing: the fake account allows far more than the real 300 a minute, said here rather than assumed.
-  const server = await startFakeProviderServer({ postman: { budget: ROOMY } });
+  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
   try {
     const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
     const measure = async (approach: Approach) => {

@@ -25,9 +25,3 @@ export function endlessPostmanTasks(server: FakeProviderServer, count: number): 
   return { ids, endpoint: { provider: 'postman', url: server.url, apiKey: server.credentials.postman.apiKey } };
 }
 
-/**
- * An account far roomier than the real 300 requests a minute, for the rows
- * that load the client rather than measure its pacing: the fake keeps (and
- * advertises) Postman's and Stream's limit unless told otherwise.
- */
-export const ROOMY = { limit: 1_000_000, windowSeconds: 60 } as const;

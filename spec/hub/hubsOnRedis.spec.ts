@@ -11,6 +11,7 @@ import { createTaskHub, type TaskHub } from '../../src/hub/index.js';
 import { redisCoordination } from '../../src/redis/index.js';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/testing/index.js';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redisServer.js';
+import { ROOMY_ACCOUNT } from '../support/roomyAccount.js';
 
 type NodeRedis = ReturnType<typeof redis.createClient>;
 
@@ -29,9 +30,8 @@ describeWithRedis('task hubs whose sources share a redisCoordination', () => {
     await server.stop();
   });
   beforeEach(async () => {
-    // About coordination, not pacing: these polls (every 100 ms) go past the 300 a minute the real Postman allows,
-    // and the fake says so in its headers (which the sources would pace to): the account is declared roomier.
-    fake = await startFakeProviderServer({ postman: { budget: { limit: 1_000_000, windowSeconds: 60 } } });
+    // About coordination, not pacing: polls every 100 ms go past the real 300 a minute.
+    fake = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
   });
   afterEach(async () => {
     for (const { hub, http } of hubs.splice(0)) {

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { mobizonTasks, postmanTasks, streamTasks, type SourceOptions, type TaskSource } from '../../src/index.js';
 import { createTaskHub, type HubTaskRequest, type TaskHub, type TaskHubOptions } from '../../src/hub/index.js';
 import { startFakeProviderServer, type FakeProviderServer, type FakeProviderServerOptions } from '../../src/testing/index.js';
+import { ROOMY_ACCOUNT } from '../support/roomyAccount.js';
 
 export interface HubFixture {
   /** The fake Stream, Mobizon and Postman APIs. */
@@ -40,11 +41,9 @@ export interface HubFixtureOptions {
 export const allowAll = (_request: IncomingMessage, _task: HubTaskRequest): boolean => true;
 
 export async function startHub(options: HubFixtureOptions = {}): Promise<HubFixture> {
-  // These tests are about the hub, not about pacing: the fake accounts allow far more than the 300 requests a
-  // minute the real ones do (and advertise in their headers), said here rather than assumed.
-  const roomy = { limit: 1_000_000, windowSeconds: 60 };
+  // These tests are about the hub, not about pacing.
   const given = options.provider ?? {};
-  const provider = await startFakeProviderServer({ ...given, stream: { budget: roomy, ...given.stream }, postman: { budget: roomy, ...given.postman } });
+  const provider = await startFakeProviderServer({ ...given, stream: { budget: ROOMY_ACCOUNT, ...given.stream }, postman: { budget: ROOMY_ACCOUNT, ...given.postman } });
   const common = { baseUrl: provider.url, interval: 200, jitter: 0, maxRequestsPerSecond: Infinity, retry: { minDelay: 10, maxDelay: 50 }, ...options.source };
   const { stream, mobizon, postman } = provider.credentials;
   const start = () => {

@@ -13,6 +13,7 @@ import { startFakeProviderServer, type FakeProviderServer } from '../../src/test
 import { collect } from '../providers/support.js';
 import { installProcessGuard, settleEventLoop, type ProcessGuard } from '../reliability/processGuard.js';
 import { describeWithRedis, startRedis, startRedisCluster, type RedisServer } from '../support/redisServer.js';
+import { ROOMY_ACCOUNT } from '../support/roomyAccount.js';
 
 type NodeRedis = ReturnType<typeof redis.createClient>;
 
@@ -30,9 +31,8 @@ describeWithRedis('redisCoordination on a real redis-server', () => {
     await server.stop();
   });
   beforeEach(async () => {
-    // About coordination, not pacing: these polls (every 100 ms) go past the 300 a minute the real Postman allows,
-    // and the fake says so in its headers (which the sources would pace to): the account is declared roomier.
-    fake = await startFakeProviderServer({ postman: { budget: { limit: 1_000_000, windowSeconds: 60 } } });
+    // About coordination, not pacing: polls every 100 ms go past the real 300 a minute.
+    fake = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
     guard = installProcessGuard();
   });
   afterEach(async () => {
