@@ -140,13 +140,8 @@ class LeaderHost<TRef> implements PollHost<TRef> {
   }
 
   send(ref: TRef, id: string): Observable<HttpResponse> {
-    // The request goes first, then the bookkeeping: telling the coordination (a Redis write) must not delay the
-    // start the interval is counted from.
-    return new Observable<HttpResponse>((subscriber) => {
-      const request = this.source.send(ref, id).subscribe(subscriber);
-      this.task.polling();
-      return request;
-    });
+    this.task.polling();
+    return this.source.send(ref, id);
   }
 
   decode(ref: TRef, id: string, response: HttpResponse): ReturnType<PollHost<TRef>['decode']> {
