@@ -1,4 +1,5 @@
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { left, right } from './either.js';
 import type * as t from 'io-ts';
 import { DecodeError } from './errors/index.js';
 import type { HttpResponse } from './http.js';

@@ -1,4 +1,4 @@
-import { isRight, left } from 'fp-ts/lib/Either.js';
+import { left } from './either.js';
 import type { Observable, Subscription } from 'rxjs';
 import { decideRetry, requestFailure, type ProviderFailure } from './retry.js';
 import { messageOf } from './errors/errorLike.js';
@@ -157,7 +157,7 @@ export class PollLoop<TRef> extends WatchedTask {
       // A provider's decode must not throw; if one does, it ends here rather than escaping.
       outcome = left(new DecodeError(`The ${host.provider} provider could not read the response for task ${this.id}: ${messageOf(error)}`, { cause: error }));
     }
-    if (!isRight(outcome)) {
+    if (outcome._tag === 'Left') {
       this.onFailure(outcome.left instanceof TaskError ? { error: outcome.left, retryable: false } : outcome.left, response);
       return;
     }
