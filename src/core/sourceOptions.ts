@@ -1,4 +1,4 @@
-import crossFetch from 'cross-fetch';
+import { defaultFetch } from './defaultFetch.js';
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler as defaultScheduler, type Observable } from 'rxjs';
 import { normalizeRetry, type RetryOptions, type RetryPolicy } from './retry.js';
@@ -81,7 +81,7 @@ export interface SourceOptions {
    * Default: 5 retries, 1 s doubling up to 30 s (Postman: 9 retries, up to 60 s).
    */
   readonly retry?: RetryOptions;
-  /** The fetch to use. Default: cross-fetch. */
+  /** The fetch to use. Default: cross-fetch in Node; the page's own `fetch` in a browser bundle. */
   readonly fetch?: FetchLike;
   /** Allow a plain `http:` base URL on a host that is not loopback. Default false. */
   readonly allowInsecureHttp?: boolean;
@@ -181,7 +181,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     maxBodyBytes: expectPositiveNumber('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     maxRawBytes: expectPositiveNumber('maxRawBytes', options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES, { allowZero: true, allowInfinity: true }),
     retry: normalizeRetry({ ...defaults.retry, ...options.retry }),
-    fetch: expectFunction<FetchLike>('fetch', options.fetch ?? (crossFetch as unknown as FetchLike)),
+    fetch: expectFunction<FetchLike>('fetch', options.fetch ?? defaultFetch),
     allowInsecureHttp: expectOptionalBoolean('allowInsecureHttp', options.allowInsecureHttp) === true,
     scheduler: expectScheduler('scheduler', options.scheduler ?? defaultScheduler),
     random: expectFunction<() => number>('random', options.random ?? Math.random),
