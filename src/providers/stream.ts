@@ -1,5 +1,4 @@
-import { left, right } from 'fp-ts/lib/Either.js';
-import { SignJWT } from 'jose';
+import { left, right } from '../core/either.js';
 import { decodeJsonBody, parseJsonBody } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { RateLimitError, TaskNotFoundError } from '../core/errors/index.js';
@@ -8,6 +7,7 @@ import { httpFailure, type ProviderFailure } from '../core/retry.js';
 import type { TaskStateInit, TaskStatus } from '../core/taskState.js';
 import { expectPathSegment, expectSecret } from '../core/validate.js';
 import { optional, Timestamp } from './codecs.js';
+import { signHs256 } from './signHs256.js';
 import { StreamApiError, StreamTaskResponse } from './streamCodecs.js';
 
 /** The Video docs' host, and the default. */
@@ -82,7 +82,7 @@ function statusOf(providerStatus: string): TaskStatus {
  * stream.watch(taskId).subscribe((state) => console.log(state.status));
  * ```
  */
-export const streamTasks: TaskSourceFactory<StreamOptions, string> = defineProvider({
+export const streamTasks: TaskSourceFactory<StreamOptions, string> = /*#__PURE__*/ defineProvider({
   name: 'stream',
   defaults: { interval: 1000, maxRequestsPerSecond: 2 },
   setup: (options: StreamOptions) => {
@@ -199,16 +199,10 @@ function signedServerToken(apiSecret: string): () => string | Promise<string> {
   let token: string | undefined;
   let renewAt = 0;
   let signing: Promise<string> | undefined;
-  const key = new TextEncoder().encode(apiSecret);
   return () => {
     const now = Math.floor(Date.now() / 1000);
     if (token !== undefined && now < renewAt) return token;
-    signing ??= new SignJWT({ server: true })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt(now - IAT_BACKDATE_S)
-      .setExpirationTime(now + TOKEN_LIFETIME_S)
-      .sign(key)
-      .then(
+    signing ??= signHs256({ server: true, iat: now - IAT_BACKDATE_S, exp: now + TOKEN_LIFETIME_S }, apiSecret).then(
         (signed) => {
           token = signed;
           renewAt = now + TOKEN_LIFETIME_S - RESIGN_BEFORE_S;
