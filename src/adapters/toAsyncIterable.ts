@@ -62,7 +62,7 @@ interface Waiter<T> {
   reject(error: unknown): void;
 }
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+const DONE: IteratorResult<never, undefined> = /*#__PURE__*/ Object.freeze({ done: true, value: undefined });
 
 /** One pass over a task stream: subscribes on its first `next()`, unsubscribes on `return()`. */
 class TaskStateIterator<T> implements AsyncIterableIterator<T, undefined> {

@@ -75,7 +75,7 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
 }
 
 /** The redactor with no known secrets: only the generic patterns. */
-export const redactGeneric: Redactor = createRedactor([]);
+export const redactGeneric: Redactor = /*#__PURE__*/ createRedactor([]);
 
 function isWholeToken(text: string, at: number, length: number): boolean {
   return !TOKEN_CHAR.test(text.charAt(at - 1)) && !TOKEN_CHAR.test(text.charAt(at + length));

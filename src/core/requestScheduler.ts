@@ -336,7 +336,7 @@ export class Waiter implements HeapEntry, Ticket {
 }
 
 /** A waiter whose turn failed (its shared budget could not be asked): nothing is left to give back. */
-const FAILED = Symbol('failed');
+const FAILED = /*#__PURE__*/ Symbol('failed');
 
 /** The places a granted request holds in its budgets. */
 interface Permits {

@@ -5,7 +5,7 @@ import { isPlainObject } from '../core/validate.js';
  * A number, or a string holding one (`"45"`): providers send either. Decodes
  * to a number.
  */
-export const LooseNumber = new t.Type<number, number, unknown>(
+export const LooseNumber = /*#__PURE__*/ new t.Type<number, number, unknown>(
   'LooseNumber',
   (u): u is number => typeof u === 'number' && Number.isFinite(u),
   (u, c) => {
@@ -23,7 +23,7 @@ export type LooseNumber = t.TypeOf<typeof LooseNumber>;
  * 2^53, where the lost precision is below a microsecond), microseconds,
  * milliseconds or seconds. Decodes to a `Date`.
  */
-export const Timestamp = new t.Type<Date, string, unknown>(
+export const Timestamp = /*#__PURE__*/ new t.Type<Date, string, unknown>(
   'Timestamp',
   (u): u is Date => u instanceof Date,
   (u, c) => {

@@ -1,4 +1,4 @@
-import { left, right } from 'fp-ts/lib/Either.js';
+import { left, right } from '../core/either.js';
 import { decodeJsonBody, decodeWith } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { AuthenticationError, ProviderError, RateLimitError, TaskNotFoundError, type TaskError } from '../core/errors/index.js';
@@ -70,7 +70,7 @@ function statusOf(status: number): TaskStatus {
  * sms.watch('4821').subscribe((state) => console.log(state.progress));
  * ```
  */
-export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = defineProvider({
+export const mobizonTasks: TaskSourceFactory<MobizonOptions, string> = /*#__PURE__*/ defineProvider({
   name: 'mobizon',
   defaults: { interval: 2000, maxRequestsPerSecond: 1, minInterval: 1000, policy: progressAwareInterval() },
   setup: (options: MobizonOptions) => {

@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { lenient, LooseNumber } from './codecs.js';
 
 /** Every Mobizon answer: `code` 0 is success, anything else an error; the HTTP status says nothing. */
-export const MobizonEnvelope = t.intersection([t.type({ code: LooseNumber }), lenient({ data: t.unknown, message: t.string })]);
+export const MobizonEnvelope = /*#__PURE__*/ t.intersection([t.type({ code: LooseNumber }), lenient({ data: t.unknown, message: t.string })]);
 export type MobizonEnvelope = t.TypeOf<typeof MobizonEnvelope>;
 
 /**
@@ -10,7 +10,7 @@ export type MobizonEnvelope = t.TypeOf<typeof MobizonEnvelope>;
  * waiting, 1 running, 2 done, 3 rejected. Only `status` is needed: a missing
  * or odd `progress` leaves the state without one.
  */
-export const MobizonTaskStatus = t.intersection([t.type({ status: LooseNumber }), lenient({ progress: LooseNumber })]);
+export const MobizonTaskStatus = /*#__PURE__*/ t.intersection([t.type({ status: LooseNumber }), lenient({ progress: LooseNumber })]);
 export type MobizonTaskStatus = t.TypeOf<typeof MobizonTaskStatus>;
 
 /** Mobizon's documented API codes (the `code` of the envelope). */

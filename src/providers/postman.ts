@@ -1,4 +1,4 @@
-import { left, right } from 'fp-ts/lib/Either.js';
+import { left, right } from '../core/either.js';
 import { decodeWith, parseJsonBody } from '../core/decodeBody.js';
 import { defineProvider, type TaskSourceFactory } from '../core/taskSource.js';
 import { RateLimitError } from '../core/errors/index.js';
@@ -114,7 +114,7 @@ interface Target {
  * postman.watch(`merge:${taskId}`).subscribe((state) => console.log(state.status));
  * ```
  */
-export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = defineProvider({
+export const postmanTasks: TaskSourceFactory<PostmanOptions, PostmanTaskRef> = /*#__PURE__*/ defineProvider({
   name: 'postman',
   // A 503 is a traffic spike that "usually clears within minutes": retries reach about three minutes before giving up.
   defaults: { interval: 2000, maxRequestsPerSecond: 2, retry: { retries: 9, maxDelay: 60_000 } },

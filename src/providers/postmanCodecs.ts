@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { lenient } from './codecs.js';
 
-const PostmanTaskDetails = lenient({
+const PostmanTaskDetails = /*#__PURE__*/ lenient({
   resources: t.array(t.unknown),
   error: lenient({ message: t.string }, 'PostmanTaskFailure'),
 }, 'PostmanTaskDetails');
@@ -16,7 +16,7 @@ const PostmanTaskDetails = lenient({
  * The spec calls its enums partial, so `status` is any string; every other
  * field is read leniently (see {@link lenient}).
  */
-export const PostmanTask = t.intersection([
+export const PostmanTask = /*#__PURE__*/ t.intersection([
   t.type({ status: t.string }),
   lenient({
     id: t.string,
