@@ -14,7 +14,7 @@ export interface ToReadableOptions {
    *
    * @default 16 (Node's default for object mode)
    */
-  readonly highWaterMark?: number;
+  readonly highWaterMark?: number | undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface WaitForBatchOptions {
    *
    * @default undefined (wait until the batch settles the promise)
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Ms from the call within which the batch must be done. When they pass
    * first, the promise rejects with a {@link TaskTimeoutError} (`timeout:
@@ -24,7 +24,7 @@ export interface WaitForBatchOptions {
    *
    * @default undefined (no bound)
    */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
 }
 
 /**

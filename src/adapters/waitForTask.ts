@@ -15,7 +15,7 @@ export interface WaitForTaskOptions {
    *
    * @default undefined (wait until the stream settles the promise)
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -55,7 +55,7 @@ export interface RequestBudget {
   /** Whether other clients share this budget: then the source leaves pacing to the shared pauses, rather than slow down alone. */
   readonly shared: boolean;
   /** Its limit, when it has one a source can compare with the limit a server announces. */
-  readonly maxRequestsPerSecond?: number;
+  readonly maxRequestsPerSecond?: number | undefined;
 }
 
 /**

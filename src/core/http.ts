@@ -48,7 +48,7 @@ export type FetchLike = (
     /** The HTTP status. */
     readonly status: number;
     /** `'opaqueredirect'` for a redirect a browser hides from the page (status 0). */
-    readonly type?: string;
+    readonly type?: string | undefined;
   }
 >;
 
@@ -68,7 +68,7 @@ export interface HttpTransportOptions {
    * anywhere else is not followed (the credentials would go with it) and
    * fails the request for good. Default: none.
    */
-  readonly trustedHosts?: readonly string[];
+  readonly trustedHosts?: readonly string[] | undefined;
 }
 
 /** More redirects than this in a row fail the request: a loop, or a chain that leads nowhere good. */

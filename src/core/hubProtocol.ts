@@ -24,7 +24,7 @@ export interface TaskName {
 
 /** A task to watch, and the fingerprint of the latest state the page has of it (so that it is not sent again). */
 export interface WatchRequest extends TaskName {
-  readonly have?: string;
+  readonly have?: string | undefined;
 }
 
 export interface OpenBody {
@@ -32,8 +32,8 @@ export interface OpenBody {
 }
 
 export interface ChangeBody {
-  readonly watch?: readonly WatchRequest[];
-  readonly unwatch?: readonly TaskName[];
+  readonly watch?: readonly WatchRequest[] | undefined;
+  readonly unwatch?: readonly TaskName[] | undefined;
 }
 
 /** The event names of a hub's stream. */

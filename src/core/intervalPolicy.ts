@@ -44,14 +44,14 @@ export function fixedInterval(): IntervalPolicy {
 /** Options of {@link exponentialInterval}. */
 export interface ExponentialIntervalOptions {
   /** The first gap, ms. Default: the source's `interval`. */
-  readonly start?: number;
+  readonly start?: number | undefined;
   /** Growth of the gap per poll. Default 2. */
-  readonly factor?: number;
+  readonly factor?: number | undefined;
   /**
    * The gap never grows past this, ms. Default: the source's `maxInterval`
    * (60000 unless set), which also cuts a larger `cap` down to it.
    */
-  readonly cap?: number;
+  readonly cap?: number | undefined;
 }
 
 /**
@@ -81,9 +81,9 @@ export interface ProgressAwareOptions {
    * While the predicted finish is further than this many intervals away, the
    * next poll goes halfway to it. Default 2.
    */
-  readonly approach?: number;
+  readonly approach?: number | undefined;
   /** Aim this fraction of the remaining time past the predicted finish, so a poll does not land just before it. Default 0.05. */
-  readonly overshoot?: number;
+  readonly overshoot?: number | undefined;
 }
 
 /**

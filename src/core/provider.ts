@@ -12,11 +12,11 @@ export interface ProviderRequest {
   /** Appended to the base URL's own path (`/api/v2/tasks/abc`). Encode ids yourself. */
   readonly path: string;
   /** Query parameters, URL-encoded by the source. Messages never show the query string, so a key may go here. */
-  readonly query?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>> | undefined;
   /** Request headers, sent as given. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The request body, already serialised (set `content-type` in `headers` to match). */
-  readonly body?: string;
+  readonly body?: string | undefined;
 }
 
 /** What a provider sets as its defaults and limits. */
@@ -26,13 +26,13 @@ export interface ProviderDefaults {
   /** Default request budget per second for a source. */
   readonly maxRequestsPerSecond: number;
   /** Default requests in flight at once for a source. Default 6. */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | undefined;
   /** The provider's documented minimum gap between two requests for one task, in ms. Default 0. */
-  readonly minInterval?: number;
+  readonly minInterval?: number | undefined;
   /** The default interval policy. Default `fixedInterval()`. */
-  readonly policy?: IntervalPolicy;
+  readonly policy?: IntervalPolicy | undefined;
   /** The provider's own retry defaults, under the user's `retry` (field by field). Default: 5 retries, 1 s doubling up to 30 s. */
-  readonly retry?: RetryOptions;
+  readonly retry?: RetryOptions | undefined;
 }
 
 /** What a provider's `decode` returns. */
@@ -57,7 +57,7 @@ export interface ProviderSetup<TContext> {
    * {@link ProviderFailure.moveTo}. The credentials go with every request, so
    * a redirect or a move anywhere else is refused. Default: none.
    */
-  readonly hosts?: readonly string[];
+  readonly hosts?: readonly string[] | undefined;
 }
 
 /** A task as the source knows it: the id states carry, and the key polls are shared by. */
@@ -65,7 +65,7 @@ export interface TaskIdentity {
   /** The id every state and error of the task carries. */
   readonly id: string;
   /** Two refs with one key are one task: one poll loop serves both. Default: `id`. */
-  readonly key?: string;
+  readonly key?: string | undefined;
 }
 
 /** What a provider's `request` gets, to build the poll request of one task. */
@@ -83,7 +83,7 @@ export interface DecodeInput<TRef, TContext> extends RequestInput<TRef, TContext
   /** The base URL the request went to. */
   readonly baseUrl: string;
   /** Set once the source has moved (see {@link ProviderFailure.moveTo}): where it was before. */
-  readonly movedFrom?: string;
+  readonly movedFrom?: string | undefined;
 }
 
 /**

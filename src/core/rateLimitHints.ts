@@ -15,13 +15,13 @@ export interface HeaderReader {
 /** What a response's headers say about the provider's rate limit, in the scheduler's clock. */
 export interface RateLimitHints {
   /** Wait at least this long before the next request (`Retry-After`, `X-RateLimit-RetryAfter`). */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /** Requests allowed per window (`X-RateLimit-Limit`, `RateLimit-Limit`). */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Requests left in the current window (`X-RateLimit-Remaining`, `RateLimit-Remaining`). */
-  readonly remaining?: number;
+  readonly remaining?: number | undefined;
   /** When the current window ends, as a time on the scheduler's clock (ms). */
-  readonly resetAt?: number;
+  readonly resetAt?: number | undefined;
 }
 
 /**

@@ -31,12 +31,12 @@ export interface RequestSchedulerOptions {
   /** A budget shared with other sources or processes, asked on top of the local window. */
   readonly budget?: RequestBudget | undefined;
   /** Share of the server's announced limit left to the account's other clients. Default 0.1. */
-  readonly reserve?: number;
+  readonly reserve?: number | undefined;
   /** How long the shared budget may take to answer, ms: the source's `requestTimeout`. */
   readonly requestTimeout: number;
   readonly scheduler: SchedulerLike;
   /** Where the source tells of pauses (`rate-limited`, `paused`, `resumed`). */
-  readonly events?: SourceEvents;
+  readonly events?: SourceEvents | undefined;
 }
 
 /**
@@ -340,8 +340,8 @@ const FAILED = /*#__PURE__*/ Symbol('failed');
 
 /** The places a granted request holds in its budgets. */
 interface Permits {
-  readonly local?: unknown;
-  readonly shared?: unknown;
+  readonly local?: unknown | undefined;
+  readonly shared?: unknown | undefined;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

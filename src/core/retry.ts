@@ -16,31 +16,41 @@ import { expectDelay, expectInteger, show } from './validate.js';
 /** How failed polls are retried. Every field has a default; see {@link DEFAULT_RETRY}. */
 export interface RetryOptions {
   /** Consecutive failed polls tolerated before the stream errors. Default 5. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** Delay before the first retry, in ms. Default 1000. */
-  readonly minDelay?: number;
+  readonly minDelay?: number | undefined;
   /** Growth of the delay per further failure. Default 2. */
-  readonly factor?: number;
+  readonly factor?: number | undefined;
   /** The delay never grows past this, in ms. Default 30000. */
-  readonly maxDelay?: number;
+  readonly maxDelay?: number | undefined;
 }
 
 /** {@link RetryOptions} with every field filled in. */
-export type RetryPolicy = Required<RetryOptions>;
+export type RetryPolicy = { readonly [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
 
 /** The retry defaults of every source, under the provider's own (Postman's: 9 retries, up to 60 s). */
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minDelay: 1000, factor: 2, maxDelay: 30_000 };
 
-export function normalizeRetry(options: RetryOptions | undefined): RetryPolicy {
-  const policy = { ...DEFAULT_RETRY, ...options };
+/**
+ * The retry policy of `layers` (a provider's defaults, then the user's
+ * options) over {@link DEFAULT_RETRY}, each over the one before; a field
+ * given as `undefined` keeps the one beneath, as if it were left out.
+ */
+export function normalizeRetry(...layers: readonly (RetryOptions | undefined)[]): RetryPolicy {
+  const policy: { -readonly [K in keyof RetryPolicy]: unknown } = { ...DEFAULT_RETRY };
+  for (const layer of layers) {
+    for (const key of RETRY_FIELDS) if (layer?.[key] !== undefined) policy[key] = layer[key];
+  }
   expectInteger('retry.retries', policy.retries, 0);
   expectDelay('retry.minDelay', policy.minDelay, { allowZero: true });
   expectDelay('retry.maxDelay', policy.maxDelay, { allowZero: true });
   if (typeof policy.factor !== 'number' || !(policy.factor >= 1) || !Number.isFinite(policy.factor)) {
     throw new TypeError(`Expected \`retry.factor\` to be a finite number of at least 1, got ${show(policy.factor)}.`);
   }
-  return policy;
+  return policy as RetryPolicy;
 }
+
+const RETRY_FIELDS = ['retries', 'minDelay', 'factor', 'maxDelay'] as const;
 
 /**
  * Delay before retry number `attempt` (1-based): exponential, capped, with
@@ -60,7 +70,7 @@ export interface ProviderFailure {
   /** Transient (5xx, rate limited, …): poll again after a backoff. Otherwise the stream ends with `error`. */
   readonly retryable: boolean;
   /** The provider's own "come back in" hint, on top of the backoff. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /**
    * The account lives at another base URL (Mobizon's code 13): the source moves
    * there, for all its tasks, and polls again at once. A task moves at most once;
@@ -68,7 +78,7 @@ export interface ProviderFailure {
    * provider's {@link ProviderSetup.hosts} is followed; any other ends the
    * stream with a `ProviderError` that names the refused host.
    */
-  readonly moveTo?: string;
+  readonly moveTo?: string | undefined;
 }
 
 /** What a poll loop must do after a failed poll. */
@@ -80,7 +90,7 @@ export type RetryDecision =
       /** Poll again at this time, not before. */
       readonly retryAt: number;
       /** Every task of the source waits until then too: the server asked the account to stay away. */
-      readonly pauseSourceUntil?: number;
+      readonly pauseSourceUntil?: number | undefined;
     };
 
 /** What {@link decideRetry} reads. */
@@ -89,7 +99,7 @@ export interface FailedPoll {
   /** Failed polls in a row, this one included. */
   readonly failures: number;
   /** The answer, when one came. */
-  readonly response?: HttpResponse;
+  readonly response?: HttpResponse | undefined;
   readonly now: number;
 }
 
@@ -140,9 +150,9 @@ export interface HttpFailureInput {
   /** What was asked, for the message: `Stream task abc`. */
   readonly what: string;
   /** The provider's own explanation, when its error body had one. */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** Becomes the error's `details`. */
-  readonly details?: unknown;
+  readonly details?: unknown | undefined;
 }
 
 /**

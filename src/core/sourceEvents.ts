@@ -14,7 +14,7 @@ export interface RequestEvent extends SourceEventBase {
   /** A request started. */
   readonly type: 'request';
   /** The task polled; unset for a request that serves every task (a hub connection). */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** 1 for a poll after a good answer; `n + 1` for the poll that is retry `n`. */
   readonly attempt: number;
 }
@@ -24,7 +24,7 @@ export interface AnswerEvent extends SourceEventBase {
   /** An answer came. */
   readonly type: 'answer';
   /** The task polled; unset for a hub connection. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** The HTTP status. */
   readonly status: number;
   /** From the request's start to its answer. */
@@ -36,7 +36,7 @@ export interface RetryEvent extends SourceEventBase {
   /** A retry is scheduled. */
   readonly type: 'retry';
   /** The task whose poll failed; unset for a hub connection. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** This is retry number `attempt` (1-based)… */
   readonly attempt: number;
   /** …of at most `retries` (the source's `retry.retries`) before the watch ends with `cause`. */

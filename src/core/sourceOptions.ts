@@ -17,14 +17,14 @@ export interface SourceOptions {
    * Default: the provider's (Stream 1000, Mobizon 2000, Postman 2000); never
    * below the provider's minimum (Mobizon: 1000).
    */
-  readonly interval?: number;
+  readonly interval?: number | undefined;
   /**
    * Requests this source may start in any one-second window, shared by all its
    * tasks. Default: the provider's (Stream 2, Mobizon 1, Postman 2). Values of
    * 1 and more are rounded down; below 1, one request per
    * `1 / maxRequestsPerSecond` seconds.
    */
-  readonly maxRequestsPerSecond?: number;
+  readonly maxRequestsPerSecond?: number | undefined;
   /**
    * A request budget shared with others: every process (or source) given
    * the same one starts no more than its limit of requests in any one-second
@@ -32,69 +32,69 @@ export interface SourceOptions {
    * replaces the source's own default budget; a `maxRequestsPerSecond` given
    * beside it still caps this source alone. Default: the source's own.
    */
-  readonly budget?: RequestBudget;
+  readonly budget?: RequestBudget | undefined;
   /**
    * Polls each task once across every process that watches it
    * (`redisCoordination` from `rx-task-status/redis`): one holds the task's
    * lease and polls, the others receive its states. Default: this process
    * polls every task it watches.
    */
-  readonly coordination?: TaskCoordination;
+  readonly coordination?: TaskCoordination | undefined;
   /** Requests of this source in flight at once. Default: the provider's, else 6. */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | undefined;
   /**
    * How the gap between two polls of a task is chosen: `fixedInterval()`,
    * `exponentialInterval({...})` or `progressAwareInterval()`. Default: the
    * provider's (progress-aware for Mobizon, which reports progress; fixed for
    * Stream and Postman).
    */
-  readonly policy?: IntervalPolicy;
+  readonly policy?: IntervalPolicy | undefined;
   /** The gap between two polls of a task never grows past this, ms. Default 60000 (or `interval`, if longer). */
-  readonly maxInterval?: number;
+  readonly maxInterval?: number | undefined;
   /** Each gap is scaled by a random factor in [1 - jitter, 1 + jitter], so tasks started together spread out. Default 0.1. */
-  readonly jitter?: number;
+  readonly jitter?: number | undefined;
   /**
    * Share of the provider's announced rate limit (`X-RateLimit-Limit`) left for
    * the account's other clients when the source paces itself. Default 0.1.
    */
-  readonly reserve?: number;
+  readonly reserve?: number | undefined;
   /**
    * While this emits `true`, the source sends no polls (a front end passes the
    * page's visibility: see `whenDocumentHidden()`). When it turns `false`, every
    * waiting task polls at once. Subscribed while the source watches anything.
    * Default: never paused.
    */
-  readonly pauseWhen?: Observable<boolean>;
+  readonly pauseWhen?: Observable<boolean> | undefined;
   /** A request that has not fully answered within this many ms is aborted and retried. Default 10000. */
-  readonly requestTimeout?: number;
+  readonly requestTimeout?: number | undefined;
   /** Response bodies over this many bytes are cut off with a `TransportError`. Default 1 MiB. */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
   /**
    * A state keeps the body it was read from (`raw`) only when the body is at
    * most this many bytes; a larger one is read, then let go (`raw` is
    * `undefined`), so that a watched task does not hold it. `Infinity` keeps
    * every body. Default 64 KiB.
    */
-  readonly maxRawBytes?: number;
+  readonly maxRawBytes?: number | undefined;
   /**
    * How failed polls are retried, field by field over the provider's defaults.
    * Default: 5 retries, 1 s doubling up to 30 s (Postman: 9 retries, up to 60 s).
    */
-  readonly retry?: RetryOptions;
+  readonly retry?: RetryOptions | undefined;
   /** The fetch to use. Default: cross-fetch in Node; the page's own `fetch` in a browser bundle. */
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   /** Allow a plain `http:` base URL on a host that is not loopback. Default false. */
-  readonly allowInsecureHttp?: boolean;
+  readonly allowInsecureHttp?: boolean | undefined;
   /** Clock and timers of everything time-based. Default: `asyncScheduler` (tests pass a `TestScheduler`). */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Source of randomness for jitter, in [0, 1). Default `Math.random`. */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /**
    * Replaces the fetch-based transport altogether (advanced: a test in virtual
    * time, a custom HTTP client). `fetch`, `requestTimeout` and `maxBodyBytes`
    * then do nothing. Default: `fetch` with the options above.
    */
-  readonly transport?: Transport;
+  readonly transport?: Transport | undefined;
 }
 
 /**
@@ -104,21 +104,21 @@ export interface SourceOptions {
  */
 export interface WatchOptions {
   /** Overrides the source's interval for this task. */
-  readonly interval?: number;
+  readonly interval?: number | undefined;
   /** Overrides the source's interval policy for this task. */
-  readonly policy?: IntervalPolicy;
+  readonly policy?: IntervalPolicy | undefined;
   /**
    * A state stored earlier (before a page reload, say): emitted first, and not
    * again unless the task has changed since. A terminal one is emitted and
    * completes the watch without a request.
    */
-  readonly resumeFrom?: TaskState;
+  readonly resumeFrom?: TaskState | undefined;
   /**
    * An absolute deadline (a `Date`, or ms on the scheduler's clock): the watch
    * errors with `TaskTimeoutError` when it passes. Being absolute, it survives
    * a resume: store it beside the state and pass both back.
    */
-  readonly deadline?: Date | number;
+  readonly deadline?: Date | number | undefined;
 }
 
 export interface ResolvedSourceOptions {
@@ -180,7 +180,7 @@ export function resolveSourceOptions(options: SourceOptions, defaults: ProviderD
     requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
     maxBodyBytes: expectPositiveNumber('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     maxRawBytes: expectPositiveNumber('maxRawBytes', options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES, { allowZero: true, allowInfinity: true }),
-    retry: normalizeRetry({ ...defaults.retry, ...options.retry }),
+    retry: normalizeRetry(defaults.retry, options.retry),
     fetch: expectFunction<FetchLike>('fetch', options.fetch ?? defaultFetch),
     allowInsecureHttp: expectOptionalBoolean('allowInsecureHttp', options.allowInsecureHttp) === true,
     scheduler: expectScheduler('scheduler', options.scheduler ?? defaultScheduler),

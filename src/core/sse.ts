@@ -13,7 +13,7 @@ export interface SseEvent {
   readonly event: string;
   readonly data: string;
   /** `id:`, when the event has one. */
-  readonly id?: string;
+  readonly id?: string | undefined;
 }
 
 /**

@@ -25,7 +25,7 @@ export const MAX_STATE_BYTES = 64 * 1024;
 /** A state as it travels: `rawLeftOut` says how large a `raw` it had to leave behind. */
 interface StateRecord {
   readonly state: unknown;
-  readonly rawLeftOut?: number;
+  readonly rawLeftOut?: number | undefined;
 }
 
 /** A state as JSON; its `raw` is left out when it would take the record past {@link MAX_STATE_BYTES}. */
@@ -47,18 +47,18 @@ interface ErrorRecord {
   readonly name: string;
   readonly code: TaskErrorCode;
   readonly message: string;
-  readonly provider?: string;
-  readonly taskId?: string;
-  readonly details?: unknown;
-  readonly status?: number;
-  readonly reason?: TransportFailure;
-  readonly retryAfterMs?: number;
-  readonly exhausted?: boolean;
-  readonly paths?: readonly string[];
-  readonly providerCode?: string | number;
-  readonly timeout?: TaskTimeout;
-  readonly ms?: number;
-  readonly state?: unknown;
+  readonly provider?: string | undefined;
+  readonly taskId?: string | undefined;
+  readonly details?: unknown | undefined;
+  readonly status?: number | undefined;
+  readonly reason?: TransportFailure | undefined;
+  readonly retryAfterMs?: number | undefined;
+  readonly exhausted?: boolean | undefined;
+  readonly paths?: readonly string[] | undefined;
+  readonly providerCode?: string | number | undefined;
+  readonly timeout?: TaskTimeout | undefined;
+  readonly ms?: number | undefined;
+  readonly state?: unknown | undefined;
 }
 
 /** An error as JSON (already cleaned of secrets: it left its source through the one door that cleans them). */

@@ -27,7 +27,7 @@ export interface TaskSource<TRef = unknown> {
    * Always there on sources made by `defineProvider`; optional so that a
    * hand-written source (a test double) need not have one.
    */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /**
    * The states of one task, as an Observable: cold (nothing is sent before a
    * subscription), one poll loop per task however many subscribers (a late

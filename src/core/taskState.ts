@@ -12,9 +12,9 @@ export interface TaskStateError {
   /** The provider's explanation, or a generic one (`'task failed'`) when it gave none. */
   readonly message: string;
   /** The provider's own error type or code (Stream `error.type`, for instance). */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** Anything more the provider said about the failure, as plain data. */
-  readonly details?: unknown;
+  readonly details?: unknown | undefined;
 }
 
 /**
@@ -33,18 +33,18 @@ export interface TaskState<TResult = unknown> {
   /** The status exactly as the provider sent it (`'in-progress'`, `'2'`, …). */
   readonly providerStatus: string;
   /** A fraction in 0..1 where the provider reports progress; always 1 once completed. */
-  readonly progress?: number;
+  readonly progress?: number | undefined;
   /**
    * What the task produced, as the provider sent it (Stream's `result`,
    * Postman's `details.resources`); unset when it sent nothing. Frozen.
    */
-  readonly result?: TResult;
+  readonly result?: TResult | undefined;
   /** Why the task failed: on every `failed` state of Mobizon and Postman, and on Stream's when its body has an `error`. */
-  readonly error?: TaskStateError;
+  readonly error?: TaskStateError | undefined;
   /** When the provider says the task was created; unset when it does not say (Mobizon never does). */
-  readonly createdAt?: Date;
+  readonly createdAt?: Date | undefined;
   /** When the provider says the task last changed; unset when it does not say. */
-  readonly updatedAt?: Date;
+  readonly updatedAt?: Date | undefined;
   /**
    * The decoded body this state was read from; `undefined` when the body was
    * over the source's `maxRawBytes` (64 KiB by default), so that a watched

@@ -29,7 +29,7 @@ interface Watched {
   /** Unset while the hub asks `authorize`. */
   subscription: Subscription | undefined;
   /** The latest state sent, as its JSON text, and its fingerprint. */
-  latest?: { readonly text: string; readonly fingerprint: string };
+  latest?: { readonly text: string; readonly fingerprint: string } | undefined;
 }
 
 /** How long a connection that was ended (too slow a reader) may take to go before it is cut. */

@@ -61,23 +61,23 @@ export interface TaskHubOptions {
    */
   readonly authorize: (request: IncomingMessage, task: HubTaskRequest) => boolean | PromiseLike<boolean>;
   /** Where the hub is mounted, when the request's URL includes it (`http.createServer`): `'/tasks'`. Default `''` (Express's `app.use('/tasks', hub)` strips it). */
-  readonly basePath?: string;
+  readonly basePath?: string | undefined;
   /** A comment goes down every idle stream this often, ms, so that proxies do not close it. Default 15000. */
-  readonly keepAliveMs?: number;
+  readonly keepAliveMs?: number | undefined;
   /** A stream whose connection dropped keeps its tasks watched this long, ms, for the page to come back. Default 30000. */
-  readonly resumeWindowMs?: number;
+  readonly resumeWindowMs?: number | undefined;
   /** A connection whose reader falls this many bytes behind is ended (`dropped`, `slow-reader`). Default 256 KiB. */
-  readonly maxBufferedBytes?: number;
+  readonly maxBufferedBytes?: number | undefined;
   /** The events kept per stream for a page that takes it up again, bytes. Default 64 KiB. */
-  readonly replayBytes?: number;
+  readonly replayBytes?: number | undefined;
   /** Tasks one stream may watch at once. Default 1000. */
-  readonly maxTasksPerStream?: number;
+  readonly maxTasksPerStream?: number | undefined;
   /** How long `authorize` may take, ms. Default 10000. */
-  readonly authorizeTimeout?: number;
+  readonly authorizeTimeout?: number | undefined;
   /** Origins (`https://app.example.com`) whose pages may use the hub across origins, with credentials. Default: none (same origin only). */
-  readonly allowOrigins?: readonly string[];
+  readonly allowOrigins?: readonly string[] | undefined;
   /** Hears what went wrong on the hub's side (`authorize` threw, a response could not be written): log it. Never the page's business. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** A Node `http` request listener (mount it in `http.createServer`, Express or Fastify), and how to close it. */

@@ -21,23 +21,23 @@ export interface HubTasksOptions {
   /** The name the hub gives the source of these tasks (a key of its `sources`). */
   readonly provider: string;
   /** Default: the global `fetch`. Any that streams its response body fits. */
-  readonly fetch?: HubFetch;
+  readonly fetch?: HubFetch | undefined;
   /**
    * Headers for every request to the hub, such as `Authorization`: an object,
    * or a function asked before each request (a token that is refreshed).
    * They go to the hub only; they never appear in an error.
    */
-  readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>> | PromiseLike<Readonly<Record<string, string>>>);
+  readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>> | PromiseLike<Readonly<Record<string, string>>>) | undefined;
   /** Send cookies to a hub on another origin (it must list this page's origin in `allowOrigins`). Same-origin requests send them anyway. */
-  readonly withCredentials?: boolean;
+  readonly withCredentials?: boolean | undefined;
   /** While it emits `true` (`whenDocumentHidden()`), the connection is closed; it opens again, missing nothing, on `false`. */
-  readonly pauseWhen?: Observable<boolean>;
+  readonly pauseWhen?: Observable<boolean> | undefined;
   /** Reconnecting after a drop: attempts in a row before every task ends with a `TransportError`, and the backoff. Default 8 retries, 0.5 s doubling to 15 s (about a minute). */
-  readonly retry?: RetryOptions;
+  readonly retry?: RetryOptions | undefined;
   /** How long opening the stream (until its headers) or changing it may take, ms. Default 30000. */
-  readonly requestTimeout?: number;
+  readonly requestTimeout?: number | undefined;
   /** The clock for backoff, time-outs and deadlines. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * Another `hubTasks` source of the same hub whose connection this one
    * shares: a page that follows tasks of several providers then holds one
@@ -46,7 +46,7 @@ export interface HubTasksOptions {
    * `withCredentials`, `retry`, `requestTimeout`) are that source's; `url`
    * must be the same.
    */
-  readonly shareWith?: TaskSource<string>;
+  readonly shareWith?: TaskSource<string> | undefined;
 }
 
 
@@ -96,7 +96,7 @@ function newConnection(options: HubTasksOptions, url: URL, provider: string, sch
     fetch: options.fetch === undefined ? defaultFetch() : expectFunction<HubFetch>('fetch', options.fetch),
     headers: readHeaders(options.headers),
     credentials: withCredentials ? 'include' : 'same-origin',
-    retry: normalizeRetry({ ...DEFAULT_RETRY, ...options.retry }),
+    retry: normalizeRetry(DEFAULT_RETRY, options.retry),
     requestTimeout: expectDelay('requestTimeout', options.requestTimeout ?? 30_000),
     scheduler,
     random: Math.random,

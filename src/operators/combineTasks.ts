@@ -14,7 +14,7 @@ export interface CombineTasksOptions {
    *
    * @default false
    */
-  readonly failFast?: boolean;
+  readonly failFast?: boolean | undefined;
 }
 
 /** What {@link combineTasks} takes: task streams in an array, or in a record keyed by your own names. */

@@ -11,7 +11,7 @@ export interface UntilTerminalOptions {
    *
    * @default false
    */
-  readonly throwOnFailure?: boolean;
+  readonly throwOnFailure?: boolean | undefined;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface WithTimeoutConfig {
    *
    * @default undefined (no bound)
    */
-  readonly total?: number;
+  readonly total?: number | undefined;
   /**
    * Ms the source may go without a new state: from subscription to the first
    * state, then from each state to the next one that differs from it. A state
@@ -26,7 +26,7 @@ export interface WithTimeoutConfig {
    *
    * @default undefined (no bound)
    */
-  readonly idle?: number;
+  readonly idle?: number | undefined;
   /**
    * Ms the provider may go without answering a poll: from subscription to the
    * first answer, then from each answer (with a state, changed or not) to the
@@ -41,7 +41,7 @@ export interface WithTimeoutConfig {
    *
    * @default undefined (no bound)
    */
-  readonly stalled?: number;
+  readonly stalled?: number | undefined;
 }
 
 /**

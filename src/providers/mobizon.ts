@@ -17,9 +17,9 @@ export interface MobizonOptions {
   /** Your Mobizon API key, sent as the `apiKey` query parameter. */
   readonly apiKey: string;
   /** Your account's API domain, such as `'api.mobizon.kz'` (see {@link MOBIZON_DOMAINS}). Required unless `baseUrl` is given. */
-  readonly domain?: string;
+  readonly domain?: string | undefined;
   /** A full base URL instead of a domain (a proxy, a test server). */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /**
    * The API domains a "wrong API domain" answer (code 13) may move the source
    * to: the API key goes wherever the source goes, so no other is followed.
@@ -27,7 +27,7 @@ export interface MobizonOptions {
    * (`'127.0.0.1:8443'` for a test server). Default: {@link MOBIZON_DOMAINS}
    * and your `domain`.
    */
-  readonly allowedDomains?: readonly string[];
+  readonly allowedDomains?: readonly string[] | undefined;
 }
 
 /** A host name with an optional port, as `domain` and code 13's `data` spell it. */

@@ -19,7 +19,7 @@ export interface PostmanOptions {
   /** The Postman API key, sent as `x-api-key`. */
   readonly apiKey: string;
   /** Default {@link POSTMAN_BASE_URL}; `https://api.postman.com` and `https://api.eu.postman.com` work too. */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
 }
 
 /**
@@ -44,7 +44,7 @@ export type PostmanTaskRef =
       /** The task id Postman returned when the update, merge or duplication started. */
       readonly id: string;
       /** Which collection task: `'collection-update'` (the default), `'collection-merge'` or `'collection-duplicate'`. */
-      readonly kind?: 'collection-update' | 'collection-merge' | 'collection-duplicate';
+      readonly kind?: 'collection-update' | 'collection-merge' | 'collection-duplicate' | undefined;
     }
   | {
       /** The generation task's id (`taskId` in the answer that started it). */

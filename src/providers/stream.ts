@@ -26,17 +26,17 @@ export interface StreamOptions {
   /** The app's API key, sent as `api_key`. */
   readonly apiKey: string;
   /** The API secret: the library signs the server token (HS256, `{"server":true}`) with it. */
-  readonly apiSecret?: string;
+  readonly apiSecret?: string | undefined;
   /** A server token made elsewhere, used as given. Pass this or `apiSecret`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /**
    * Default {@link STREAM_VIDEO_BASE_URL} (or {@link STREAM_CHAT_BASE_URL} with
    * `endpoint: 'legacy'`, the only host of the legacy path); the chat host
    * serves `/api/v2` the same.
    */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /** `'v2'` (default): `GET /api/v2/tasks/{id}`. `'legacy'`: the chat API's `GET /tasks/{id}`. */
-  readonly endpoint?: 'v2' | 'legacy';
+  readonly endpoint?: 'v2' | 'legacy' | undefined;
 }
 
 interface StreamContext {

@@ -8,7 +8,7 @@ import { lenient, LooseNumber } from './codecs.js';
  * sends it in another shape is drift, not a broken task: such a field is left
  * out (see {@link lenient}) and `raw` keeps it as sent.
  */
-export const StreamTaskResponse = t.intersection([
+export const StreamTaskResponse = /*#__PURE__*/ t.intersection([
   t.type({ status: t.string }),
   lenient({
     task_id: t.string,
@@ -26,7 +26,7 @@ export type StreamTaskResponse = t.TypeOf<typeof StreamTaskResponse>;
  * `code` is needed to classify it; `unrecoverable` must survive a body whose
  * other fields are odd, so everything else is read leniently.
  */
-export const StreamApiError = t.intersection([
+export const StreamApiError = /*#__PURE__*/ t.intersection([
   t.type({ code: LooseNumber }),
   lenient({
     message: t.string,

@@ -46,7 +46,7 @@ export interface RedisBudgetOptions {
  * import { postmanTasks } from 'rx-task-status';
  * import { redisBudget } from 'rx-task-status/redis';
  *
- * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const client = await createClient({ url: process.env.REDIS_URL ?? 'redis://localhost:6379' }).connect();
  * const budget = redisBudget({ client, key: 'postman:team-42', maxRequestsPerSecond: 5 });
  * const postman = postmanTasks({ apiKey: process.env.POSTMAN_API_KEY ?? '', budget });
  * ```

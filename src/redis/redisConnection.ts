@@ -82,7 +82,7 @@ export interface RedisConnectionOptions {
    * (for a node-redis cluster, the cluster itself, which keeps its own
    * subscriber node), closed by {@link RedisConnection.close}.
    */
-  readonly subscriber?: unknown;
+  readonly subscriber?: unknown | undefined;
   /**
    * The longest any one call waits for Redis, in ms. Neither library bounds
    * the wait for a command already sent, so a hung server would hang it for ever.
@@ -93,7 +93,7 @@ export interface RedisConnectionOptions {
    * the process on an `'error'` event nobody hears), as `TransportError`s, and
    * of errors thrown by `onMessage`. Default: they are dropped.
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The subscribers of one channel, behind the one dispatcher the client calls. */

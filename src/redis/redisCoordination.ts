@@ -17,7 +17,7 @@ export interface RedisCoordinationOptions {
    * connection of its own for them). Default: a duplicate of `client`, made
    * on the first watch and closed when nothing is watched.
    */
-  readonly subscriber?: unknown;
+  readonly subscriber?: unknown | undefined;
   /**
    * Names the group: every process whose sources pass coordinations with the
    * same prefix (on one Redis) polls each task once. Its keys are
@@ -30,9 +30,9 @@ export interface RedisCoordinationOptions {
    * polls it no sooner than one interval after the last poll). Renewals go
    * out in one batch per process, every third of it. Default 10000.
    */
-  readonly leaseMs?: number;
+  readonly leaseMs?: number | undefined;
   /** A Redis call that has not answered within this many ms has failed. Default 5000. */
-  readonly commandTimeout?: number;
+  readonly commandTimeout?: number | undefined;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface RedisCoordinationOptions {
  * import { postmanTasks } from 'rx-task-status';
  * import { redisBudget, redisCoordination } from 'rx-task-status/redis';
  *
- * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const client = await createClient({ url: process.env.REDIS_URL ?? 'redis://localhost:6379' }).connect();
  * const postman = postmanTasks({
  *   apiKey: process.env.POSTMAN_API_KEY ?? '',
  *   budget: redisBudget({ client, key: 'postman:team-42', maxRequestsPerSecond: 5 }),
@@ -161,13 +161,13 @@ interface Message {
   readonly o: string;
   readonly k: 'state' | 'error' | 'released';
   /** The state, as stateToJson wrote it. */
-  readonly s?: string;
+  readonly s?: string | undefined;
   /** The error, as errorToJson wrote it. */
-  readonly e?: string;
+  readonly e?: string | undefined;
   /** For 'released': the process ranked first for the task, who takes it at once. */
-  readonly to?: string;
+  readonly to?: string | undefined;
   /** For news ('state', 'error'): its version, counted per task. */
-  readonly v?: number;
+  readonly v?: number | undefined;
 }
 
 /** One task this process watches, and what it knows of it. */

@@ -3,7 +3,7 @@ import { TaskError, type TaskErrorOptions } from './TaskError.js';
 /** Options of {@link DecodeError}. */
 export interface DecodeErrorOptions extends TaskErrorOptions {
   /** One line per failed field, such as `data.progress: expected number, got "abc"`. */
-  readonly paths?: readonly string[];
+  readonly paths?: readonly string[] | undefined;
 }
 
 /** A response body was not what the provider's format says it is. Never retried. */

@@ -3,12 +3,12 @@ import { TaskError, type TaskErrorOptions } from './TaskError.js';
 /** Options of {@link RateLimitError}. */
 export interface RateLimitErrorOptions extends TaskErrorOptions {
   /** How long the provider asked us to wait, in ms, when it said. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /**
    * `true` when the quota itself is used up (Postman's `serviceLimitExhausted`):
    * waiting a few seconds will not help, so this is never retried.
    */
-  readonly exhausted?: boolean;
+  readonly exhausted?: boolean | undefined;
 }
 
 /**
@@ -19,7 +19,7 @@ export class RateLimitError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:RateLimitError';
   override name = 'RateLimitError';
   /** How long the provider asked to wait before the next request, in ms (from `Retry-After` or its own rule); unset when it did not say. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /**
    * `true` when the quota itself is used up (Postman's `serviceLimitExhausted`,
    * a Stream rate-limit error marked `unrecoverable`): waiting will not help,

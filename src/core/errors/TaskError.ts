@@ -13,13 +13,13 @@ export type TaskErrorCode =
 /** What every error of this library can be told on top of its message; each field becomes the error's field of the same name. */
 export interface TaskErrorOptions {
   /** The error this one was made from (already stripped of secrets). */
-  readonly cause?: unknown;
+  readonly cause?: unknown | undefined;
   /** Name of the provider whose request failed. */
-  readonly provider?: string;
+  readonly provider?: string | undefined;
   /** Id of the task concerned. */
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   /** Anything else worth knowing, as plain data. */
-  readonly details?: unknown;
+  readonly details?: unknown | undefined;
 }
 
 /**
@@ -53,11 +53,11 @@ export class TaskError extends Error {
    * The provider concerned (`'stream'`, `'mobizon'`, …). Set on every error of
    * a poll; unset when not known, as on a timeout before any state came.
    */
-  readonly provider?: string;
+  readonly provider?: string | undefined;
   /** The id of the task concerned; set like `provider`. */
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   /** Extra facts as plain data (the provider's error code, the error body), with secrets removed; unset when there are none. */
-  readonly details?: unknown;
+  readonly details?: unknown | undefined;
 
   constructor(message: string, code: TaskErrorCode, options: TaskErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

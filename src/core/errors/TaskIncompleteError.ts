@@ -7,9 +7,9 @@ export interface TaskIncompleteErrorOptions extends TaskErrorOptions {
   /** How long the stream was followed before it ended, in ms. */
   readonly ms: number;
   /** The last state seen before the stream ended, if any. */
-  readonly state?: TaskState;
+  readonly state?: TaskState | undefined;
   /** For a batch cut short: the last batch seen, if any. */
-  readonly batch?: TaskBatchState<unknown>;
+  readonly batch?: TaskBatchState<unknown> | undefined;
 }
 
 /**
@@ -24,9 +24,9 @@ export class TaskIncompleteError extends TaskError {
   /** How long the stream was followed before it ended, in ms. */
   readonly ms: number;
   /** The last state seen before the stream ended; unset when none came, or for a batch. */
-  readonly state?: TaskState;
+  readonly state?: TaskState | undefined;
   /** For a batch: the last batch seen before its stream ended; unset when none came, or for a single task. */
-  readonly batch?: TaskBatchState<unknown>;
+  readonly batch?: TaskBatchState<unknown> | undefined;
 
   constructor(message: string, options: TaskIncompleteErrorOptions) {
     super(message, 'TASK_INCOMPLETE', {

@@ -19,9 +19,9 @@ export interface TaskTimeoutErrorOptions extends TaskErrorOptions {
   /** The length of the bound that ran out, in ms. */
   readonly ms: number;
   /** The last state seen before the deadline, if any. */
-  readonly state?: TaskState;
+  readonly state?: TaskState | undefined;
   /** For a batch that ran out of time: the last batch seen, if any. */
-  readonly batch?: TaskBatchState<unknown>;
+  readonly batch?: TaskBatchState<unknown> | undefined;
 }
 
 /**
@@ -41,9 +41,9 @@ export class TaskTimeoutError extends TaskError {
    */
   readonly ms: number;
   /** The last state seen before time ran out; unset when none came. */
-  readonly state?: TaskState;
+  readonly state?: TaskState | undefined;
   /** For a batch: the last batch seen before time ran out; unset when none came, or for a single task. */
-  readonly batch?: TaskBatchState<unknown>;
+  readonly batch?: TaskBatchState<unknown> | undefined;
 
   constructor(message: string, options: TaskTimeoutErrorOptions) {
     super(message, 'TASK_TIMEOUT', {

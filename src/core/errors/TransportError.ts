@@ -14,7 +14,7 @@ export type TransportFailure = 'network' | 'timeout' | 'status' | 'body-too-larg
 /** Options of {@link TransportError}. */
 export interface TransportErrorOptions extends TaskErrorOptions {
   /** The HTTP status, when a response came. */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** What went wrong. */
   readonly reason: TransportFailure;
 }
@@ -24,7 +24,7 @@ export class TransportError extends TaskError {
   protected static override readonly brand: string = 'rx-task-status:TransportError';
   override name = 'TransportError';
   /** The HTTP status of the last response (`503`, `408`, `302`, …); set when `reason` is `'status'`, and on a refused `'redirect'`. */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** What went wrong with the last attempt: see {@link TransportFailure}. */
   readonly reason: TransportFailure;
 

@@ -6,9 +6,9 @@
 export interface ErrorLike {
   readonly name: string;
   readonly message: string;
-  readonly stack?: string;
-  readonly cause?: unknown;
-  readonly code?: unknown;
+  readonly stack?: string | undefined;
+  readonly cause?: unknown | undefined;
+  readonly code?: unknown | undefined;
 }
 
 export function isErrorLike(value: unknown): value is ErrorLike {

@@ -17,7 +17,7 @@ export interface FakeMobizonSettings {
    */
   readonly checkRequestShape: boolean;
   /** The account's API host (`host[:port]`); requests arriving under another Host get code 13. */
-  readonly homeHost?: string;
+  readonly homeHost?: string | undefined;
   /** Send `progress` and `status` as strings (`"45"`). */
   readonly numbersAsStrings: boolean;
 }
@@ -31,7 +31,7 @@ const MULTIPART = 'multipart/form-data';
 interface MobizonParams {
   readonly fields: URLSearchParams;
   /** Said when the id is missing: ` (the body is read as … only, and came as …)`. */
-  readonly unread?: string;
+  readonly unread?: string | undefined;
 }
 
 /** Mobizon's `/service/taskqueue/getstatus` (POST, or GET unless checked): always HTTP 200, the outcome in `code`. */

@@ -16,7 +16,7 @@ export interface FakePostmanSettings {
   readonly checkRequestShape: boolean;
   readonly errorShape: PostmanErrorShape;
   readonly duplicateRateLimitHeaders: boolean;
-  readonly budget?: SlidingWindowBudget;
+  readonly budget?: SlidingWindowBudget | undefined;
 }
 
 const POSTMAN_V10 = 'application/vnd.api.v10+json';

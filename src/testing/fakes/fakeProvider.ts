@@ -23,12 +23,12 @@ export interface FakeRequest {
 /** What a provider noted when a request arrived, before faults and budgets had their say. */
 export interface ArrivalNote {
   /** When the previous request about the same task arrived (server clock), if the provider keeps track. */
-  readonly previousRequestAt?: number;
+  readonly previousRequestAt?: number | undefined;
 }
 
 export interface AnswerInput {
   readonly request: FakeRequest;
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   readonly arrival: ArrivalNote;
 }
 

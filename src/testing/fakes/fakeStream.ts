@@ -13,7 +13,7 @@ export interface FakeStreamSettings {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly duplicateRateLimitHeaders: boolean;
-  readonly budget?: SlidingWindowBudget;
+  readonly budget?: SlidingWindowBudget | undefined;
 }
 
 const SERVER_ERROR_MESSAGES: Readonly<Record<number, string>> = {

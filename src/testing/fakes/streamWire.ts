@@ -40,9 +40,9 @@ export function streamError({
   code: number;
   message: string;
   duration: string;
-  unrecoverable?: boolean;
-  exceptionFields?: Readonly<Record<string, string>>;
-  details?: readonly number[];
+  unrecoverable?: boolean | undefined;
+  exceptionFields?: Readonly<Record<string, string>> | undefined;
+  details?: readonly number[] | undefined;
 }): WireResponse {
   const body = {
     code,

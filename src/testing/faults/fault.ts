@@ -21,12 +21,12 @@ export type RefusalFault =
   | {
       readonly kind: 'rate-limited';
       /** Default 1. */
-      readonly retryAfterSeconds?: number;
+      readonly retryAfterSeconds?: number | undefined;
       /** Default `'seconds'`. */
-      readonly retryAfterAs?: RetryAfterForm;
+      readonly retryAfterAs?: RetryAfterForm | undefined;
       /** Default `'provider'`. */
-      readonly answeredBy?: 'provider' | 'gateway';
-      readonly errorShape?: PostmanErrorShape;
+      readonly answeredBy?: 'provider' | 'gateway' | undefined;
+      readonly errorShape?: PostmanErrorShape | undefined;
     }
   /** A 5xx with the provider's error body (Mobizon: code 999). */
   | { readonly kind: 'server-error'; /** 500..599, default 500. */ readonly status?: number; readonly errorShape?: PostmanErrorShape }
@@ -37,12 +37,12 @@ export type RefusalFault =
       readonly kind: 'stream-error';
       readonly status: number;
       readonly code: number;
-      readonly message?: string;
-      readonly unrecoverable?: boolean;
+      readonly message?: string | undefined;
+      readonly unrecoverable?: boolean | undefined;
       /** The body's `exception_fields` (field name → what is wrong with it), as Stream sends on a 400. Default: none. */
-      readonly exceptionFields?: Readonly<Record<string, string>>;
+      readonly exceptionFields?: Readonly<Record<string, string>> | undefined;
       /** The body's `details` (integers). Default `[]`. */
-      readonly details?: readonly number[];
+      readonly details?: readonly number[] | undefined;
     }
   /** Any Postman error, in either shape. */
   | {
@@ -50,10 +50,10 @@ export type RefusalFault =
       readonly status: number;
       /** The legacy shape's `error.name`; the problem's `title` and the end of its `type` unless given. */
       readonly name: string;
-      readonly message?: string;
-      readonly title?: string;
-      readonly type?: string;
-      readonly errorShape?: PostmanErrorShape;
+      readonly message?: string | undefined;
+      readonly title?: string | undefined;
+      readonly type?: string | undefined;
+      readonly errorShape?: PostmanErrorShape | undefined;
     }
   /** Postman's final 429: the plan's usage is used up. */
   | { readonly kind: 'service-limit-exhausted'; readonly errorShape?: PostmanErrorShape }
@@ -69,11 +69,11 @@ export type RefusalFault =
       /** 200..599. */
       readonly status: number;
       /** Default `''`. */
-      readonly body?: string;
+      readonly body?: string | undefined;
       /** Default `application/json; charset=utf-8`. */
-      readonly contentType?: string;
+      readonly contentType?: string | undefined;
       /** Extra headers (`Location`, `Retry-After`, …); not Content-Type or Content-Length. */
-      readonly headers?: Readonly<Record<string, string>>;
+      readonly headers?: Readonly<Record<string, string>> | undefined;
     };
 
 /** Faults of delivery: the provider's answer is computed as usual (it counts), then broken on the way. */

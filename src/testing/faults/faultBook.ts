@@ -4,13 +4,13 @@ import { providerOfRoute, type ProviderName, type RouteName } from '../server/ro
 /** Which requests a fault applies to, and how many of them. Without a target, every request. */
 export interface FaultPlacement {
   /** Only requests about this task. */
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   /** Only this endpoint. */
-  readonly route?: RouteName;
+  readonly route?: RouteName | undefined;
   /** Only this provider's endpoints. */
-  readonly provider?: ProviderName;
+  readonly provider?: ProviderName | undefined;
   /** How many requests it spoils, then it is gone; `Infinity` for all of them. Default 1. */
-  readonly times?: number;
+  readonly times?: number | undefined;
 }
 
 /** A fault waiting for requests. */
@@ -53,7 +53,7 @@ export interface FaultBook {
 export interface FaultTarget {
   readonly provider: ProviderName;
   readonly route: RouteName;
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
 }
 
 class Placement implements PlacedFault {

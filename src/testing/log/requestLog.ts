@@ -7,19 +7,19 @@ export interface RequestLogEntry {
   /** Server clock (ms) when the request arrived. */
   readonly at: number;
   /** Absent when no route matched. */
-  readonly provider?: ProviderName;
-  readonly route?: RouteName;
+  readonly provider?: ProviderName | undefined;
+  readonly route?: RouteName | undefined;
   readonly method: string;
   /** The path, without the query (where keys travel). */
   readonly path: string;
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   /** The HTTP status sent; absent while in flight, or when no status line was ever sent (reset, hang). */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** Stream's `code` on an error, Mobizon's envelope `code`. */
-  readonly providerCode?: number;
+  readonly providerCode?: number | undefined;
   /** A rate-limit refusal: a 429, or Mobizon's code 30. */
   readonly rateLimited: boolean;
-  readonly fault?: FaultKind;
+  readonly fault?: FaultKind | undefined;
   /**
    * Bytes of response body the server handed to the socket (kernel buffers
    * included: on a broken exchange not all of them need have reached the
@@ -34,9 +34,9 @@ export interface RequestLogEntry {
 
 /** Narrows a log question to some requests. */
 export interface RequestLogFilter {
-  readonly provider?: ProviderName;
-  readonly route?: RouteName;
-  readonly taskId?: string;
+  readonly provider?: ProviderName | undefined;
+  readonly route?: RouteName | undefined;
+  readonly taskId?: string | undefined;
 }
 
 /**

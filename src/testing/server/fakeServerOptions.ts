@@ -19,24 +19,24 @@ export const FAKE_CREDENTIALS: FakeCredentials = {
 
 export interface FakeStreamOptions {
   /** The `api_key` accepted. Default `FAKE_CREDENTIALS.stream.apiKey`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** The secret server tokens must be signed with (HS256). Default `FAKE_CREDENTIALS.stream.apiSecret`. */
-  readonly apiSecret?: string;
+  readonly apiSecret?: string | undefined;
   /**
    * Requests each API key may make; enforced with 429 code 9 and advertised
    * in `X-RateLimit-*` on every answer, as Stream does. Default 300 a minute
    * (GetTask's own limit is not published: the fake's choice).
    */
-  readonly budget?: RequestBudget;
+  readonly budget?: RequestBudget | undefined;
   /** Send every `X-RateLimit-*` value twice, `"10, 10"`, as Stream sometimes does. Default false. */
-  readonly duplicateRateLimitHeaders?: boolean;
+  readonly duplicateRateLimitHeaders?: boolean | undefined;
 }
 
 export interface FakeMobizonOptions {
   /** The `apiKey` accepted. Default `FAKE_CREDENTIALS.mobizon.apiKey`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** Requests each API key may make; enforced with code 30 (HTTP 200). Default: none. */
-  readonly budget?: RequestBudget;
+  readonly budget?: RequestBudget | undefined;
   /**
    * Enforce the docs' "no more than once per second" per task: a request less
    * than 1 s (server clock) after the previous request about the same task,
@@ -45,15 +45,15 @@ export interface FakeMobizonOptions {
    * is kept of a task goes with it (`tasks.remove`, `tasks.clear`, `close`).
    * Default false.
    */
-  readonly strict?: boolean;
+  readonly strict?: boolean | undefined;
   /**
    * The API host of the account (`localhost`, or `host:port`); a request whose
    * `Host` header differs gets code 13 with this host in `data`. Without a
    * port, the server's own port is added. Default: any host is home.
    */
-  readonly homeHost?: string;
+  readonly homeHost?: string | undefined;
   /** Send `data.progress` and `data.status` as strings (`"45"`). Default false. */
-  readonly numbersAsStrings?: boolean;
+  readonly numbersAsStrings?: boolean | undefined;
   /**
    * How closely requests are checked. Each refusal's message says what was
    * expected and what came.
@@ -77,23 +77,23 @@ export interface FakeMobizonOptions {
    *   `application/x-www-form-urlencoded` body (code 11 otherwise). This
    *   library's own tests turn it on, to prove it sends the documented request.
    */
-  readonly checkRequestShape?: boolean;
+  readonly checkRequestShape?: boolean | undefined;
 }
 
 export interface FakePostmanOptions {
   /** The `x-api-key` accepted. Default `FAKE_CREDENTIALS.postman.apiKey`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /**
    * Requests each API key may make; enforced with a `rateLimited` 429 and
    * advertised on every answer in each form Postman documents (the combined
    * `RateLimit`, and both header families). Default 300 a minute, Postman's
    * documented limit.
    */
-  readonly budget?: RequestBudget;
+  readonly budget?: RequestBudget | undefined;
   /** The shape of error bodies (a fault may pick its own). Default `'problem'` (RFC 7807). */
-  readonly errorShape?: PostmanErrorShape;
+  readonly errorShape?: PostmanErrorShape | undefined;
   /** Send every rate-limit value twice, `"10, 10"`. Default false. */
-  readonly duplicateRateLimitHeaders?: boolean;
+  readonly duplicateRateLimitHeaders?: boolean | undefined;
   /**
    * Refuse an API Builder task request (`/apis/:apiId/tasks/:id`) that does
    * not accept `application/vnd.api.v10+json`, with a 400
@@ -102,23 +102,23 @@ export interface FakePostmanOptions {
    * it documents the header but no refusal, and its own MCP server does not
    * send it.
    */
-  readonly checkRequestShape?: boolean;
+  readonly checkRequestShape?: boolean | undefined;
 }
 
 export interface FakeProviderServerOptions {
   /** The address to listen on: an IP address or a host name. Default `'127.0.0.1'`. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Default 0: a free port. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /**
    * The server's notion of now, in ms since the epoch: tasks' lifecycles,
    * budgets, time claims of tokens and rate-limit headers all read it.
    * Default `Date.now`; tests pass a clock they move by hand.
    */
-  readonly clock?: () => number;
-  readonly stream?: FakeStreamOptions;
-  readonly mobizon?: FakeMobizonOptions;
-  readonly postman?: FakePostmanOptions;
+  readonly clock?: (() => number) | undefined;
+  readonly stream?: FakeStreamOptions | undefined;
+  readonly mobizon?: FakeMobizonOptions | undefined;
+  readonly postman?: FakePostmanOptions | undefined;
 }
 
 type Kind = 'string' | 'boolean' | 'budget' | 'errorShape' | 'host';

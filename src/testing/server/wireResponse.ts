@@ -10,13 +10,13 @@ export interface WireResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly contentType: string;
   /** A JSON value (bigints written as exact integers) … */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
   /** … or a body that is text already (an HTML page). */
-  readonly text?: string;
+  readonly text?: string | undefined;
   /** Stream's error `code`, Mobizon's envelope `code`: for the log. */
-  readonly providerCode?: number;
+  readonly providerCode?: number | undefined;
   /** Set when the body reports a task's state: content faults apply only then. */
-  readonly snapshot?: { readonly task: FakeTask; readonly step: TaskStep };
+  readonly snapshot?: { readonly task: FakeTask; readonly step: TaskStep } | undefined;
 }
 
 export function jsonResponse(status: number, body: unknown, extra: Partial<Omit<WireResponse, 'status' | 'body'>> = {}): WireResponse {

@@ -7,7 +7,7 @@ import type { WireResponse } from './wireResponse.js';
 /** How a response went out. */
 export interface Delivery {
   /** The status line sent; absent when none was (a reset or hang before headers). */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** The server itself cut the exchange on purpose: if it ends early, the client did not go away. */
   readonly brokenByServer: boolean;
   /** Body bytes handed to the socket so far (an oversized body keeps counting while it streams). */

@@ -37,15 +37,15 @@ export interface FakeTaskBase {
    * failed; `undefined` when its script never ends. Benchmarks measure how
    * late a client noticed from this.
    */
-  readonly terminalAt?: number;
+  readonly terminalAt?: number | undefined;
   /** How its script ends; `undefined` when it never does. */
-  readonly outcome?: TaskOutcome;
+  readonly outcome?: TaskOutcome | undefined;
   /**
    * Server clock (ms) from which the server answers "not found" for the task
    * although it is still on the board: Postman keeps a collection merge task
    * 24 h after its creation, then 404. `undefined` for every other kind.
    */
-  readonly expiresAt?: number;
+  readonly expiresAt?: number | undefined;
 }
 
 /** Every kind but Postman's API tasks: it belongs to no API, so reading `apiId` or `meta` before narrowing on `kind` gives `undefined`. */

@@ -4,17 +4,17 @@ import type { TaskSpec, TaskStepError } from './taskSpec.js';
 
 export interface ScenarioOptions {
   /** The same seed (and options) gives the same tasks, ids included. Default 1. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** How many tasks. Default 30. */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Dealt in turn; Postman tasks cycle through its three kinds. Default: all three providers. */
-  readonly providers?: readonly ProviderName[];
+  readonly providers?: readonly ProviderName[] | undefined;
   /** The share of tasks that fail, 0..1 (rounded to a whole number of tasks). Default 0.2. */
-  readonly failureRate?: number;
+  readonly failureRate?: number | undefined;
   /** Shortest task, ms. Default 1000. */
-  readonly minDuration?: number;
+  readonly minDuration?: number | undefined;
   /** Longest task, ms. Durations are spread log-uniformly: many short tasks, a few long ones. Default 30000. */
-  readonly maxDuration?: number;
+  readonly maxDuration?: number | undefined;
 }
 
 const POSTMAN_KINDS: readonly PostmanTaskKind[] = ['collection-update', 'collection-merge', 'api'];
@@ -84,7 +84,7 @@ function shuffled(random: SeededRandom, count: number): number[] {
   return order;
 }
 
-function checkScenario({ count, providers, failureRate, minDuration, maxDuration }: Required<Omit<ScenarioOptions, 'seed'>>): void {
+function checkScenario({ count, providers, failureRate, minDuration, maxDuration }: { readonly [K in Exclude<keyof ScenarioOptions, 'seed'>]-?: Exclude<ScenarioOptions[K], undefined> }): void {
   if (!Number.isInteger(count) || count < 0) throw new TypeError(`Expected \`count\` to be a non-negative integer, got ${String(count)}.`);
   if (!Array.isArray(providers) || providers.length === 0 || providers.some((name) => !PROVIDER_NAMES.includes(name))) {
     throw new TypeError(`Expected \`providers\` to be a non-empty list of ${PROVIDER_NAMES.join(', ')}.`);

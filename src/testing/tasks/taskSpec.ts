@@ -12,7 +12,7 @@ import type {
 export interface TaskStepError {
   readonly message: string;
   /** Stream's `error.type`. Default `'task_error'`. */
-  readonly type?: string;
+  readonly type?: string | undefined;
 }
 
 /**
@@ -24,11 +24,11 @@ export interface TaskStep<TStatus = string | number> {
   /** The status exactly as the provider spells it on the wire. */
   readonly status: TStatus;
   /** Mobizon's `progress`, 0..100 (the other providers report none). Default 0, or 100 once completed. */
-  readonly progress?: number;
+  readonly progress?: number | undefined;
   /** Stream's `result`; Postman API tasks' `details.resources`. */
-  readonly result?: unknown;
+  readonly result?: unknown | undefined;
   /** Shown on a failed status. */
-  readonly error?: TaskStepError;
+  readonly error?: TaskStepError | undefined;
 }
 
 /**
@@ -39,17 +39,17 @@ export interface TaskStep<TStatus = string | number> {
  */
 interface TaskSpecBase<TStatus> {
   /** Default: a random UUID (Stream, Postman) or the next number from 100001 (Mobizon). */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** The script: what the server reports from each step's `at` on, the first at 0. Give `steps` or `duration`. */
-  readonly steps?: readonly TaskStep<TStatus>[];
+  readonly steps?: readonly TaskStep<TStatus>[] | undefined;
   /** Milliseconds from creation to the terminal status. */
-  readonly duration?: number;
+  readonly duration?: number | undefined;
   /** With `duration`. Default `'completed'`. */
-  readonly outcome?: TaskOutcome;
+  readonly outcome?: TaskOutcome | undefined;
   /** With `duration`: the result of a completed task. */
-  readonly result?: unknown;
+  readonly result?: unknown | undefined;
   /** With `duration`: why a failed task failed. */
-  readonly error?: TaskStepError;
+  readonly error?: TaskStepError | undefined;
 }
 
 // `(string & {})` keeps the documented statuses as suggestions while letting a script use any other.
@@ -64,7 +64,7 @@ export interface MobizonTaskSpec extends TaskSpecBase<MobizonTaskStatus | number
 export interface PostmanCollectionTaskSpec extends TaskSpecBase<PostmanCollectionTaskStatus | (string & {})> {
   readonly provider: 'postman';
   /** Default `'collection-update'`. */
-  readonly kind?: 'collection-update' | 'collection-merge';
+  readonly kind?: 'collection-update' | 'collection-merge' | undefined;
 }
 
 /** Postman API Builder task metadata (`meta` in its body). */
@@ -78,9 +78,9 @@ export interface PostmanApiTaskSpec extends TaskSpecBase<PostmanApiTaskStatus | 
   readonly provider: 'postman';
   readonly kind: 'api';
   /** Default: a UUID derived from the task id. */
-  readonly apiId?: string;
+  readonly apiId?: string | undefined;
   /** Default `{ url: '/apis/{apiId}/versions', model: 'api-version', action: 'create' }`. */
-  readonly meta?: PostmanTaskMeta;
+  readonly meta?: PostmanTaskMeta | undefined;
 }
 
 /** A collection duplication task, served at `/collection-duplicate-tasks/{id}` (its body wraps the task in `task`). */
@@ -98,9 +98,9 @@ export interface PostmanGenerationTaskSpec extends TaskSpecBase<PostmanGeneratio
   /** Always `'generation'`. */
   readonly kind: 'generation';
   /** Whose task: `'collections'` (a spec generated from a collection) or `'specs'` (a collection from a spec). Default `'collections'`. */
-  readonly elementType?: 'collections' | 'specs';
+  readonly elementType?: 'collections' | 'specs' | undefined;
   /** The collection's UID or the spec's id. Default: one derived from the task id. */
-  readonly elementId?: string;
+  readonly elementId?: string | undefined;
 }
 
 export type PostmanTaskSpec = PostmanCollectionTaskSpec | PostmanDuplicateTaskSpec | PostmanGenerationTaskSpec | PostmanApiTaskSpec;
