@@ -2,13 +2,16 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractCodeBlocks, type CodeBlock } from './markdown.js';
 
-/** The TypeScript sources whose doc comments TypeDoc publishes: src/**\/*.ts. */
+/**
+ * The TypeScript files (`.ts`, `.tsx`, no `.d.ts`) of a folder and its
+ * subfolders: by default src/, whose doc comments TypeDoc publishes.
+ */
 export function listSourceFiles(root: string, dir = 'src'): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) found.push(...listSourceFiles(root, path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) found.push(path);
+    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(path);
   }
   return found.sort();
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
@@ -6,6 +6,21 @@ import { exampleFileOf, type CodeBlock } from './markdown.js';
 
 /** The languages whose blocks are type-checked, and the extension each is written with. */
 export const CHECKED_LANGUAGES: Readonly<Record<string, '.ts' | '.tsx'>> = { ts: '.ts', typescript: '.ts', tsx: '.tsx' };
+
+/**
+ * The options of a demanding user's tsconfig, on top of the project's
+ * `strict`: a block that compiles only under looser settings would fail in
+ * such a project, pasted as it is. `exactOptionalPropertyTypes`: an optional
+ * option cannot be passed `undefined` unless its type says so;
+ * `noUncheckedIndexedAccess`: `array[0]` may be `undefined`;
+ * `verbatimModuleSyntax`: a type is imported with `import type` or `type`.
+ */
+export const STRICT_USER_OPTIONS = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  verbatimModuleSyntax: true,
+} as const satisfies ts.CompilerOptions;
 
 /** A code block and the page it is on (a path relative to the repository root, with `/`). */
 export interface PageBlock {
@@ -27,8 +42,9 @@ export interface BlockProblem {
  * Type-checks code blocks, each as its own ES module, all in one TypeScript
  * program (one program keeps it to seconds however many blocks there are).
  *
- * The options are the project's (strict, the `rx-task-status` paths onto
- * src/), with `module: ES2022`, `moduleResolution: Bundler`, `types: ['node']`
+ * The options are the project's (the `rx-task-status` paths onto src/), made
+ * as strict as a demanding user's ({@link STRICT_USER_OPTIONS}), with
+ * `module: ES2022`, `moduleResolution: Bundler`, `types: ['node']`
  * (no jest globals in user-facing code), `jsx: 'react-jsx'` for ```tsx blocks,
  * and every block a module even without an import, so top-level await works.
  * Unused locals are allowed: a block may declare a value to show its type.
@@ -101,10 +117,23 @@ function compilerOptions(root: string, dir: string): ts.CompilerOptions {
     rootDirs: [dir, root],
     noUnusedLocals: false,
     noUnusedParameters: false,
+    ...STRICT_USER_OPTIONS,
   };
 }
 
-/** `docs/x.md:12:5 (block at line 10): TS2322: …`, one problem a line. */
+/**
+ * A whole file checked as one block, such as an example of docs/examples/ that
+ * no page shows in full: its fence at line 0, so that the lines of its
+ * problems are the file's own.
+ */
+export function wholeFileBlock(root: string, path: string): PageBlock {
+  const code = readFileSync(join(root, path), 'utf8');
+  return { page: path, block: { lang: path.endsWith('.tsx') ? 'tsx' : 'ts', fenceLine: 0, endLine: code.split('\n').length, code } };
+}
+
+/** `docs/x.md:12:5 (block at line 10): TS2322: …` (`docs/examples/a.ts:12:5: TS2322: …` for a whole file), one problem a line. */
 export function formatProblems(problems: readonly BlockProblem[]): string {
-  return problems.map(({ page, line, column, fenceLine, message }) => `${page}:${line}:${column} (block at line ${fenceLine}): ${message}`).join('\n');
+  return problems
+    .map(({ page, line, column, fenceLine, message }) => `${page}:${line}:${column}${fenceLine === 0 ? '' : ` (block at line ${fenceLine})`}: ${message}`)
+    .join('\n');
 }
