@@ -82,8 +82,19 @@ function packageFromSources(): Plugin {
   return {
     name: 'rx-task-status-from-sources',
     setup(esbuild) {
+      const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; browser?: Record<string, string> };
+      // The `browser` field's file swaps, read as a bundler reads them for dist/esm, applied to the sources they were built from.
+      const swaps = new Map(
+        Object.entries(manifest.browser ?? {}).flatMap(([from, to]) => {
+          const [source, replacement] = [from, to].map((path) => /^\.\/dist\/esm\/(.+)\.js$/.exec(path)?.[1]);
+          return source === undefined || replacement === undefined ? [] : [[join(root, 'src', `${source}.ts`), join(root, 'src', `${replacement}.ts`)] as const];
+        }),
+      );
+      esbuild.onResolve({ filter: /^\.\.?\// }, ({ path, resolveDir }) => {
+        const swapped = swaps.get(join(resolveDir, path).replace(/\.js$/, '.ts'));
+        return swapped === undefined ? undefined : { path: swapped };
+      });
       esbuild.onResolve({ filter: /^rx-task-status$/ }, () => {
-        const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
         const target = pickCondition(manifest.exports['.']);
         const source = /^\.\/dist\/esm\/(.+)\.js$/.exec(target ?? '');
         if (source === null) return { errors: [{ text: `package.json exports "." resolves to ${String(target)} for ${CONDITIONS.join('/')}, not to a file of dist/esm` }] };

@@ -73,3 +73,7 @@ function start(): void {
 }
 
 start();
+
+// An ES module, said outright: the repository's package.json says CommonJS, and a
+// bundler reads a file with no export by it (wrapping every module it imports).
+export {};

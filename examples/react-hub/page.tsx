@@ -68,3 +68,7 @@ createRoot(root).render(
     <App ids={(root.dataset.tasks ?? '').split(' ')} />
   </StrictMode>,
 );
+
+// An ES module, said outright: the repository's package.json says CommonJS, and a
+// bundler reads a file with no export by it (wrapping every module it imports).
+export {};
