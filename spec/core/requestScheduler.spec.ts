@@ -71,6 +71,21 @@ describe('RequestScheduler', () => {
     ]);
   });
 
+  it('spreads what Remaining leaves over the rest of the window, and takes a gap under a millisecond for no pace at all', () => {
+    const paced = setup(Number.POSITIVE_INFINITY);
+    paced.requests.observe({ remaining: 11, resetAt: 1000, limit: 10 }); // 11 - a reserve of 1: 10 starts over 1000 ms
+    for (let i = 0; i < 3; i++) paced.ask(`p${i}`, 0);
+    paced.time.flush();
+    expect(paced.starts.map((s) => s.at)).toEqual([0, 100, 200]);
+
+    // A roomy account (a million a minute): a start every 0.06 ms is more than the clock can keep, so none waits for a timer.
+    const roomy = setup(Number.POSITIVE_INFINITY);
+    roomy.requests.observe({ remaining: 1_000_000, resetAt: 60_000, limit: 1_000_000 });
+    for (let i = 0; i < 3; i++) roomy.ask(`r${i}`, 0);
+    expect(roomy.starts.map((s) => s.at)).toEqual([0, 0, 0]);
+    expect(roomy.time.tracked.liveTimers()).toBe(0);
+  });
+
   it('lets the other slots work while one request hangs', () => {
     const { time, starts, turns, ask } = setup(2);
     ask('hanging', 0, { hold: true });

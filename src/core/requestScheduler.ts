@@ -154,8 +154,11 @@ export class RequestScheduler {
       this.pauseUntil(resetAt + ARRIVAL_MARGIN_MS);
       return;
     }
-    this.paceGap = (resetAt - now) / usable;
-    this.paceUntil = resetAt;
+    const gap = (resetAt - now) / usable;
+    // A gap under the clock's millisecond is no pace: the rest of the window allows more than a start each ms, and
+    // keeping it would only arm a timer before every start (a roomy account then cost 5x the CPU per poll).
+    this.paceGap = gap;
+    this.paceUntil = gap < MIN_PACE_GAP_MS ? -Infinity : resetAt;
     this.pump();
   }
 
@@ -337,6 +340,9 @@ export class Waiter implements HeapEntry, Ticket {
 
 /** A waiter whose turn failed (its shared budget could not be asked): nothing is left to give back. */
 const FAILED = /*#__PURE__*/ Symbol('failed');
+
+/** The shortest gap between starts that pacing keeps, ms: the scheduler's clock counts whole milliseconds. */
+const MIN_PACE_GAP_MS = 1;
 
 /** The places a granted request holds in its budgets. */
 interface Permits {
