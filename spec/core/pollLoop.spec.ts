@@ -13,6 +13,7 @@ import {
   type SourceOptions,
   type TaskState,
 } from '../../src/index.js';
+import { ARRIVAL_MARGIN_MS } from '../../src/core/budget.js';
 import { createTaskState } from '../../src/core/taskState.js';
 import { acmeTasks, type AcmeJob } from '../support/acmeProvider.js';
 import { scriptedTransport, type Scripted } from '../support/scriptedTransport.js';
@@ -165,9 +166,9 @@ describe('the poll loop (virtual time)', () => {
     ]);
     scheduler.run(({ expectObservable }) => {
       // The reset is when the server's window ends; the margin covers the request's way there.
-      expectObservable(source.watch('j1')).toBe('8050ms (a|)', { a: stateOf('done') });
+      expectObservable(source.watch('j1')).toBe(`${8000 + ARRIVAL_MARGIN_MS}ms (a|)`, { a: stateOf('done') });
     });
-    expect(scripted.startedAt).toEqual([0, 8050]);
+    expect(scripted.startedAt).toEqual([0, 8000 + ARRIVAL_MARGIN_MS]);
   });
 
   it('ends with a RateLimitError once 429s outlast the retries', () => {
@@ -331,18 +332,18 @@ describe('provider-driven behaviour of the loop', () => {
   it('keeps the provider minimum between two requests of a task, retries and moves included', () => {
     const { scripted } = run([{ body: { fail: true } }, { body: { moveTo: 'https://two.example' } }, { body: { state: 'running' } }, { body: { state: 'done' } }]);
     // backoff wants 750 ms, the interval 200 ms: the 1 s floor (plus the arrival margin) wins each time.
-    expect(scripted.startedAt).toEqual([0, 1050, 2100, 3150]);
+    expect(scripted.startedAt).toEqual([0, 1, 2, 3].map((n) => n * (1000 + ARRIVAL_MARGIN_MS)));
   });
 
   it('counts the provider minimum from the end of the last request, so a slow answer cannot bring the next one closer', () => {
     const { scripted } = run([{ body: { state: 'running' }, latency: 400 }, { body: { state: 'done' } }]);
     // The server may have seen the first request as late as 400: the second waits 1 s (+ margin) from there.
-    expect(scripted.startedAt).toEqual([0, 1450]);
+    expect(scripted.startedAt).toEqual([0, 1400 + ARRIVAL_MARGIN_MS]);
   });
 
   it('raises a requested interval below the provider minimum to it', () => {
     const { scripted } = run([{ body: { state: 'running' } }, { body: { state: 'running', n: 1 } }, { body: { state: 'done' } }], { interval: 10 });
-    expect(scripted.startedAt).toEqual([0, 1050, 2100]);
+    expect(scripted.startedAt).toEqual([0, 1, 2].map((n) => n * (1000 + ARRIVAL_MARGIN_MS)));
   });
 
   it('turns a decode that throws into a DecodeError, after one request', () => {

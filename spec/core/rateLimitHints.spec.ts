@@ -32,7 +32,7 @@ describe('parseRetryAfter', () => {
 describe('readRateLimitHints', () => {
   it("reads Postman's combined RateLimit header (limit, remaining, and reset in seconds from now), in any order", () => {
     expect(at({ RateLimit: 'limit=300, remaining=12, reset=42' })).toEqual({ limit: 300, remaining: 12, resetAt: NOW + 42_000 });
-    expect(at({ RateLimit: 'reset=5,remaining=0,limit=300', 'RateLimit-Policy': '300;w=60' })).toEqual({ limit: 300, remaining: 0, resetAt: NOW + 5000 });
+    expect(at({ RateLimit: 'reset=5,remaining=0,limit=300', 'RateLimit-Policy': '300;w=60' })).toEqual({ limit: 300, remaining: 0, resetAt: NOW + 5000, windowMs: 60_000 });
     // The later drafts' short form.
     expect(at({ RateLimit: '"default";r=7;t=3' })).toEqual({ remaining: 7, resetAt: NOW + 3000 });
   });
@@ -63,7 +63,16 @@ describe('readRateLimitHints', () => {
       limit: 300,
       remaining: 0,
       resetAt: NOW + 17_000,
+      windowMs: 60_000,
     });
+  });
+
+  it("reads the window of RateLimit-Policy ('100;w=1', its first policy), and nothing from one without a window", () => {
+    expect(at({ 'RateLimit-Policy': '100;w=1' })).toEqual({ windowMs: 1000 });
+    expect(at({ 'RateLimit-Policy': '"burst";q=100;w=0.5, "day";q=5000;w=86400' })).toEqual({ windowMs: 500 });
+    expect(at({ 'RateLimit-Policy': '100' })).toEqual({});
+    expect(at({ 'RateLimit-Policy': '100;w=0' })).toEqual({});
+    expect(at({ 'RateLimit-Policy': '100;w=soon' })).toEqual({});
   });
 
   it('takes the first of duplicated values such as "300, 300"', () => {

@@ -2,9 +2,9 @@ import { ARRIVAL_MARGIN_MS, type BudgetAnswer, type RequestBudget } from '../../
 import { RequestScheduler, type Turn } from '../../src/core/requestScheduler.js';
 import { maxInAnyWindow, virtualTime } from '../support/virtualTime.js';
 
-function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY) {
+function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY, { reserve }: { reserve?: number } = {}) {
   const time = virtualTime();
-  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, requestTimeout: 10_000, scheduler: time.tracked });
+  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, requestTimeout: 10_000, scheduler: time.tracked, reserve });
   const starts: Array<{ name: string; at: number }> = [];
   const turns = new Map<string, Turn>();
   const ask = (name: string, dueAt = time.now(), { hold = false } = {}) =>
@@ -50,7 +50,8 @@ describe('RequestScheduler', () => {
     for (let i = 0; i < 4; i++) ask(`late${i}`, 1000);
     time.flush();
     // The window is kept with ARRIVAL_MARGIN_MS to spare: servers count arrivals, not starts.
-    expect(starts.map((s) => s.at)).toEqual([900, 900, 900, 900, 1950, 1950, 1950, 1950]);
+    const next = 900 + 1000 + ARRIVAL_MARGIN_MS;
+    expect(starts.map((s) => s.at)).toEqual([900, 900, 900, 900, next, next, next, next]);
   });
 
   it('counts a request in the window until its answer, so a request delayed on the way cannot crowd the next window', () => {
@@ -84,6 +85,46 @@ describe('RequestScheduler', () => {
     for (let i = 0; i < 3; i++) roomy.ask(`r${i}`, 0);
     expect(roomy.starts.map((s) => s.at)).toEqual([0, 0, 0]);
     expect(roomy.time.tracked.liveTimers()).toBe(0);
+  });
+
+  describe('with a server whose window is one second (RateLimit-Policy w=1)', () => {
+    const perSecond = (starts: readonly { at: number }[]) => maxInAnyWindow(starts.map((s) => s.at));
+
+    it('keeps its own window at the limit less the reserve, and is not stalled by a reset given in whole seconds', () => {
+      const { time, requests, starts, ask } = setup(10);
+      // Remaining 9 of 10 with nothing of ours in the window: one request is someone else's, within the reserve of 1.
+      requests.observe({ limit: 10, remaining: 9, resetAt: 1000, windowMs: 1000 });
+      for (let i = 0; i < 20; i++) ask(`t${i}`, 0);
+      time.flush();
+      expect(starts.map((s) => s.at)).toEqual([...Array<number>(9).fill(0), ...Array<number>(9).fill(1000 + ARRIVAL_MARGIN_MS), 2 * (1000 + ARRIVAL_MARGIN_MS), 2 * (1000 + ARRIVAL_MARGIN_MS)]);
+      expect(perSecond(starts)).toBe(9);
+    });
+
+    it('goes on at the full limit with no reserve when Remaining 0 counts only its own requests, and pauses until the reset when others spent it', () => {
+      const own = setup(10, Number.POSITIVE_INFINITY, { reserve: 0 });
+      for (let i = 0; i < 10; i++) own.ask(`t${i}`, 0);
+      own.requests.observe({ limit: 10, remaining: 0, resetAt: 2000, windowMs: 1000 }); // the ten in the window are ours; the reset, in whole seconds, rounded up
+      for (let i = 10; i < 20; i++) own.ask(`t${i}`, 0);
+      own.time.flush();
+      expect(own.starts.filter((s) => s.at === 1000 + ARRIVAL_MARGIN_MS)).toHaveLength(10);
+      expect(perSecond(own.starts)).toBe(10);
+
+      const crowded = setup(10, Number.POSITIVE_INFINITY, { reserve: 0 });
+      crowded.ask('first', 0);
+      crowded.time.advanceTo(100);
+      crowded.requests.observe({ limit: 10, remaining: 0, resetAt: 2000, windowMs: 1000 }); // nine of the ten are someone else's
+      crowded.ask('second', 100);
+      crowded.time.flush();
+      expect(crowded.starts.map((s) => s.at)).toEqual([0, 2000 + ARRIVAL_MARGIN_MS]);
+    });
+
+    it("takes what the account's other clients use beyond the reserve off its own share", () => {
+      const { time, requests, starts, ask } = setup(10);
+      requests.observe({ limit: 10, remaining: 6, resetAt: 1000, windowMs: 1000 }); // four used by others: more than the reserve of one
+      for (let i = 0; i < 12; i++) ask(`t${i}`, 0);
+      time.flush();
+      expect(perSecond(starts)).toBe(6);
+    });
   });
 
   it('lets the other slots work while one request hangs', () => {

@@ -22,6 +22,8 @@ export interface RateLimitHints {
   readonly remaining?: number | undefined;
   /** When the current window ends, as a time on the scheduler's clock (ms). */
   readonly resetAt?: number | undefined;
+  /** How long the window is, ms (the `w` of `RateLimit-Policy: 300;w=60`, which Postman sends). */
+  readonly windowMs?: number | undefined;
 }
 
 /**
@@ -56,6 +58,8 @@ export function readRateLimitHints(all: HeaderReader, now: number): RateLimitHin
   if (remaining !== undefined) hints.remaining = remaining;
   const resetAt = parseReset(firstOf(headers, 'ratelimit-reset', 'x-ratelimit-reset') ?? combined.reset, now);
   if (resetAt !== undefined) hints.resetAt = Math.min(resetAt, now + MAX_SERVER_WAIT_MS);
+  const window = /(?:^|;)\s*w\s*=\s*"?(\d+(?:\.\d+)?)"?\s*(?:;|$)/i.exec(firstValue(headers.get('ratelimit-policy')) ?? '');
+  if (window !== null && Number(window[1]) > 0) hints.windowMs = Number(window[1]) * 1000;
   return hints;
 }
 
@@ -129,12 +133,13 @@ const HINT_HEADERS: ReadonlySet<string> = new Set([
   'x-ratelimit-remaining',
   'ratelimit-reset',
   'x-ratelimit-reset',
+  'ratelimit-policy',
 ]);
 
 /**
  * The rate-limit headers of a response, or `undefined` when there are none (the
  * common case, decided at once). node-fetch's `get` scans every header for
- * each name asked: with its `raw()` map the ten names cost ten property
+ * each name asked: with its `raw()` map each name costs one property
  * reads instead.
  */
 function rateLimitHeaders(headers: HeaderReader): HeaderReader | undefined {

@@ -60,7 +60,7 @@ export interface RequestSchedulerOptions {
  */
 export class RequestScheduler {
   private readonly queue = new MinHeap<Waiter>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
-  private readonly local: LocalBudget | undefined;
+  private local: LocalBudget | undefined;
   private readonly shared: RequestBudget | undefined;
   private lastStart = -Infinity;
   private inFlight = 0;
@@ -149,6 +149,10 @@ export class RequestScheduler {
       return;
     }
     const reserve = limit === undefined ? 0 : Math.ceil(limit * (this.options.reserve ?? 0.1));
+    if (limit !== undefined && hints.windowMs === 1000) {
+      this.keepWindow(limit, remaining, reserve, resetAt);
+      return;
+    }
     const usable = remaining - reserve - this.inFlight;
     if (usable <= 0) {
       this.pauseUntil(resetAt + ARRIVAL_MARGIN_MS);
@@ -160,6 +164,26 @@ export class RequestScheduler {
     this.paceGap = gap;
     this.paceUntil = gap < MIN_PACE_GAP_MS ? -Infinity : resetAt;
     this.pump();
+  }
+
+  /**
+   * A server whose window is one second, as the source's own is: the source's
+   * window keeps its limit by itself when it lets no more than the limit less
+   * the reserve start in any second. Spreading `Remaining` until a reset
+   * given in whole seconds would only stall it (a second's wait each time the
+   * window filled). The server's word still counts where the source cannot
+   * see: what the account's other clients use beyond the reserve comes off
+   * the source's share, and `Remaining: 0` with others at work pauses it
+   * until the reset.
+   */
+  private keepWindow(limit: number, remaining: number, reserve: number, resetAt: number): void {
+    const local = (this.local ??= new LocalBudget(limit, () => this.now()));
+    // What the server counted beyond this source's own requests (never more than it saw: ours in flight may not have arrived).
+    const others = Math.max(0, limit - remaining - local.held());
+    local.limitTo(limit - Math.max(reserve, others));
+    this.paceUntil = -Infinity;
+    if (remaining <= 0 && others > reserve) this.pauseUntil(resetAt + ARRIVAL_MARGIN_MS);
+    else this.pump();
   }
 
   /**
