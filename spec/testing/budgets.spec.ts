@@ -136,6 +136,17 @@ describe('request budgets (enforced by the server, over a sliding window)', () =
     expect(rateLimitHeaders(await postmanGet(server, '/collection-updates-tasks/p1'))).toMatchObject({ 'ratelimit-limit': '5, 5', 'x-ratelimit-remaining': '4, 4', 'ratelimit-policy': '5;w=1' });
   });
 
+  it('can keep its budget to itself: Postman with rateLimitHeaders false sends no rate-limit header, and its 429 only when to come back', async () => {
+    await start({ postman: { budget: 1, rateLimitHeaders: false } });
+    const answered = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(answered.status).toBe(200);
+    expect(rateLimitHeaders(answered)).toEqual({});
+    const refused = await postmanGet(server, '/collection-updates-tasks/p1');
+    expect(refused.status).toBe(429);
+    // When to come back, in Postman's two spellings, and nothing of the limit.
+    expect(rateLimitHeaders(refused)).toEqual({ 'retry-after': '1', 'x-ratelimit-retryafter': '1' });
+  });
+
   it('does not count refusal faults against the budget', async () => {
     await start({ stream: { budget: 1 } });
     server.faults.add({ kind: 'server-error' }, { times: 3 });

@@ -16,6 +16,8 @@ export interface FakePostmanSettings {
   readonly checkRequestShape: boolean;
   readonly errorShape: PostmanErrorShape;
   readonly duplicateRateLimitHeaders: boolean;
+  /** false: no rate-limit header on any answer (a refusal still says when to come back). */
+  readonly rateLimitHeaders: boolean;
   readonly budget?: SlidingWindowBudget | undefined;
 }
 
@@ -116,6 +118,7 @@ export class FakePostman implements FakeProvider {
 
   /** Every form Postman documents: the combined `RateLimit` (reset in seconds from now), the IETF family and the X- one. */
   private quotaHeaders(quota: QuotaSnapshot, now: number): Record<string, string> {
+    if (!this.settings.rateLimitHeaders) return {};
     const duplicate = this.settings.duplicateRateLimitHeaders;
     const reset = Math.max(0, Math.ceil((quota.resetAt - now) / 1000));
     return { RateLimit: `limit=${quota.limit}, remaining=${quota.remaining}, reset=${reset}`, ...ietfRateLimitHeaders(quota, duplicate), ...xRateLimitHeaders(quota, duplicate) };

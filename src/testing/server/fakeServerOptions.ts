@@ -95,6 +95,12 @@ export interface FakePostmanOptions {
   /** Send every rate-limit value twice, `"10, 10"`. Default false. */
   readonly duplicateRateLimitHeaders?: boolean | undefined;
   /**
+   * Advertise the budget on every answer. `false`: no rate-limit header at
+   * all, as a server that enforces a limit without telling it (a 429 still
+   * carries `Retry-After`). Default true.
+   */
+  readonly rateLimitHeaders?: boolean | undefined;
+  /**
    * Refuse an API Builder task request (`/apis/:apiId/tasks/:id`) that does
    * not accept `application/vnd.api.v10+json`, with a 400
    * `unsupportedVersionError` naming the header: what a test turns on to
@@ -127,7 +133,7 @@ type Kind = 'string' | 'boolean' | 'budget' | 'errorShape' | 'host';
 const SCHEMA: Readonly<Record<'stream' | 'mobizon' | 'postman', Readonly<Record<string, Kind>>>> = {
   stream: { apiKey: 'string', apiSecret: 'string', budget: 'budget', duplicateRateLimitHeaders: 'boolean' },
   mobizon: { apiKey: 'string', budget: 'budget', strict: 'boolean', homeHost: 'host', numbersAsStrings: 'boolean', checkRequestShape: 'boolean' },
-  postman: { apiKey: 'string', budget: 'budget', errorShape: 'errorShape', duplicateRateLimitHeaders: 'boolean', checkRequestShape: 'boolean' },
+  postman: { apiKey: 'string', budget: 'budget', errorShape: 'errorShape', duplicateRateLimitHeaders: 'boolean', rateLimitHeaders: 'boolean', checkRequestShape: 'boolean' },
 };
 const TOP_LEVEL = ['host', 'port', 'clock', 'stream', 'mobizon', 'postman'];
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;

@@ -97,6 +97,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
       checkRequestShape: postman.checkRequestShape ?? false,
       errorShape: postman.errorShape ?? 'problem',
       duplicateRateLimitHeaders: postman.duplicateRateLimitHeaders ?? false,
+      rateLimitHeaders: postman.rateLimitHeaders ?? true,
       ...pick(budgets, 'postman'),
     }),
   };
