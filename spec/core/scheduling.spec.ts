@@ -169,26 +169,105 @@ describe('interval policies', () => {
     const DURATION = 60_000;
     const linear = (id: string, now: number): Scripted =>
       now >= DURATION ? { body: { id, state: 'done' } } : working(id, Math.floor((100 * now) / DURATION));
-    const finishOf = (run: Run) => run.events.get('a')?.find((e) => e.state?.status === 'completed')?.at ?? Number.NaN;
+    const endOf = (run: Run, status: 'completed' | 'failed' = 'completed') => run.events.get('a')?.find((e) => e.state?.status === status)?.at ?? Number.NaN;
+    const progressAware = (options?: Parameters<typeof progressAwareInterval>[0]) => [{ id: 'a', options: { policy: progressAwareInterval(options) } }];
 
-    it('follows a steady task with a handful of requests and sees its end within moments', () => {
-      const run = simulate(linear, [{ id: 'a', options: { policy: progressAwareInterval() } }], { until: 200_000, interval: 1000, jitter: 0 });
+    it('by default, polls a steady task every 1.1 intervals and sees its end within moments', () => {
+      const run = simulate(linear, progressAware(), { until: 200_000, interval: 1000, jitter: 0 });
       const fixed = simulate(linear, [{ id: 'a', options: { policy: fixedInterval() } }], { until: 200_000, interval: 1000, jitter: 0 });
+
       expect(startsOf(fixed, 'a')).toHaveLength(61);
+      // 60 s at 1.1 s, the first poll and the one just past the end.
+      expect(startsOf(run, 'a').length).toBeLessThanOrEqual(58);
+      expect(Math.max(...gaps(startsOf(run, 'a')))).toBeLessThanOrEqual(1100);
+      expect(endOf(run) - DURATION).toBeGreaterThanOrEqual(0);
+      expect(endOf(run) - DURATION).toBeLessThan(500);
+    });
+
+    it('trusting the prediction alone (maxGap: Infinity), follows a steady task with a handful of requests', () => {
+      const run = simulate(linear, progressAware({ maxGap: Infinity }), { until: 200_000, interval: 1000, jitter: 0 });
+
       expect(startsOf(run, 'a').length).toBeLessThanOrEqual(12);
-      expect(finishOf(run) - DURATION).toBeLessThan(1000);
-      expect(finishOf(run)).toBeGreaterThanOrEqual(DURATION);
+      expect(endOf(run) - DURATION).toBeGreaterThanOrEqual(0);
+      expect(endOf(run) - DURATION).toBeLessThan(1000);
+    });
+
+    it('sees a task that fails on the way within maxGap intervals, however far its predicted finish', () => {
+      const FAILS_AT = 20_300;
+      const failing = (id: string, now: number): Scripted => (now >= FAILS_AT ? { body: { id, state: 'error', reason: 'out of credit' } } : linear(id, now));
+      const capped = simulate(failing, progressAware(), { until: 100_000, interval: 1000, jitter: 0 });
+      const wider = simulate(failing, progressAware({ maxGap: 3 }), { until: 100_000, interval: 1000, jitter: 0 });
+      const trusting = simulate(failing, progressAware({ maxGap: Infinity }), { until: 100_000, interval: 1000, jitter: 0 });
+
+      expect(endOf(capped, 'failed') - FAILS_AT).toBeLessThanOrEqual(1100);
+      expect(endOf(wider, 'failed') - FAILS_AT).toBeLessThanOrEqual(3000);
+      // Halfway to a finish 40 s away: the failure waits for a poll that was aimed far past it.
+      expect(endOf(trusting, 'failed') - FAILS_AT).toBeGreaterThan(5000);
+    });
+
+    it('polls every maxGap intervals while progress has not moved', () => {
+      const queued = (id: string, now: number): Scripted => (now < 10_000 ? working(id, 0) : linear(id, now - 10_000));
+
+      expect(startsOf(simulate(queued, progressAware(), { until: 9000, interval: 1000, jitter: 0 }), 'a')).toEqual([0, 1100, 2200, 3300, 4400, 5500, 6600, 7700, 8800]);
+      expect(startsOf(simulate(queued, progressAware({ maxGap: 2 }), { until: 9000, interval: 1000, jitter: 0 }), 'a')).toEqual([0, 2000, 4000, 6000, 8000]);
+    });
+
+    it('dates each change of coarse progress midway between two answers, and sees the end of a task reported in steps within moments', () => {
+      // 20 %, 40 %, … every 12 s: an answer says only that the last step was passed, somewhere since the answer before.
+      const byTwenties = (id: string, now: number): Scripted => (now >= DURATION ? { body: { id, state: 'done' } } : working(id, 20 * Math.floor(now / 12_000)));
+      // As Mobizon's tasks do: 0 % while queued (a tenth of the run) and for the first step, then by tens to 90 %, then done.
+      const byTens = (id: string, now: number): Scripted =>
+        now >= DURATION ? { body: { id, state: 'done' } } : working(id, now < 11_400 ? 0 : Math.min(90, 10 * Math.floor((now - 6000) / 5400)));
+      const trusting = simulate(byTwenties, progressAware({ maxGap: Infinity }), { until: 200_000, interval: 1000, jitter: 0 });
+      const capped = simulate(byTens, progressAware(), { until: 200_000, interval: 1000, jitter: 0 });
+
+      for (const run of [trusting, capped]) {
+        expect(endOf(run) - DURATION).toBeGreaterThanOrEqual(0);
+        expect(endOf(run) - DURATION).toBeLessThan(1000);
+      }
+      expect(startsOf(trusting, 'a').length).toBeLessThanOrEqual(25);
+    });
+
+    it('past the predicted finish, waits as long again as the task is late: a stalled task is polled less and less often, up to maxGap intervals', () => {
+      // Steady to 90 % at 54 s, then stuck there: the predicted finish (60 s) passes and nothing ends.
+      const stalled = (id: string, now: number): Scripted => working(id, Math.min(90, Math.floor((100 * now) / DURATION)));
+      const trusting = simulate(stalled, progressAware({ maxGap: Infinity }), { until: 300_000, interval: 1000, jitter: 0, maxInterval: 60_000 });
+      const capped = simulate(stalled, progressAware(), { until: 300_000, interval: 1000, jitter: 0 });
+
+      const late = startsOf(trusting, 'a').filter((at) => at > 61_000);
+      expect(late.length).toBeLessThanOrEqual(10);
+      const lateGaps = gaps(late);
+      expect(lateGaps).toEqual([...lateGaps].sort((a, b) => a - b));
+      expect(Math.max(...lateGaps)).toBe(60_000);
+      const cappedGaps = gaps(startsOf(capped, 'a').filter((at) => at > 70_000));
+      expect(cappedGaps.length).toBeGreaterThan(100);
+      for (const gap of cappedGaps) expect(gap).toBeCloseTo(1100, 6);
+    });
+
+    it('without a minimum gap from the provider, keeps its polls a quarter interval apart past the predicted finish', () => {
+      // Progress reaches 100 % at 60 s, but the task reports done only at 63 s.
+      const slowToEnd = (id: string, now: number): Scripted => (now >= 63_000 ? { body: { id, state: 'done' } } : working(id, Math.min(100, Math.floor((100 * now) / DURATION))));
+      const run = simulate(slowToEnd, progressAware(), { until: 100_000, interval: 1000, jitter: 0 });
+
+      expect(Math.min(...gaps(startsOf(run, 'a')))).toBeGreaterThanOrEqual(250);
+      expect(endOf(run) - 63_000).toBeLessThan(1100);
     });
 
     it('polls on the plain interval while there is no progress to go by', () => {
-      const run = simulate((id) => working(id), [{ id: 'a', options: { policy: progressAwareInterval() } }], { until: 3500, interval: 1000, jitter: 0 });
+      const run = simulate((id) => working(id), progressAware(), { until: 3500, interval: 1000, jitter: 0 });
       expect(startsOf(run, 'a')).toEqual([0, 1000, 2000, 3000]);
     });
 
     it('never waits longer than maxInterval, whatever it predicts', () => {
       const slow = (id: string, now: number): Scripted => working(id, Math.min(99, Math.floor(now / 36_000)));
-      const run = simulate(slow, [{ id: 'a', options: { policy: progressAwareInterval() } }], { until: 400_000, interval: 1000, jitter: 0, maxInterval: 30_000 });
+      const run = simulate(slow, progressAware({ maxGap: Infinity }), { until: 400_000, interval: 1000, jitter: 0, maxInterval: 30_000 });
       expect(Math.max(...gaps(startsOf(run, 'a')))).toBeLessThanOrEqual(30_000);
+    });
+
+    it('takes a maxGap that is a positive number, Infinity included, and says so when it is not', () => {
+      expect(() => progressAwareInterval({ maxGap: Infinity })).not.toThrow();
+      expect(() => progressAwareInterval({ maxGap: 0 })).toThrow(new TypeError('Expected `maxGap` to be a positive number, got 0.'));
+      expect(() => progressAwareInterval({ maxGap: Number.NaN })).toThrow(new TypeError('Expected `maxGap` to be a positive number, got NaN.'));
     });
   });
 });

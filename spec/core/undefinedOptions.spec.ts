@@ -71,6 +71,6 @@ describe('options given as undefined', () => {
     const batch = await waitForBatch(combineTasks([of(completed)], { failFast: undefined }), { signal: undefined, timeout: undefined });
     expect(batch.done).toBe(true);
     expect(() => exponentialInterval({ start: undefined, factor: undefined, cap: undefined })).not.toThrow();
-    expect(() => progressAwareInterval({ approach: undefined, overshoot: undefined })).not.toThrow();
+    expect(() => progressAwareInterval({ approach: undefined, overshoot: undefined, maxGap: undefined })).not.toThrow();
   });
 });

@@ -79,56 +79,93 @@ export function exponentialInterval(options: ExponentialIntervalOptions = {}): I
 export interface ProgressAwareOptions {
   /**
    * While the predicted finish is further than this many intervals away, the
-   * next poll goes halfway to it. Default 2.
+   * next poll goes halfway to it (no further than `maxGap`). Default 2.
    */
   readonly approach?: number | undefined;
   /** Aim this fraction of the remaining time past the predicted finish, so a poll does not land just before it. Default 0.05. */
   readonly overshoot?: number | undefined;
+  /**
+   * The longest gap between two polls of a task that reports progress, in
+   * intervals, however far its predicted finish. Progress foretells when a
+   * task completes, not when it fails, and a failure can come at any moment:
+   * this bounds how late one is seen. Larger: fewer requests, failures seen
+   * later; `Infinity` trusts the prediction alone (a failure may be seen up to
+   * half the remaining time late). Default 1.1.
+   */
+  readonly maxGap?: number | undefined;
 }
 
 /**
  * For providers that report progress: estimates when the task will finish
- * from the progress seen so far (its rate since it started moving), polls
- * halfway to that moment while it is far, then just past it. A task with
- * steady progress is followed with a handful of requests (about log2 of its
- * duration in intervals) and detected within moments of its end. Without
- * progress, or before progress has moved, it polls on the plain interval.
- * The risk: a task whose progress jumps (90 % in a second, then stalls) is
- * mispredicted; each poll corrects the estimate, and halving keeps an early
- * mistake cheap.
+ * from the moments its progress changed, and polls just past that moment;
+ * until then, every `maxGap` intervals (default 1.1), so a task that fails on
+ * the way is seen about as soon as on a fixed interval. A task with steady
+ * progress costs a little fewer requests than on a fixed interval, and its end
+ * is seen within moments instead of up to an interval late. A poll that finds
+ * the task unfinished past its predicted end waits as long again as it is late
+ * (so a stalled task is not polled at the floor). Without progress it polls on
+ * the plain interval.
+ *
+ * A change of progress is dated midway between the last answer before it and
+ * the first after it; the rate comes from the first change to the latest.
+ * With one change only, the whole step is put down to the time since it: an
+ * estimate that errs early, so a short task is not left to a long gap.
+ *
+ * @param options `approach`, `overshoot`, `maxGap`.
+ * @return A policy to pass as a source's or a watch's `policy`.
+ *
+ * ## Example
+ * ```ts
+ * import { mobizonTasks, progressAwareInterval } from 'rx-task-status';
+ *
+ * // Fewer requests, failures seen later: up to 2.5 intervals between polls.
+ * const sms = mobizonTasks({ apiKey: process.env.MOBIZON_KEY ?? '', policy: progressAwareInterval({ maxGap: 2.5 }) });
+ * ```
  */
 export function progressAwareInterval(options: ProgressAwareOptions = {}): IntervalPolicy {
   const approach = expectPositiveNumber('approach', options.approach ?? 2);
   const overshoot = expectPositiveNumber('overshoot', options.overshoot ?? 0.05, { allowZero: true });
+  const maxGap = expectPositiveNumber('maxGap', options.maxGap ?? 1.1, { allowInfinity: true });
   return {
     name: 'progress',
     create: (interval) => {
-      let previous: { at: number; progress: number } | undefined;
-      // Where the estimate counts from: midway between the last sight of the
-      // starting progress and the first sight of a higher one.
-      let anchor: { at: number; progress: number } | undefined;
+      const longest = maxGap * interval;
+      // Before progress moves there is nothing to predict, and a failure can come as at any other time.
+      const waiting = Number.isFinite(longest) ? longest : interval;
+      // Without a provider's minimum gap, polls past the predicted finish would follow each other at once.
+      const shortest = Math.min(interval / 4, longest);
+      let last: Sighting | undefined;
+      let first: (Sighting & { from: number }) | undefined;
+      let latest: Sighting | undefined;
       return ({ state, at, startedAt }) => {
         const progress = state.progress;
         if (progress === undefined) return interval;
-        if (previous === undefined || progress < previous.progress) {
-          previous = { at, progress };
-          anchor = undefined;
-          return interval;
+        if (last === undefined || progress < last.progress) {
+          last = { at, progress };
+          first = latest = undefined;
+          return waiting;
         }
-        if (anchor === undefined) {
-          if (progress === previous.progress) {
-            previous = { at, progress };
-            return interval;
-          }
-          anchor = { at: (previous.at + at) / 2, progress: previous.progress };
+        if (progress > last.progress) {
+          const change = { at: (last.at + at) / 2, progress };
+          if (first === undefined) first = { ...change, from: last.progress };
+          else latest = change;
         }
-        previous = { at, progress };
-        const rate = (progress - anchor.progress) / Math.max(1, at - anchor.at);
-        if (!(rate > 0)) return interval;
-        const remaining = (1 - progress) / rate;
-        const ahead = remaining > approach * interval ? remaining / 2 : remaining * (1 + overshoot) + 1;
-        return at - startedAt + ahead;
+        last = { at, progress };
+        if (first === undefined) return waiting;
+        const finish =
+          latest === undefined
+            ? at + ((1 - progress) * (at - first.at)) / (progress - first.from)
+            : latest.at + ((1 - latest.progress) * (latest.at - first.at)) / (latest.progress - first.progress);
+        const remaining = finish - at;
+        const ahead = remaining < 0 ? -remaining : remaining > approach * interval ? remaining / 2 : remaining * (1 + overshoot) + 1;
+        return at - startedAt + Math.min(longest, Math.max(shortest, ahead));
       };
     },
   };
+}
+
+/** When a progress was seen (or, for a change, when it is estimated to have been reached). */
+interface Sighting {
+  readonly at: number;
+  readonly progress: number;
 }
