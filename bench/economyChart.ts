@@ -1,5 +1,7 @@
 // The chart of the economy bench: requests per task against p95 detection lag,
-// one panel per population, every point labelled where it is drawn.
+// one panel per population, every point labelled where it is drawn. A line
+// joins the settings of one poller (a curve: `EconomyRow.curves`), ours solid,
+// the alternatives' dashed, so that "ours on or below their curve" can be seen.
 //
 // The lag axis is logarithmic (lags run from under a second to minutes);
 // points that fall on one spot are fanned out on a small ring, and each label
@@ -9,8 +11,8 @@ import type { EconomyRow } from './economy.bench.js';
 import { formatNumber, formatSeconds } from './support/stats.js';
 
 const WIDTH = 1000;
-const HEIGHT = 520;
-const TOP = 56;
+const HEIGHT = 680;
+const TOP = 76;
 const BOTTOM = 64;
 const LEFT = 64;
 const GAP = 36;
@@ -28,13 +30,21 @@ interface Box {
   readonly anchor?: 'start' | 'middle' | 'end';
 }
 
-const COLOURS = ['#08306b', '#08519c', '#2171b5', '#3a86c8', '#5b9bd5', '#d62728', '#ff7f0e', '#8c564b', '#2ca02c', '#e377c2'];
+/** Ours in blues, the alternatives in warm colours; a curve takes the colour of its name, a point alone that of its poller. */
+const OUR_COLOURS = ['#08306b', '#2171b5', '#5b9bd5', '#3a86c8', '#08519c', '#6baed6'];
+const THEIR_COLOURS = ['#d62728', '#ff7f0e', '#8c564b', '#2ca02c', '#e377c2', '#7f7f7f'];
 
 export function toSvg(rows: readonly EconomyRow[]): string {
   const points = rows.filter((row) => Number.isFinite(row.requestsPerTask) && Number.isFinite(row.p95LagMs) && row.p95LagMs > 0);
   const populations = [...new Set(rows.map((row) => row.population))];
-  const names = [...new Set(rows.map((row) => row.poller))];
-  const colourOf = (name: string) => COLOURS[names.indexOf(name) % COLOURS.length] as string;
+  const isOurs = (row: EconomyRow) => row.poller.startsWith('rx-task-status');
+  // A colour per curve (or per poller that is a point alone), ours and theirs counted apart.
+  const keyOf = (row: EconomyRow) => row.curves?.[0] ?? row.poller;
+  const ourKeys = [...new Set(rows.filter(isOurs).map(keyOf))];
+  const theirKeys = [...new Set(rows.filter((row) => !isOurs(row)).map(keyOf))];
+  const colourOfKey = (key: string) =>
+    ourKeys.includes(key) ? (OUR_COLOURS[ourKeys.indexOf(key) % OUR_COLOURS.length] as string) : (THEIR_COLOURS[theirKeys.indexOf(key) % THEIR_COLOURS.length] as string);
+  const curves = [...new Set(rows.flatMap((row) => row.curves ?? []))];
   const xTicks = linearTicks(Math.max(1, ...points.map((row) => row.requestsPerTask)));
   const yTicks = logTicks(Math.min(...points.map((row) => row.p95LagMs / 1000), 1), Math.max(...points.map((row) => row.p95LagMs / 1000), 1));
   const maxX = xTicks[xTicks.length - 1] as number;
@@ -44,9 +54,19 @@ export function toSvg(rows: readonly EconomyRow[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="${FONT}">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
     `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">Requests per task against p95 detection lag (lower left is better)</text>`,
-    `<text x="${LEFT}" y="38" fill="#555">ours = rx-task-status; filled: ours, hollow: the alternatives. Lag axis logarithmic.</text>`,
+    `<text x="${LEFT}" y="38" fill="#555">ours = rx-task-status; filled: ours, hollow: the alternatives. A line joins one poller's settings (ours solid, theirs dashed). Lag axis logarithmic.</text>`,
     `<text x="16" y="${(TOP + HEIGHT - BOTTOM) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(TOP + HEIGHT - BOTTOM) / 2})">p95 detection lag (s, log scale)</text>`,
   ];
+  // The legend of the curves, in one row: a stroke of each, then its name.
+  let legendX = LEFT;
+  for (const curve of curves) {
+    const ours = rows.some((row) => isOurs(row) && row.curves?.includes(curve) === true);
+    parts.push(
+      `<line x1="${legendX}" y1="52" x2="${legendX + 22}" y2="52" stroke="${colourOfKey(curve)}" stroke-width="2"${ours ? '' : ' stroke-dasharray="5 3"'}/>`,
+      `<text x="${legendX + 26}" y="56" fill="${colourOfKey(curve)}">${escapeXml(curve)}</text>`,
+    );
+    legendX += 26 + curve.length * CHAR + 18;
+  }
   populations.forEach((population, index) => {
     const left = LEFT + index * (panelWidth + GAP);
     const right = left + panelWidth;
@@ -61,12 +81,20 @@ export function toSvg(rows: readonly EconomyRow[]): string {
       `<text x="${((left + right) / 2).toFixed(1)}" y="${HEIGHT - 26}" text-anchor="middle">requests per task</text>`,
     );
     const mine = points.filter((row) => row.population === population);
+    // The curves first, under the points.
+    for (const curve of curves) {
+      const along = mine.filter((row) => row.curves?.includes(curve) === true).sort((a, b) => a.requestsPerTask - b.requestsPerTask);
+      if (along.length < 2) continue;
+      const ours = along.some(isOurs);
+      const path = along.map((row) => `${x(row.requestsPerTask).toFixed(1)},${y(row.p95LagMs / 1000).toFixed(1)}`).join(' ');
+      parts.push(`<polyline points="${path}" fill="none" stroke="${colourOfKey(curve)}" stroke-width="1.5"${ours ? '' : ' stroke-dasharray="5 3"'}><title>${escapeXml(curve)}</title></polyline>`);
+    }
     const placed = fanOut(mine.map((row) => ({ row, cx: x(row.requestsPerTask), cy: y(row.p95LagMs / 1000) })));
     const panel: Box = { x: left + 2, y: TOP + 2, w: panelWidth - 4, h: bottom - TOP - 4 };
     const taken: Box[] = placed.map(({ cx, cy }) => ({ x: cx - 6, y: cy - 6, w: 12, h: 12 }));
     for (const { row, cx, cy } of placed) {
-      const colour = colourOf(row.poller);
-      const ours = row.poller.startsWith('rx-task-status');
+      const colour = colourOfKey(keyOf(row));
+      const ours = isOurs(row);
       const title = `${escapeXml(row.poller)} (${row.population}): ${formatNumber(row.requestsPerTask)} requests per task, p95 lag ${formatSeconds(row.p95LagMs)}; ${escapeXml(row.settings)}`;
       parts.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="${ours ? colour : '#fff'}" stroke="${colour}" stroke-width="2"><title>${title}</title></circle>`);
       const label = row.label;

@@ -41,9 +41,11 @@ export interface RateOptions {
 }
 
 // 1,000 tasks at 100 requests per second: a period of 10 s, so that a run
-// (15 s) sees every start and 500 polls of steady state, and ten pollers,
-// three runs each, take under 8 minutes.
-export const RATE_DEFAULTS: RateOptions = { tasks: 1000, limit: 100, steadyPeriods: 0.5, runs: 3 };
+// (15 s) sees every start and 500 polls of steady state. Twelve rows of one
+// run each take about 3.5 minutes (three runs took 8 of the 10 minutes the
+// whole `npm run bench` may take); each row's per-second counts, printed for
+// rx-task-status, show whether one run is steady.
+export const RATE_DEFAULTS: RateOptions = { tasks: 1000, limit: 100, steadyPeriods: 0.5, runs: 1 };
 export const RATE_QUICK: RateOptions = { tasks: 20, limit: 40, steadyPeriods: 1, runs: 1 };
 
 /** One poll period of the anchors at their best setting, ms: every task once, at the server's limit. */
@@ -51,9 +53,12 @@ export function periodMs({ tasks, limit }: Pick<RateOptions, 'tasks' | 'limit'>)
   return Math.round((tasks / limit) * 1000);
 }
 
+/** How a row is set: each library as installed, or at its best; rx-task-status's best also with no reserve, and against a server that sends no rate-limit header. */
+export type RateSetting = 'default' | 'best' | 'best, reserve 0' | 'best, no rate-limit headers';
+
 export interface RateRow {
   readonly poller: string;
-  readonly setting: 'default' | 'best';
+  readonly setting: RateSetting;
   readonly settings: string;
   readonly requests: number;
   /** Over the whole run. */
@@ -73,6 +78,8 @@ export interface RateConfig {
   readonly setting: RateRow['setting'];
   readonly settings: string;
   readonly spec: PollerSpec;
+  /** false: the server keeps its budget to itself (no rate-limit header; a 429 still says when to come back). */
+  readonly rateLimitHeaders?: boolean;
 }
 
 export function rateConfigs(options: Pick<RateOptions, 'tasks' | 'limit'>): RateConfig[] {
@@ -88,6 +95,19 @@ export function rateConfigs(options: Pick<RateOptions, 'tasks' | 'limit'>): Rate
       setting: 'best',
       settings: `maxRequestsPerSecond ${limit} (the server's limit), interval 2 s, ${starts}`,
       spec: { kind: 'rx-task-status', options: { maxRequestsPerSecond: limit }, startGapMs },
+    },
+    {
+      poller: 'rx-task-status',
+      setting: 'best, reserve 0',
+      settings: `maxRequestsPerSecond ${limit}, reserve 0 (no share kept for other clients), interval 2 s, ${starts}`,
+      spec: { kind: 'rx-task-status', options: { maxRequestsPerSecond: limit, reserve: 0 }, startGapMs },
+    },
+    {
+      poller: 'rx-task-status',
+      setting: 'best, no rate-limit headers',
+      settings: `maxRequestsPerSecond ${limit}, interval 2 s, ${starts}; the server sends no rate-limit header`,
+      spec: { kind: 'rx-task-status', options: { maxRequestsPerSecond: limit }, startGapMs },
+      rateLimitHeaders: false,
     },
     { poller: 'fixed 1 s loop', setting: 'default', settings: 'sleep 1 s after each answer', spec: { kind: 'fixed-loop', intervalMs: 1000 } },
     { poller: 'fixed loop', setting: 'best', settings: `sleep ${spread}, ${starts}`, spec: { kind: 'fixed-loop', intervalMs: period, startGapMs } },
@@ -124,7 +144,7 @@ export async function run(options: RateOptions = RATE_DEFAULTS, log: (line: stri
 export async function runOnce(options: RateOptions, config: RateConfig): Promise<RateRow> {
   const period = periodMs(options);
   const runMs = period * (1 + options.steadyPeriods);
-  const server = await startFakeProviderServer({ postman: { budget: { limit: options.limit, windowSeconds: 1 } } });
+  const server = await startFakeProviderServer({ postman: { budget: { limit: options.limit, windowSeconds: 1 }, rateLimitHeaders: config.rateLimitHeaders ?? true } });
   try {
     const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
     const client = runClient({ kind: 'poll', endpoint, ids, poller: config.spec });

@@ -16,7 +16,7 @@ export type PollerSpec = (
   /** rx-task-status; only plain-data options (JSON has no Infinity: it is spelled as a string here). */
   | {
       readonly kind: 'rx-task-status';
-      readonly options: Pick<SourceOptions, 'interval' | 'maxConcurrentRequests' | 'jitter'> & { readonly maxRequestsPerSecond?: number | 'Infinity' };
+      readonly options: Pick<SourceOptions, 'interval' | 'maxConcurrentRequests' | 'jitter' | 'reserve'> & { readonly maxRequestsPerSecond?: number | 'Infinity' };
     }
   | { readonly kind: 'fixed-loop'; readonly intervalMs: number }
   | { readonly kind: 'core-lro'; readonly intervalInMs?: number }

@@ -88,15 +88,26 @@ describe('npm run bench -- --quick', () => {
   it('writes well-formed tables: one row per poller, setting and size', () => {
     const bodies = tablesOf(page).map(wellFormed);
 
-    expect(bodies.map((body) => body.length)).toEqual([9, 9, 10, 2, 5, 4, 4, 2, ...(withRedis ? [4] : []), 3]);
-    const [mobizon, postman, rate, overhead, memory, combine, scan, hold] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][]];
-    const scaling = withRedis ? bodies[8] : undefined;
+    expect(bodies.map((body) => body.length)).toEqual([18, 15, 9, 12, 2, 5, 4, 4, 2, ...(withRedis ? [4] : []), 3]);
+    const [mobizon, postman, curves, rate, overhead, memory, combine, scan, hold] = bodies as [string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][], string[][]];
+    const scaling = withRedis ? bodies[9] : undefined;
     const hub = bodies[bodies.length - 1] as string[][];
-    expect(mobizon.map((row) => row[0])).toEqual(postman.map((row) => row[0]));
-    expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(5);
+    // Every poller on both populations, but for the maxGap settings: without progress they are the plain interval.
+    expect(postman.map((row) => row[0])).toEqual(mobizon.map((row) => row[0]).filter((name) => name?.includes(', maxGap ') !== true));
+    expect(mobizon.filter((row) => row[0]?.startsWith('rx-task-status'))).toHaveLength(10);
+    // The frontier: the fixed loop and core-lro at 1, 2 and 5 s; each of our points placed against both curves.
+    for (const name of ['fixed 1 s loop', 'fixed 2 s loop', 'fixed 5 s loop', '@azure/core-lro createHttpPoller', '@azure/core-lro createHttpPoller, intervalInMs 1000', '@azure/core-lro createHttpPoller, intervalInMs 5000']) {
+      expect(mobizon.map((row) => row[0])).toContain(name);
+    }
+    expect(curves.map((row) => `${row[0]} ${row[1]}`)).toEqual([
+      ...['ours: default policy', 'ours 1 s', 'ours 5 s', 'ours maxGap 1.25', 'ours maxGap 1.5', 'ours maxGap 2'].map((point) => `mobizon ${point}`),
+      ...['ours: default policy', 'ours 1 s', 'ours 5 s'].map((point) => `postman ${point}`),
+    ]);
+    for (const row of curves) for (const cell of row.slice(4)) expect(cell).toMatch(/^(\d+\.\d\d s: (below|on|above)|dominates|beyond)$/);
     expect(mobizon.find((row) => row[0] === 'rx-task-status (provider defaults)')?.[1]).toContain('maxRequestsPerSecond 1 for the whole source');
     expect(mobizon.find((row) => row[0] === 'rx-task-status (default policy)')?.[1]).toContain('maxRequestsPerSecond Infinity');
     expect(rate.map((row) => `${row[0]}/${row[1]}`)).toContain('rx-polling/best');
+    expect(rate.filter((row) => row[0] === 'rx-task-status').map((row) => row[1])).toEqual(['default', 'best', 'best, reserve 0', 'best, no rate-limit headers']);
     expect(overhead.map((row) => [row[0], row[3]])).toContainEqual(['raw cross-fetch loop', '1.00×']);
     expect(memory.map((row) => row[0])).toEqual(['rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling']);
     for (const row of memory) expect(row[3]).toMatch(/^(-?[\d,]+ B|n\/a)$/);
@@ -120,7 +131,12 @@ describe('npm run bench -- --quick', () => {
   it("lists rx-task-status's requests of every second of the rate run", () => {
     const seconds = page.split('\n').filter((line) => line.startsWith('- rx-task-status, '));
 
-    expect(seconds.map((line) => line.slice(0, line.indexOf(':')))).toEqual(['- rx-task-status, default', '- rx-task-status, best']);
+    expect(seconds.map((line) => line.slice(0, line.indexOf(':')))).toEqual([
+      '- rx-task-status, default',
+      '- rx-task-status, best',
+      '- rx-task-status, best, reserve 0',
+      '- rx-task-status, best, no rate-limit headers',
+    ]);
     for (const line of seconds) expect(line).toMatch(/: answered [\d ]+; refused [\d ]+$/);
   });
 
@@ -131,18 +147,26 @@ describe('npm run bench -- --quick', () => {
       expect(findings).toContain(start);
     }
     expect(findings).toContain('target ≥ 0.95×');
+    // The rate target, judged for each of the three rows it names.
+    expect(findings.match(/^ {2}- best(, reserve 0|, no rate-limit headers)?: .* \(target ≥ [\d.,]+ \/ s with none refused and never over the limit: (met|\*\*not met\*\*)\)\.$/gm)).toHaveLength(3);
     expect(findings).toContain('target < 2 KB');
     expect(findings).toContain('(target within 10 %: ');
-    expect(findings.match(/^ {2}- against /gm)).toHaveLength(8);
+    // Each alternative at its default, and the fixed loop at 1 s and 2 s, on both populations; their other settings only on the frontier.
+    expect(findings.match(/^ {2}- against /gm)).toHaveLength(10);
+    expect(findings).toMatch(/^ {2}- The target: the default policy Pareto-dominates @azure\/core-lro createHttpPoller and fixed 2 s loop \(fewer requests and a lower p95 lag at once\): (met|\*\*not met\*\*)/m);
+    expect(findings).toMatch(/^ {2}- The target: the default policy no worse than @azure\/core-lro createHttpPoller or fixed 2 s loop on either figure: (met|\*\*not met\*\*)\.$/m);
+    expect(findings.match(/^ {2}- The frontier: of our points against the alternatives' curves, \d+ lie below, \d+ on and \d+ above/gm)).toHaveLength(2);
   });
 
-  it('draws the chart as one SVG, a panel per population, with a label per point drawn', () => {
+  it('draws the chart as one SVG, a panel per population, with a label per point drawn and a line per curve', () => {
     const svg = readFileSync(written.chartPath, 'utf8');
 
     expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
     expect(svg).toContain('Mobizon tasks (progress reported)');
     expect(svg).toContain('Postman collection tasks (no progress)');
     expect(svg.match(/<circle /g)?.length ?? 0).toBe(svg.match(/<text [^>]*text-anchor="(start|middle|end)" fill=/g)?.length ?? 0);
+    // Four curves on Mobizon (ours by interval and by maxGap, the fixed loop's and core-lro's), three on Postman (no maxGap there).
+    expect(svg.match(/<polyline /g)?.length ?? 0).toBe(7);
   });
 });
 
