@@ -10,7 +10,7 @@ export interface ResponseLike {
    * Read chunk by chunk so the size cap stops the download early; when absent,
    * `text()` is used and the cap checked afterwards.
    */
-  readonly body?: unknown | undefined;
+  readonly body?: unknown;
   /** The whole body as text; used only when `body` is not a stream. */
   text(): Promise<string>;
 }

@@ -370,8 +370,8 @@ const MIN_PACE_GAP_MS = 1;
 
 /** The places a granted request holds in its budgets. */
 interface Permits {
-  readonly local?: unknown | undefined;
-  readonly shared?: unknown | undefined;
+  readonly local?: unknown;
+  readonly shared?: unknown;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

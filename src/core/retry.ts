@@ -152,7 +152,7 @@ export interface HttpFailureInput {
   /** The provider's own explanation, when its error body had one. */
   readonly reason?: string | undefined;
   /** Becomes the error's `details`. */
-  readonly details?: unknown | undefined;
+  readonly details?: unknown;
 }
 
 /**

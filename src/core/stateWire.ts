@@ -49,7 +49,7 @@ interface ErrorRecord {
   readonly message: string;
   readonly provider?: string | undefined;
   readonly taskId?: string | undefined;
-  readonly details?: unknown | undefined;
+  readonly details?: unknown;
   readonly status?: number | undefined;
   readonly reason?: TransportFailure | undefined;
   readonly retryAfterMs?: number | undefined;
@@ -58,7 +58,7 @@ interface ErrorRecord {
   readonly providerCode?: string | number | undefined;
   readonly timeout?: TaskTimeout | undefined;
   readonly ms?: number | undefined;
-  readonly state?: unknown | undefined;
+  readonly state?: unknown;
 }
 
 /** An error as JSON (already cleaned of secrets: it left its source through the one door that cleans them). */

@@ -14,7 +14,7 @@ export interface TaskStateError {
   /** The provider's own error type or code (Stream `error.type`, for instance). */
   readonly code?: string | undefined;
   /** Anything more the provider said about the failure, as plain data. */
-  readonly details?: unknown | undefined;
+  readonly details?: unknown;
 }
 
 /**

@@ -30,7 +30,7 @@ export type HubFetch = (
     get(name: string): string | null;
   };
   /** The body as a WHATWG `ReadableStream` or a Node async iterable: it is read as it arrives. */
-  readonly body?: unknown | undefined;
+  readonly body?: unknown;
 }>;
 
 /** What the connection tells one task. */

@@ -82,7 +82,7 @@ export interface RedisConnectionOptions {
    * (for a node-redis cluster, the cluster itself, which keeps its own
    * subscriber node), closed by {@link RedisConnection.close}.
    */
-  readonly subscriber?: unknown | undefined;
+  readonly subscriber?: unknown;
   /**
    * The longest any one call waits for Redis, in ms. Neither library bounds
    * the wait for a command already sent, so a hung server would hang it for ever.

@@ -17,7 +17,7 @@ export interface RedisCoordinationOptions {
    * connection of its own for them). Default: a duplicate of `client`, made
    * on the first watch and closed when nothing is watched.
    */
-  readonly subscriber?: unknown | undefined;
+  readonly subscriber?: unknown;
   /**
    * Names the group: every process whose sources pass coordinations with the
    * same prefix (on one Redis) polls each task once. Its keys are

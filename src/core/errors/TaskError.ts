@@ -13,13 +13,13 @@ export type TaskErrorCode =
 /** What every error of this library can be told on top of its message; each field becomes the error's field of the same name. */
 export interface TaskErrorOptions {
   /** The error this one was made from (already stripped of secrets). */
-  readonly cause?: unknown | undefined;
+  readonly cause?: unknown;
   /** Name of the provider whose request failed. */
   readonly provider?: string | undefined;
   /** Id of the task concerned. */
   readonly taskId?: string | undefined;
   /** Anything else worth knowing, as plain data. */
-  readonly details?: unknown | undefined;
+  readonly details?: unknown;
 }
 
 /**
@@ -57,7 +57,7 @@ export class TaskError extends Error {
   /** The id of the task concerned; set like `provider`. */
   readonly taskId?: string | undefined;
   /** Extra facts as plain data (the provider's error code, the error body), with secrets removed; unset when there are none. */
-  readonly details?: unknown | undefined;
+  readonly details?: unknown;
 
   constructor(message: string, code: TaskErrorCode, options: TaskErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

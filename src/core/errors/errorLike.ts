@@ -7,8 +7,8 @@ export interface ErrorLike {
   readonly name: string;
   readonly message: string;
   readonly stack?: string | undefined;
-  readonly cause?: unknown | undefined;
-  readonly code?: unknown | undefined;
+  readonly cause?: unknown;
+  readonly code?: unknown;
 }
 
 export function isErrorLike(value: unknown): value is ErrorLike {

@@ -10,7 +10,7 @@ export interface WireResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly contentType: string;
   /** A JSON value (bigints written as exact integers) … */
-  readonly body?: unknown | undefined;
+  readonly body?: unknown;
   /** … or a body that is text already (an HTML page). */
   readonly text?: string | undefined;
   /** Stream's error `code`, Mobizon's envelope `code`: for the log. */

@@ -26,7 +26,7 @@ export interface TaskStep<TStatus = string | number> {
   /** Mobizon's `progress`, 0..100 (the other providers report none). Default 0, or 100 once completed. */
   readonly progress?: number | undefined;
   /** Stream's `result`; Postman API tasks' `details.resources`. */
-  readonly result?: unknown | undefined;
+  readonly result?: unknown;
   /** Shown on a failed status. */
   readonly error?: TaskStepError | undefined;
 }
@@ -47,7 +47,7 @@ interface TaskSpecBase<TStatus> {
   /** With `duration`. Default `'completed'`. */
   readonly outcome?: TaskOutcome | undefined;
   /** With `duration`: the result of a completed task. */
-  readonly result?: unknown | undefined;
+  readonly result?: unknown;
   /** With `duration`: why a failed task failed. */
   readonly error?: TaskStepError | undefined;
 }
