@@ -1,4 +1,5 @@
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { signHs256 } from '../../providers/signHs256.js';
 
 /** Why Stream refused a token: its HTTP status, APIError code and message. */
 export interface StreamAuthFailure {
@@ -26,7 +27,7 @@ export interface StreamAuthFailure {
  * ```
  */
 export function signStreamToken(apiSecret: string, payload: JWTPayload = { server: true }): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(secretKey(apiSecret));
+  return signHs256(payload, apiSecret);
 }
 
 /**
