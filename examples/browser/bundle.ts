@@ -52,7 +52,7 @@ export async function bundleExample(outDir: string, entry = join(__dirname, 'mai
 }
 
 /** The source files whose code is in the bundle, with their minified or plain bytes in it, largest first (the parsed ones that tree-shaking dropped left out). */
-export function bundledModules({ metafile }: ExampleBundle): [path: string, bytes: number][] {
+export function bundledModules({ metafile }: Pick<ExampleBundle, 'metafile'>): [path: string, bytes: number][] {
   const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('main.js'))?.[1];
   return Object.entries(output?.inputs ?? {})
     .map(([path, { bytesInOutput }]): [string, number] => [path, bytesInOutput])

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { bundledModules } from '../../examples/browser/bundle';
 
 /** The pages of spec/browser/fixtures that are weighed, each a user's page doing the same job with a different means. */
 export const PAGES = ['hubPage', 'postmanPage', 'streamPage', 'handWrittenPage'] as const;
@@ -33,7 +34,8 @@ export async function weighPages(consumer: string): Promise<Map<PageName, PageWe
   for (const page of PAGES) {
     copyFileSync(join(fixtures, `${page}.ts`), join(folder, `${page}.ts`));
     const result = await build({
-      entryPoints: [join(folder, `${page}.ts`)],
+      entryPoints: { main: join(folder, `${page}.ts`) },
+      outdir: join(folder, page),
       absWorkingDir: folder,
       bundle: true,
       write: false,
@@ -46,13 +48,8 @@ export async function weighPages(consumer: string): Promise<Map<PageName, PageWe
       logLevel: 'silent',
     });
     const [output] = result.outputFiles;
-    const outputMeta = Object.values(result.metafile.outputs)[0];
-    if (output === undefined || outputMeta === undefined) throw new Error(`esbuild made no bundle of ${page}`);
-    const modules = new Map(
-      Object.entries(outputMeta.inputs)
-        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-        .map(([path, { bytesInOutput }]) => [path.replace(/^.*node_modules\//, ''), bytesInOutput] as const),
-    );
+    if (output === undefined) throw new Error(`esbuild made no bundle of ${page}`);
+    const modules = new Map(bundledModules(result).map(([path, bytes]) => [path.replace(/^.*node_modules\//, ''), bytes] as const));
     weights.set(page, { page, minified: output.contents.length, gzipped: gzipSync(output.contents).length, modules });
   }
   return weights;
