@@ -78,6 +78,8 @@ export class LocalBudget implements RequestBudget {
   private readonly windowMs: number;
   /** When each slot of the window may carry a request again; `Infinity` while its request is in flight. */
   private readonly slotFreeAt: number[];
+  /** How many of the slots may carry requests: all of them, unless the server's headers ask for fewer (see `limitTo`). */
+  private usable: number;
 
   constructor(
     readonly maxRequestsPerSecond: number,
@@ -106,9 +108,6 @@ export class LocalBudget implements RequestBudget {
     for (const freeAt of this.slotFreeAt) if (freeAt > now) count++;
     return count;
   }
-
-  /** How many of the slots may carry requests: all of them, unless the server's headers ask for fewer (see `limitTo`). */
-  private usable: number;
 
   /** The free slot that has been free longest; else how long until the first slot frees (Infinity while all are in flight: a release asks again). */
   take(): BudgetAnswer {
