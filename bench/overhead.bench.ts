@@ -1,98 +1,231 @@
-// 3. Overhead: rx-task-status's full path against a raw cross-fetch loop.
+// 3. Overhead: what one poll costs the client, for every poller on the same work.
 //
 //   node --expose-gc -r ts-node/register bench/overhead.bench.ts [--quick]
 //
-// The same endpoint (fake Postman, collection tasks that never end within the
-// run), the same number of requests in flight (`concurrency`), polled as fast as
-// each approach goes for `durationMs` after `warmupMs`. The client runs in a
-// process of its own, so its CPU time (process.cpuUsage, user + system) is its
-// alone; the server runs in this one.
+// Same work for every poller. Throughput at full speed cannot compare the
+// alternatives: smithy's waiter waits whole seconds between polls (its delays
+// are given in seconds), core-lro and rx-polling sleep a fixed interval, so
+// "as fast as it goes" is a different amount of work for each. Instead every
+// poller follows the same `pacedTasks` endless fake-Postman tasks at the same
+// interval (`pacedIntervalMs`, 1 s: `pacedTasks` polls a second, enough that
+// the client does real work), on the same server, with the same start
+// schedule (the first polls spread evenly over the first interval, the
+// harness's doing, as a user staggering starts would), each in a client
+// process of its own. After `pacedWarmupMs` (every task started and polled
+// again), the client's CPU (process.cpuUsage, user + system) is read over
+// `pacedDurationMs`; the polls answered in that window are counted by the
+// server, from its request log (one counter for every poller, whatever the
+// poller tells its user). CPU per poll = that CPU / those polls. Each poller
+// runs as its own docs show it, with the interval as its one setting:
 //
-// - rx-task-status: `postmanTasks({ interval: 1, jitter: 0, maxRequestsPerSecond:
-//   Infinity, maxConcurrentRequests })`, one watch per task: watch → poll loop →
-//   request scheduler → http transport (timeout, size cap) → io-ts decode →
-//   TaskState, distinct-until-changed.
-// - raw loop: `concurrency` async loops, each `await fetch(url)`, `await
-//   response.json()`, read `status`: the least any poller must do.
+// - raw cross-fetch loop: per task, `await fetch(url)`, `await
+//   response.json()`, read `status`, `setTimeout(interval)`: the least any
+//   poller must do, and the baseline of the ratios.
+// - rx-task-status: `postmanTasks({ interval, maxRequestsPerSecond: Infinity })`,
+//   other options default (a roomy account; pacing is row 2's), one watch per
+//   task: watch → poll loop → request scheduler → http transport (timeout,
+//   size cap, redirects, rate-limit headers) → io-ts decode → TaskState,
+//   distinct-until-changed.
+// - fixed loop, @azure/core-lro, @smithy createWaiter (minDelay = maxDelay =
+//   the interval), rx-polling: as in support/anchors.ts.
 //
-// Both alternate within each run (order swapped every run); the ratios are
-// taken within a run, then the median of the runs.
-import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
-import type { ClientReply } from './support/clientMain.js';
+// Full speed, ours against the raw loop (the issue's throughput target):
+// `tasks` tasks, `concurrency` requests in flight, polled as fast as each
+// goes for `durationMs` after `warmupMs`; rx-task-status with `interval: 1,
+// jitter: 0, maxRequestsPerSecond: Infinity, maxConcurrentRequests:
+// concurrency` (and the default fetch, as a user has it), the raw loop as
+// `concurrency` async loops without a sleep. Answers are counted by the
+// server, as above.
+//
+// Each run measures every poller once, in an order rotated from run to run;
+// ratios are taken within a run (the machine is shared and noisy), then the
+// median of the runs. BENCH_CPU_PROF=<dir> writes a CPU profile of every
+// client (see support/clientProcess.ts).
+import { startFakeProviderServer, type FakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
+import type { ClientJob, ClientReply } from './support/clientMain.js';
 import { runClient } from './support/clientProcess.js';
+import type { PollerSpec } from './support/pollerSpec.js';
 import { ROOMY_ACCOUNT } from '../spec/support/roomyAccount.js';
 import { endlessPostmanTasks } from './support/sources.js';
 import { formatNumber, markdownTable, median } from './support/stats.js';
 
 export interface OverheadOptions {
+  /** Full speed: tasks, requests in flight, and the window measured after the warm-up. */
   readonly tasks: number;
   readonly concurrency: number;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /** Same work: tasks followed by every poller, each polled every `pacedIntervalMs`; the window measured after the warm-up. */
+  readonly pacedTasks: number;
+  readonly pacedIntervalMs: number;
+  readonly pacedWarmupMs: number;
+  readonly pacedDurationMs: number;
   readonly runs: number;
 }
 
-export const OVERHEAD_DEFAULTS: OverheadOptions = { tasks: 64, concurrency: 8, warmupMs: 700, durationMs: 2500, runs: 3 };
-export const OVERHEAD_QUICK: OverheadOptions = { tasks: 8, concurrency: 2, warmupMs: 100, durationMs: 300, runs: 1 };
+export const OVERHEAD_DEFAULTS: OverheadOptions = {
+  tasks: 64,
+  concurrency: 8,
+  warmupMs: 700,
+  durationMs: 2500,
+  pacedTasks: 512,
+  pacedIntervalMs: 1000,
+  pacedWarmupMs: 2500,
+  pacedDurationMs: 5000,
+  runs: 3,
+};
+export const OVERHEAD_QUICK: OverheadOptions = {
+  tasks: 8,
+  concurrency: 2,
+  warmupMs: 100,
+  durationMs: 300,
+  pacedTasks: 8,
+  pacedIntervalMs: 100,
+  pacedWarmupMs: 150,
+  pacedDurationMs: 200,
+  runs: 1,
+};
 
-type Approach = 'rx-task-status' | 'raw cross-fetch loop';
+/** The pollers of the same-work rows, in the order of the table. */
+export const PACED_POLLERS = ['raw cross-fetch loop', 'rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling'] as const;
+export type Poller = (typeof PACED_POLLERS)[number];
+type FullSpeedPoller = Extract<Poller, 'raw cross-fetch loop' | 'rx-task-status'>;
 
 export interface OverheadRow {
-  readonly approach: Approach;
+  readonly approach: Poller;
+  /** `'same work'`: every poller on the same tasks at the same interval; `'full speed'`: as fast as it goes, `concurrency` in flight. */
+  readonly work: 'same work' | 'full speed';
   readonly pollsPerSecond: number;
   readonly cpuMicrosPerPoll: number;
-  /** This row's throughput over the raw loop's (1 for the raw loop). */
+  /** This row's CPU per poll over the raw loop's on the same work (1 for the raw loop). */
+  readonly cpuRatio: number;
+  /** This row's CPU per poll over rx-task-status's on the same work (1 for rx-task-status). */
+  readonly cpuRatioToOurs: number;
+  /** This row's polls per second over the raw loop's: at full speed, the throughput ratio (1 for the raw loop). */
   readonly throughputRatio: number;
-  /** Polls per CPU-second over the raw loop's: throughput if the client's CPU were the only limit. */
-  readonly cpuEfficiencyRatio: number;
 }
 
+interface Measured {
+  readonly pollsPerSecond: number;
+  readonly cpuMicrosPerPoll: number;
+}
+
+/**
+ * The rows: full speed first (ours, then the raw loop: what the issue's
+ * throughput target reads), then every poller on the same work.
+ */
 export async function run(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise<OverheadRow[]> {
+  return [...(await fullSpeed(options)), ...(await sameWork(options))];
+}
+
+async function sameWork(options: OverheadOptions): Promise<OverheadRow[]> {
   // A load test of the client, not of pacing: the fake account allows far more than the real 300 a minute, said here rather than assumed.
   const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
   try {
-    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
-    const measure = async (approach: Approach) => {
-      const client = runClient({ kind: 'throughput', endpoint, ids, approach, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
-      try {
-        const reply = (await client.reply) as Extract<ClientReply, { kind: 'throughput' }>;
-        return { pollsPerSecond: (reply.polls / reply.wallMs) * 1000, cpuMicrosPerPoll: reply.cpuMicros / Math.max(1, reply.polls) };
-      } finally {
-        await client.end();
-      }
+    const { ids, endpoint } = endlessPostmanTasks(server, options.pacedTasks);
+    const interval = options.pacedIntervalMs;
+    const startGapMs = interval / options.pacedTasks;
+    const specs: Record<Poller, PollerSpec> = {
+      'raw cross-fetch loop': { kind: 'raw-loop', intervalMs: interval, startGapMs },
+      'rx-task-status': { kind: 'rx-task-status', options: { interval, maxRequestsPerSecond: 'Infinity' }, startGapMs },
+      'fixed loop': { kind: 'fixed-loop', intervalMs: interval, startGapMs },
+      '@azure/core-lro': { kind: 'core-lro', intervalInMs: interval, startGapMs },
+      '@smithy createWaiter': { kind: 'smithy', minDelay: interval / 1000, maxDelay: interval / 1000, startGapMs },
+      'rx-polling': { kind: 'rx-polling', interval, startGapMs },
     };
-    const runs: Array<Record<Approach, { pollsPerSecond: number; cpuMicrosPerPoll: number }>> = [];
+    const runs: Array<Record<Poller, Measured>> = [];
     for (let index = 0; index < options.runs; index++) {
-      const order: Approach[] = index % 2 === 0 ? ['raw cross-fetch loop', 'rx-task-status'] : ['rx-task-status', 'raw cross-fetch loop'];
-      const result = {} as Record<Approach, { pollsPerSecond: number; cpuMicrosPerPoll: number }>;
-      for (const approach of order) result[approach] = await measure(approach);
+      const result = {} as Record<Poller, Measured>;
+      for (const poller of rotate(PACED_POLLERS, index)) {
+        result[poller] = await measureClient(server, { kind: 'cost', endpoint, ids, poller: specs[poller], warmupMs: options.pacedWarmupMs, durationMs: options.pacedDurationMs });
+      }
       runs.push(result);
     }
-    const row = (approach: Approach): OverheadRow => ({
-      approach,
-      pollsPerSecond: median(runs.map((result) => result[approach].pollsPerSecond)),
-      cpuMicrosPerPoll: median(runs.map((result) => result[approach].cpuMicrosPerPoll)),
-      // The baseline's own ratios are 1 by definition (not 0 / 0 when a tiny run counts no poll).
-      throughputRatio: approach === 'raw cross-fetch loop' ? 1 : median(runs.map((result) => result[approach].pollsPerSecond / result['raw cross-fetch loop'].pollsPerSecond)),
-      cpuEfficiencyRatio: approach === 'raw cross-fetch loop' ? 1 : median(runs.map((result) => result['raw cross-fetch loop'].cpuMicrosPerPoll / result[approach].cpuMicrosPerPoll)),
-    });
-    return [row('raw cross-fetch loop'), row('rx-task-status')];
+    return PACED_POLLERS.map((poller) => ({
+      approach: poller,
+      work: 'same work',
+      pollsPerSecond: median(runs.map((result) => result[poller].pollsPerSecond)),
+      cpuMicrosPerPoll: median(runs.map((result) => result[poller].cpuMicrosPerPoll)),
+      cpuRatio: perRunRatio(runs, poller, 'raw cross-fetch loop', 'cpuMicrosPerPoll'),
+      cpuRatioToOurs: perRunRatio(runs, poller, 'rx-task-status', 'cpuMicrosPerPoll'),
+      throughputRatio: perRunRatio(runs, poller, 'raw cross-fetch loop', 'pollsPerSecond'),
+    }));
   } finally {
     await server.close();
   }
 }
 
-export function toMarkdown(rows: readonly OverheadRow[], { concurrency }: Pick<OverheadOptions, 'concurrency'>): string {
+/**
+ * One client process: its CPU over the window it measured, and the polls the
+ * server answered in that window (its request log, on the wall clock both
+ * processes read; the log is cleared first, so it never holds more than one
+ * client's requests).
+ */
+async function measureClient(server: FakeProviderServer, job: Extract<ClientJob, { kind: 'cost' | 'throughput' }>): Promise<Measured> {
+  server.log.clear();
+  const client = runClient(job);
+  try {
+    const reply = (await client.reply) as Extract<ClientReply, { kind: 'cost' | 'throughput' }>;
+    const polls = server.log.entries().filter((entry) => entry.at >= reply.from && entry.at < reply.to && entry.status === 200).length;
+    return { pollsPerSecond: (polls / (reply.to - reply.from)) * 1000, cpuMicrosPerPoll: reply.cpuMicros / Math.max(1, polls) };
+  } finally {
+    await client.end();
+  }
+}
+
+async function fullSpeed(options: OverheadOptions): Promise<OverheadRow[]> {
+  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
+  try {
+    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
+    const approaches: readonly FullSpeedPoller[] = ['rx-task-status', 'raw cross-fetch loop'];
+    const runs: Array<Record<FullSpeedPoller, Measured>> = [];
+    for (let index = 0; index < options.runs; index++) {
+      const result = {} as Record<FullSpeedPoller, Measured>;
+      for (const approach of rotate(approaches, index)) {
+        result[approach] = await measureClient(server, { kind: 'throughput', endpoint, ids, approach, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
+      }
+      runs.push(result);
+    }
+    return approaches.map((approach) => ({
+      approach,
+      work: 'full speed',
+      pollsPerSecond: median(runs.map((result) => result[approach].pollsPerSecond)),
+      cpuMicrosPerPoll: median(runs.map((result) => result[approach].cpuMicrosPerPoll)),
+      cpuRatio: perRunRatio(runs, approach, 'raw cross-fetch loop', 'cpuMicrosPerPoll'),
+      cpuRatioToOurs: perRunRatio(runs, approach, 'rx-task-status', 'cpuMicrosPerPoll'),
+      throughputRatio: perRunRatio(runs, approach, 'raw cross-fetch loop', 'pollsPerSecond'),
+    }));
+  } finally {
+    await server.close();
+  }
+}
+
+/** The median over the runs of `poller`'s figure over `base`'s in the same run; 1 for the base itself (not 0 / 0 when a tiny run counts no poll). */
+function perRunRatio<P extends string>(runs: ReadonlyArray<Record<P, Measured>>, poller: P, base: P, figure: keyof Measured): number {
+  if (poller === base) return 1;
+  return median(runs.map((result) => result[poller][figure] / result[base][figure]));
+}
+
+/** The list started at its `index`-th item (wrapping): each run puts another poller first. */
+function rotate<T>(items: readonly T[], index: number): T[] {
+  const at = index % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+}
+
+export function toMarkdown(rows: readonly OverheadRow[], { concurrency, pacedTasks, pacedIntervalMs }: Pick<OverheadOptions, 'concurrency' | 'pacedTasks' | 'pacedIntervalMs'>): string {
+  const ordered = [...rows.filter((row) => row.work === 'same work'), ...rows.filter((row) => row.work === 'full speed')];
+  const sameWork = `${pacedTasks} tasks every ${formatNumber(pacedIntervalMs / 1000, 1)} s`;
   return markdownTable(
-    ['approach', `polls / s (${concurrency} in flight)`, 'client CPU per poll', 'throughput ratio', 'CPU-bound ratio (polls per CPU-second)'],
-    rows.map((row) => [
+    ['poller', 'polls / s', 'client CPU per poll', "CPU per poll ÷ raw loop's", 'CPU per poll ÷ ours', 'work'],
+    ordered.map((row) => [
       row.approach,
       formatNumber(row.pollsPerSecond, 0),
       `${formatNumber(row.cpuMicrosPerPoll, 0)} µs`,
-      `${row.throughputRatio.toFixed(2)}×`,
-      `${row.cpuEfficiencyRatio.toFixed(2)}×`,
+      `${row.cpuRatio.toFixed(2)}×`,
+      `${row.cpuRatioToOurs.toFixed(2)}×`,
+      row.work === 'same work' ? sameWork : `full speed, ${concurrency} in flight: ${row.throughputRatio.toFixed(2)}× the raw loop's polls / s`,
     ]),
-    [false, true, true, true, true],
+    [false, true, true, true, true, false],
   );
 }
 

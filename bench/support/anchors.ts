@@ -53,6 +53,26 @@ export function fixedLoop({ intervalMs, timeScale = 1 }: { intervalMs: number; t
 }
 
 /**
+ * Not a library: the least any poller must do, the baseline of the overhead
+ * row. Poll (fetch, json, read `status`), and if the task is not finished,
+ * `setTimeout` for `intervalMs` and poll again. No abort listener, no
+ * cancellable sleep: the loop looks at the signal only between polls, so
+ * that nothing but the polling itself is counted.
+ */
+export function rawLoop({ intervalMs, timeScale = 1 }: { intervalMs: number; timeScale?: number }): Anchor {
+  return async ({ endpoint, id, signal, startDelayMs = 0, onAnswer }) => {
+    if (startDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, startDelayMs));
+    while (!signal.aborted) {
+      const outcome = await checkStatus(endpoint, id);
+      onAnswer?.(outcome);
+      if (outcome.kind === 'completed' || outcome.kind === 'failed') return outcome.kind;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs / timeScale));
+    }
+    return 'aborted';
+  };
+}
+
+/**
  * `@azure/core-lro` 2: `createHttpPoller` over a `LongRunningOperation` whose
  * poll request is the provider's status request, its answer translated into
  * the Azure shape core-lro reads (`{ status: 'Running' | 'Succeeded' | 'Failed' }`,

@@ -3,7 +3,6 @@
 // CPU and heap read here are the pollers' alone, and so that the parent can end
 // every timer of a poller (smithy's waiter cannot cancel its sleeps) by ending
 // this process. Driven by one message; answers with one.
-import crossFetch from 'cross-fetch';
 import { collectGarbage } from './gc.js';
 import { startPollers, type PollerSpec } from './pollerSpec.js';
 import { sourceFor } from './sources.js';
@@ -12,7 +11,10 @@ import type { Endpoint } from './statusCheck.js';
 export type ClientJob =
   /** Start polling and keep at it; the parent judges from its request log, then ends this process. */
   | { readonly kind: 'poll'; readonly endpoint: Endpoint; readonly ids: readonly string[]; readonly poller: PollerSpec }
-  /** Poll as fast as allowed for `durationMs` (after `warmupMs`); report polls answered and CPU used. */
+  /**
+   * Poll as fast as allowed for `durationMs` (after `warmupMs`); report the CPU
+   * used and the window, like `cost` (the parent counts the polls answered).
+   */
   | {
       readonly kind: 'throughput';
       readonly endpoint: Endpoint;
@@ -22,15 +24,25 @@ export type ClientJob =
       readonly warmupMs: number;
       readonly durationMs: number;
     }
+  /**
+   * Follow every task with `poller` for `durationMs` after `warmupMs`; report the
+   * CPU used in that window and the window itself (epoch ms, the fake server's
+   * clock), so the parent counts the polls answered in it from its request log.
+   */
+  | { readonly kind: 'cost'; readonly endpoint: Endpoint; readonly ids: readonly string[]; readonly poller: PollerSpec; readonly warmupMs: number; readonly durationMs: number }
   /** Follow every task until each has had one answer, then weigh the heap. */
   | { readonly kind: 'heap'; readonly endpoint: Endpoint; readonly ids: readonly string[]; readonly poller: PollerSpec };
 
 export type ClientReply =
   | { readonly kind: 'polling' }
-  | { readonly kind: 'throughput'; readonly polls: number; readonly cpuMicros: number; readonly wallMs: number }
+  /** The CPU the client used from `from` to `to` (epoch ms: the fake server's clock, for counting in its request log). */
+  | { readonly kind: 'throughput' | 'cost'; readonly cpuMicros: number; readonly from: number; readonly to: number }
   /** `failed`: tasks whose poller gave up on them with an error before their first answer (they hold next to nothing); `error`: the first such error. */
   | { readonly kind: 'heap'; readonly heapBytes: number; readonly tasks: number; readonly failed: number; readonly error?: string }
   | { readonly kind: 'error'; readonly message: string };
+
+// The parent closing the channel means "stop": exit, which also writes a `--cpu-prof` profile (see clientProcess.ts).
+process.once('disconnect', () => process.exit(0));
 
 process.once('message', (job: ClientJob) => {
   handle(job).then(
@@ -46,54 +58,50 @@ async function handle(job: ClientJob): Promise<ClientReply> {
       return { kind: 'polling' };
     case 'throughput':
       return throughput(job);
+    case 'cost':
+      return cost(job);
     case 'heap':
       return heap(job);
   }
 }
 
 async function throughput(job: Extract<ClientJob, { kind: 'throughput' }>): Promise<ClientReply> {
-  let polls = 0;
-  let stopped = false;
-  const stops: Array<() => void> = [];
+  let stop: () => void;
   if (job.approach === 'rx-task-status') {
-    // Every answer counted at the fetch, since a watch only emits on a change.
-    const counting = ((url: string, init: Parameters<typeof crossFetch>[1]) =>
-      crossFetch(url, init).then((response) => {
-        polls++;
-        return response;
-      })) as unknown as typeof crossFetch;
-    const source = sourceFor(job.endpoint, {
-      interval: 1,
-      jitter: 0,
-      maxRequestsPerSecond: Infinity,
-      maxConcurrentRequests: job.concurrency,
-      fetch: counting as never,
-    });
+    // With the default fetch, as a user has it: the server counts the answers (a watch only emits on a change).
+    const source = sourceFor(job.endpoint, { interval: 1, jitter: 0, maxRequestsPerSecond: Infinity, maxConcurrentRequests: job.concurrency });
     const subscriptions = job.ids.map((id) => source.watch(id).subscribe({ error: () => undefined }));
-    stops.push(() => subscriptions.forEach((subscription) => subscription.unsubscribe()));
+    stop = () => subscriptions.forEach((subscription) => subscription.unsubscribe());
   } else {
     const { checkStatus } = await import('./statusCheck.js');
+    let stopped = false;
     const worker = async (offset: number) => {
       for (let turn = offset; !stopped; turn += job.concurrency) {
         const outcome = await checkStatus(job.endpoint, job.ids[turn % job.ids.length] as string);
         if (outcome.kind === 'completed' || outcome.kind === 'failed') throw new Error('A throughput task ended: give them longer durations.');
-        polls++;
       }
     };
-    const workers = Array.from({ length: job.concurrency }, (_, offset) => worker(offset).catch(() => undefined));
-    stops.push(() => void Promise.all(workers));
+    for (let offset = 0; offset < job.concurrency; offset++) worker(offset).catch(() => undefined);
+    stop = () => (stopped = true);
   }
-  await wait(job.warmupMs);
-  const pollsBefore = polls;
+  return measureWindow(job, stop, 'throughput');
+}
+
+async function cost(job: Extract<ClientJob, { kind: 'cost' }>): Promise<ClientReply> {
+  const pollers = startPollers(job.poller, job.endpoint, job.ids);
+  return measureWindow(job, () => pollers.stop(), 'cost');
+}
+
+/** Waits out the warm-up, then reads the CPU used over `durationMs`; stops the pollers. */
+async function measureWindow({ warmupMs, durationMs }: { warmupMs: number; durationMs: number }, stop: () => void, kind: 'throughput' | 'cost'): Promise<ClientReply> {
+  await wait(warmupMs);
+  const from = Date.now();
   const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  await wait(job.durationMs);
+  await wait(durationMs);
   const cpu = process.cpuUsage(cpuBefore);
-  const wallMs = performance.now() - started;
-  const counted = polls - pollsBefore;
-  stopped = true;
-  stops.forEach((stop) => stop());
-  return { kind: 'throughput', polls: counted, cpuMicros: cpu.user + cpu.system, wallMs };
+  const to = Date.now();
+  stop();
+  return { kind, cpuMicros: cpu.user + cpu.system, from, to };
 }
 
 async function heap(job: Extract<ClientJob, { kind: 'heap' }>): Promise<ClientReply> {

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
 import type { SourceOptions } from '../../src/core/sourceOptions.js';
 import { isTerminal } from '../../src/core/taskState.js';
-import { coreLro, fixedLoop, rxPolling, smithyWaiter, type Anchor } from './anchors.js';
+import { coreLro, fixedLoop, rawLoop, rxPolling, smithyWaiter, type Anchor } from './anchors.js';
 import { sourceFor } from './sources.js';
 import type { CheckOutcome, Endpoint } from './statusCheck.js';
 
@@ -19,6 +19,8 @@ export type PollerSpec = (
       readonly options: Pick<SourceOptions, 'interval' | 'maxConcurrentRequests' | 'jitter' | 'reserve'> & { readonly maxRequestsPerSecond?: number | 'Infinity' };
     }
   | { readonly kind: 'fixed-loop'; readonly intervalMs: number }
+  /** The overhead row's baseline (see `rawLoop`): not a library. */
+  | { readonly kind: 'raw-loop'; readonly intervalMs: number }
   | { readonly kind: 'core-lro'; readonly intervalInMs?: number }
   | { readonly kind: 'smithy'; readonly minDelay?: number; readonly maxDelay?: number; readonly maxWaitTime?: number }
   | { readonly kind: 'rx-polling'; readonly interval: number }
@@ -78,18 +80,7 @@ export function startPollers(spec: PollerSpec, endpoint: Endpoint, ids: readonly
       },
     };
   }
-  const anchor: Anchor =
-    spec.kind === 'fixed-loop'
-      ? fixedLoop({ intervalMs: spec.intervalMs })
-      : spec.kind === 'core-lro'
-        ? coreLro(spec.intervalInMs === undefined ? {} : { intervalInMs: spec.intervalInMs })
-        : spec.kind === 'rx-polling'
-          ? rxPolling({ interval: spec.interval })
-          : smithyWaiter({
-              ...(spec.minDelay === undefined ? {} : { minDelay: spec.minDelay }),
-              ...(spec.maxDelay === undefined ? {} : { maxDelay: spec.maxDelay }),
-              ...(spec.maxWaitTime === undefined ? {} : { maxWaitTime: spec.maxWaitTime }),
-            });
+  const anchor = anchorFor(spec);
   const controller = new AbortController();
   // One signal for every task: as many listeners as tasks is intended.
   setMaxListeners(0, controller.signal);
@@ -106,6 +97,26 @@ export function startPollers(spec: PollerSpec, endpoint: Endpoint, ids: readonly
   };
   add(ids);
   return { add, stop: () => controller.abort() };
+}
+
+/** The anchor a spec names, with its settings. */
+function anchorFor(spec: Exclude<PollerSpec, { kind: 'rx-task-status' }>): Anchor {
+  switch (spec.kind) {
+    case 'fixed-loop':
+      return fixedLoop({ intervalMs: spec.intervalMs });
+    case 'raw-loop':
+      return rawLoop({ intervalMs: spec.intervalMs });
+    case 'core-lro':
+      return coreLro(spec.intervalInMs === undefined ? {} : { intervalInMs: spec.intervalInMs });
+    case 'rx-polling':
+      return rxPolling({ interval: spec.interval });
+    case 'smithy':
+      return smithyWaiter({
+        ...(spec.minDelay === undefined ? {} : { minDelay: spec.minDelay }),
+        ...(spec.maxDelay === undefined ? {} : { maxDelay: spec.maxDelay }),
+        ...(spec.maxWaitTime === undefined ? {} : { maxWaitTime: spec.maxWaitTime }),
+      });
+  }
 }
 
 /** The start schedule: the k-th task asked for waits until k × gapMs after the first. Returns the delay from now. */

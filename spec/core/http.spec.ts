@@ -1,4 +1,5 @@
 import crossFetch from 'cross-fetch';
+import { getEventListeners } from 'node:events';
 import { asyncScheduler, firstValueFrom, lastValueFrom } from 'rxjs';
 import { TransportError } from '../../src/core/errors/index.js';
 import { httpTransport, type FetchLike } from '../../src/core/http.js';
@@ -183,3 +184,89 @@ describe.each(fetches)('httpTransport over real HTTP with %s', (_, fetch) => {
 function recordedBody(req: { readableLength?: number }): string {
   return req.readableLength ? 'unread' : '';
 }
+
+describe('httpTransport with reusesSignals (the default fetch, cross-fetch in Node)', () => {
+  let server: TestServer;
+  const signals: AbortSignal[] = [];
+  const recording: FetchLike = (url, init) => {
+    signals.push(init.signal);
+    return (crossFetch as unknown as FetchLike)(url, init);
+  };
+  const transport = (options: { timeoutMs?: number } = {}) =>
+    httpTransport({ fetch: recording, reusesSignals: true, timeoutMs: options.timeoutMs ?? 5000, maxBodyBytes: 1024, scheduler: asyncScheduler });
+
+  beforeEach(async () => {
+    signals.length = 0;
+    server = await startTestServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/moved') {
+        res.writeHead(302, { location: '/ok' });
+        res.end('moved');
+      } else if (url.pathname === '/silent') {
+        // never answers
+      } else if (url.pathname === '/ok') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+
+  afterEach(() => server.close());
+
+  it('hands the signal of an answered request to the next one, which cross-fetch has let go of', async () => {
+    const send = transport();
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
+    expect(getEventListeners(signals[0] as AbortSignal, 'abort')).toHaveLength(0);
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
+
+    expect(signals).toHaveLength(2);
+    expect(signals[1]).toBe(signals[0]);
+    expect(signals[1]?.aborted).toBe(false);
+  });
+
+  it('gives requests in flight together a signal each', async () => {
+    const send = transport();
+    await Promise.all([lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` })), lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }))]);
+
+    expect(signals).toHaveLength(2);
+    expect(signals[1]).not.toBe(signals[0]);
+  });
+
+  it('never hands on the signal of an aborted request', async () => {
+    const send = transport();
+    const subscription = send({ method: 'GET', url: `${server.url}/silent` }).subscribe();
+    await new Promise<void>((resolve) => {
+      const check = () => (server.requests.length > 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    subscription.unsubscribe();
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
+
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[1]).not.toBe(signals[0]);
+    expect(signals[1]?.aborted).toBe(false);
+  });
+
+  it('never hands on the signal of a request that timed out', async () => {
+    const send = transport({ timeoutMs: 100 });
+    const error = await lastValueFrom(send({ method: 'GET', url: `${server.url}/silent` })).catch((e: unknown) => e);
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
+
+    expect(error).toMatchObject({ name: 'TransportError', reason: 'timeout' });
+    expect(signals[1]).not.toBe(signals[0]);
+  });
+
+  it('never hands on the signal of a request that was redirected: the redirect was dropped unread', async () => {
+    const send = transport();
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/moved` }));
+    await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
+
+    // The redirect and the request it led to share one signal; the next request gets a new one.
+    expect(signals).toHaveLength(3);
+    expect(signals[1]).toBe(signals[0]);
+    expect(signals[2]).not.toBe(signals[0]);
+  });
+});

@@ -1,4 +1,6 @@
+import crossFetch from 'cross-fetch';
 import { firstValueFrom, tap } from 'rxjs';
+import type { FetchLike } from '../../src/core/http.js';
 import {
   AuthenticationError,
   POSTMAN_BASE_URL,
@@ -60,6 +62,20 @@ describe('postmanTasks against the fake Postman API', () => {
       expect(request?.url).toBe(path(task.id));
       expect(headerOf(request, 'x-api-key')).toBe(API_KEY);
       expect(headerOf(request, 'accept')).toBe(accept);
+    });
+
+    it('gives a fetch of its own a new AbortSignal for every request (only the default fetch lets go of one for the next)', async () => {
+      const task = server.tasks.create({ provider: 'postman', kind: 'collection-update', steps: [{ at: 0, status: 'in-progress' }, { at: 10, status: 'successful' }] });
+      const signals: AbortSignal[] = [];
+      const fetch: FetchLike = (url, init) => {
+        signals.push(init.signal);
+        clock.advance(5);
+        return (crossFetch as unknown as FetchLike)(url, init);
+      };
+      const outcome = await collect(source({ fetch }).watch(task.id));
+      expect(outcome.values.map((state) => state.status)).toEqual(['running', 'completed']);
+      expect(signals.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(signals).size).toBe(signals.length);
     });
 
     it('defaults to api.getpostman.com', () => {

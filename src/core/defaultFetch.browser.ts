@@ -8,3 +8,6 @@ import type { FetchLike } from './http.js';
  * used, and called as a plain function, as `window.fetch` must be.
  */
 export const defaultFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
+
+/** The page's fetch keeps its abort steps on a signal until the request is collected: a new signal for each request. */
+export const defaultFetchReusesSignals = false;

@@ -7,3 +7,10 @@ import type { FetchLike } from './http.js';
  * (the `browser` field of package.json), so a page carries no fetch of ours.
  */
 export const defaultFetch = crossFetch as unknown as FetchLike;
+
+/**
+ * cross-fetch in Node is node-fetch 2, which removes its abort listener from a
+ * request's signal once the response's body has ended: the signal may carry
+ * the next request (see `HttpTransportOptions.reusesSignals`).
+ */
+export const defaultFetchReusesSignals = true;

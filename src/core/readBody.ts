@@ -4,6 +4,8 @@ export interface ResponseLike {
   readonly headers: {
     /** One header's value, the name matched case-insensitively; `null` when absent. */
     get(name: string): string | null;
+    /** node-fetch's map of names to values, where it exists: read instead of `get`, which scans every header for each name. */
+    raw?(): Record<string, string[] | undefined>;
   };
   /**
    * The body as a stream: a WHATWG `ReadableStream` or a Node async iterable.
@@ -28,19 +30,24 @@ export class BodyTooLargeError extends Error {
  * download) as soon as it passes `limit` bytes, so an oversized or endless body
  * is never buffered whole.
  */
-export async function readBodyCapped(response: ResponseLike, limit: number): Promise<string> {
-  const declared = declaredLength(response);
+export function readBodyCapped(response: ResponseLike, limit: number): Promise<string> {
+  const { declared, identity } = framingOf(response);
   const body = response.body;
   if (declared !== undefined && declared > limit) {
     cancelBody(body);
-    throw new BodyTooLargeError(limit);
+    return Promise.reject(new BodyTooLargeError(limit));
   }
   // A declared length within the cap bounds the body already (HTTP framing reads no more): read it in one go,
   // which is much cheaper than chunk by chunk. Not for a compressed body: its length is not the text's.
-  if (declared !== undefined && isIdentityEncoded(response)) return response.text();
+  // The promise of `text()` itself, not one wrapped around it: this is every poll's path.
+  if (declared !== undefined && identity) return response.text();
   if (isWebStream(body)) return readWebStream(body, limit);
   if (isAsyncIterable(body)) return readNodeStream(body, limit);
-  // A fetch without a streaming body: the best left is to check after the fact.
+  return readWhole(response, limit);
+}
+
+/** A fetch without a streaming body: the best left is to check after the fact. */
+async function readWhole(response: ResponseLike, limit: number): Promise<string> {
   const text = await response.text();
   if (new TextEncoder().encode(text).byteLength > limit) throw new BodyTooLargeError(limit);
   return text;
@@ -84,14 +91,31 @@ async function readNodeStream(body: AsyncIterable<unknown> & { destroy?: () => v
   return text + decoder.decode();
 }
 
-function declaredLength(response: ResponseLike): number | undefined {
-  const header = response.headers.get('content-length');
-  return header !== null && /^\s*\d+\s*$/.test(header) ? Number(header) : undefined;
-}
-
-function isIdentityEncoded(response: ResponseLike): boolean {
-  const encoding = response.headers.get('content-encoding');
-  return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
+/**
+ * The body's declared length (a whole number of bytes, or none) and whether
+ * it is sent as is (no `Content-Encoding`, or `identity`). Read in one pass
+ * over node-fetch's `raw()` map where there is one: each of its `get`s checks
+ * the name with a regular expression and lower-cases every header's name.
+ */
+function framingOf(response: ResponseLike): { declared: number | undefined; identity: boolean } {
+  const { headers } = response;
+  let length: string | null = null;
+  let encoding: string | null = null;
+  if (typeof headers.raw === 'function') {
+    const all = headers.raw();
+    // Names keep the case they were set with (a response's are already lower case).
+    for (const name in all) {
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = all[name]?.join(', ') ?? null;
+      else if (name.length === 16 && name.toLowerCase() === 'content-encoding') encoding = all[name]?.join(', ') ?? null;
+    }
+  } else {
+    length = headers.get('content-length');
+    encoding = headers.get('content-encoding');
+  }
+  return {
+    declared: length !== null && /^\s*\d+\s*$/.test(length) ? Number(length) : undefined,
+    identity: encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity',
+  };
 }
 
 /** Lets go of a body that will not be read (a redirect's), so its connection is freed. */

@@ -1,5 +1,6 @@
 import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { checkBaseUrl, joinUrl } from './baseUrl.js';
+import { defaultFetch, defaultFetchReusesSignals } from './defaultFetch.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
 import type { TaskCoordination } from './coordination.js';
@@ -153,7 +154,14 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
     this.floors = new TaskFloors(options.scheduler);
     this.transport =
       options.transport ??
-      httpTransport({ fetch: options.fetch, timeoutMs: options.requestTimeout, maxBodyBytes: options.maxBodyBytes, scheduler: options.scheduler, trustedHosts: hosts });
+      httpTransport({
+        fetch: options.fetch,
+        reusesSignals: options.fetch === defaultFetch && defaultFetchReusesSignals,
+        timeoutMs: options.requestTimeout,
+        maxBodyBytes: options.maxBodyBytes,
+        scheduler: options.scheduler,
+        trustedHosts: hosts,
+      });
   }
 
   get baseUrl(): string {
@@ -280,25 +288,35 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   }
 
   /**
-   * One poll's request: built by the provider, then sent. Written as one plain
-   * Observable rather than a chain of operators: it runs for every poll of
-   * every task. Synchronous unless the provider must wait (a token to sign),
-   * which keeps virtual-time tests in virtual time.
+   * One poll's request: built by the provider, then sent. Called only to be
+   * subscribed at once (a poll loop's turn), so a request the provider builds
+   * synchronously is built here and its transport's Observable handed back as
+   * it is: one Observable per poll, not one around another. Synchronous unless
+   * the provider must wait (a token to sign), which keeps virtual-time tests
+   * in virtual time.
    */
   send(ref: TRef, id: string): Observable<HttpResponse> {
-    return new Observable<HttpResponse>((subscriber) => {
-      let request: ProviderRequest | PromiseLike<ProviderRequest>;
+    let request: ProviderRequest | PromiseLike<ProviderRequest>;
+    try {
+      request = this.definition.request({ ref, id, context: this.context });
+    } catch (error) {
+      // A request that cannot be built is the provider's final word, not a network failure to retry.
+      const failure = requestFailure(error, this.provider, id);
+      return new Observable<HttpResponse>((subscriber) => subscriber.error(failure));
+    }
+    if (!isPromiseLike(request)) {
       try {
-        request = this.definition.request({ ref, id, context: this.context });
+        return this.transport(this.toHttpRequest(request));
       } catch (error) {
-        // A request that cannot be built is the provider's final word, not a network failure to retry.
-        subscriber.error(requestFailure(error, this.provider, id));
-        return undefined;
+        // As a throw in an Observable's subscribe would have been: an error of the request, for its poll loop to judge.
+        return new Observable<HttpResponse>((subscriber) => subscriber.error(error));
       }
-      if (!isPromiseLike(request)) return this.transport(this.toHttpRequest(request)).subscribe(subscriber);
+    }
+    const pending = request;
+    return new Observable<HttpResponse>((subscriber) => {
       let inner: Subscription | undefined;
       let cancelled = false;
-      request.then(
+      pending.then(
         (built) => {
           if (!cancelled) inner = this.transport(this.toHttpRequest(built)).subscribe(subscriber);
         },

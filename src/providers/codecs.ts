@@ -54,6 +54,8 @@ function toDate(u: unknown): Date | undefined {
 
 /** Reads an optional field leniently: what does not decode is left out rather than failing the whole body. */
 export function optional<A>(codec: t.Decoder<unknown, A>, value: unknown): A | undefined {
+  // An absent field (the common case, on every poll) is left out without building io-ts' failure report for it.
+  if (value === undefined) return undefined;
   const result = codec.decode(value);
   return result._tag === 'Right' ? result.right : undefined;
 }

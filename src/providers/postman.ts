@@ -150,18 +150,20 @@ function toTaskState(task: PostmanTask, raw: unknown): TaskStateInit {
   const updatedAt = optional(Timestamp, task.updatedAt);
   // Generation tasks say why they failed in `details` itself, duplication tasks in `reason`; an empty text says nothing.
   const details = typeof task.details === 'string' ? undefined : task.details;
-  const said = (text: unknown) => (typeof text === 'string' && text.trim() !== '' ? text : undefined);
   const resources = details?.resources;
-  const failure = details?.error?.message ?? said(task.details) ?? said(task.reason);
-  return {
-    status,
-    providerStatus: task.status,
-    ...(resources !== undefined ? { result: resources } : status === 'completed' && details !== undefined ? { result: details } : {}),
-    ...(status === 'failed' ? { error: { message: failure ?? 'task failed' } } : {}),
-    ...(createdAt === undefined ? {} : { createdAt }),
-    ...(updatedAt === undefined ? {} : { updatedAt }),
-    raw,
-  };
+  // Field by field rather than spreads of `{}`: this runs for every poll.
+  const init: { -readonly [K in keyof TaskStateInit]: TaskStateInit[K] } = { status, providerStatus: task.status, raw };
+  if (resources !== undefined) init.result = resources;
+  else if (status === 'completed' && details !== undefined) init.result = details;
+  if (status === 'failed') init.error = { message: details?.error?.message ?? said(task.details) ?? said(task.reason) ?? 'task failed' };
+  if (createdAt !== undefined) init.createdAt = createdAt;
+  if (updatedAt !== undefined) init.updatedAt = updatedAt;
+  return init;
+}
+
+/** A text that says something: not empty, not only spaces. */
+function said(text: unknown): string | undefined {
+  return typeof text === 'string' && text.trim() !== '' ? text : undefined;
 }
 
 /**
