@@ -58,7 +58,7 @@ const MAX_FILE_BYTES = 64 * 1024;
  * redactor, typed errors, argument checks, the hub client's reconnection): docs/benchmarks.md.
  */
 const HUB_PAGE_GOAL_BYTES = 12 * 1024;
-const HUB_PAGE_GUARD_BYTES = 16.5 * 1024;
+const HUB_PAGE_GUARD_BYTES = 15.2 * 1024;
 const DIRECT_PAGE_GOAL_RATIO = 2;
 const DIRECT_PAGE_GUARD_RATIO = 2.7;
 

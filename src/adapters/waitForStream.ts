@@ -1,4 +1,4 @@
-import { asyncScheduler, takeWhile, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type Subscription } from 'rxjs';
 
 /** How a wait ends: with a value the promise resolves with, or an error it rejects with. */
 export type WaitOutcome<R> = { readonly value: R } | { readonly error: unknown };
@@ -35,14 +35,14 @@ export function waitForStream<T, R>(source$: Observable<T>, wait: StreamWait<T, 
     }
     const startedAt = asyncScheduler.now();
     let settled = false;
-    let subscription: Subscription | undefined;
+    let stop: (() => void) | undefined;
     let timer: Subscription | undefined;
     const settle = (outcome: WaitOutcome<R>): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       timer?.unsubscribe();
-      subscription?.unsubscribe();
+      stop?.();
       if ('value' in outcome) resolve(outcome.value);
       else reject(outcome.error);
     };
@@ -51,30 +51,29 @@ export function waitForStream<T, R>(source$: Observable<T>, wait: StreamWait<T, 
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeout !== undefined) timer = asyncScheduler.schedule(() => settle(timeout.expire()), timeout.ms);
     try {
-      let ending: WaitOutcome<R> | undefined;
-      // `takeWhile(…, true)` ends the subscription inside the last value's own `next`:
-      // a source that emits synchronously is stopped there, not once `subscribe` returns.
-      subscription = source$
-        .pipe(
-          takeWhile((value) => {
+      // The source is handed our own subscriber, so that the last value's `next` ends it there and then:
+      // a source that emits synchronously is stopped inside that value, not once `subscribe` returns.
+      new Observable<T>((subscriber) => {
+        stop = () => subscriber.unsubscribe();
+        return source$.subscribe(subscriber);
+      }).subscribe({
+        next: (value) => {
+          let ending: WaitOutcome<R> | undefined;
+          try {
             ending = wait.next(value);
-            return ending === undefined;
-          }, true),
-        )
-        .subscribe({
-          next: () => {
-            if (ending !== undefined) settle(ending);
-          },
-          error: (error: unknown) => settle({ error }),
-          complete: () => {
-            if (!settled) settle(wait.complete(asyncScheduler.now() - startedAt));
-          },
-        });
+          } catch (error) {
+            ending = { error };
+          }
+          if (ending !== undefined) settle(ending);
+        },
+        error: (error: unknown) => settle({ error }),
+        complete: () => {
+          if (!settled) settle(wait.complete(asyncScheduler.now() - startedAt));
+        },
+      });
     } catch (error) {
-      // Only a foreign Observable gets here (RxJS sends a throwing subscribe to `error`).
+      // Only under RxJS's deprecated synchronous error handling does a throwing subscribe get here.
       settle({ error });
     }
-    // Settled while subscribing (a synchronous source, an abort by a side effect), before `subscription` was known.
-    if (settled) subscription?.unsubscribe();
   });
 }

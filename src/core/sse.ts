@@ -40,53 +40,61 @@ export function sseComment(text: string): string {
  * without bound).
  */
 export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
+  #buffer = '';
+  #data: string[] = [];
   /** The characters of `data` so far, at most `maxEventLength`. */
-  private dataLength = 0;
-  private event = '';
-  private id: string | undefined;
+  #dataLength = 0;
+  #event = '';
+  #id: string | undefined;
   /** The last chunk ended with `\r`: a `\n` that starts the next one belongs to it. */
-  private pendingCr = false;
+  #pendingCr = false;
+
+  readonly #onEvent: (event: SseEvent) => void;
+  readonly #maxLineLength: number;
+  readonly #maxEventLength: number;
 
   constructor(
-    private readonly onEvent: (event: SseEvent) => void,
-    private readonly maxLineLength = 1024 * 1024,
+    onEvent: (event: SseEvent) => void,
+    maxLineLength = 1024 * 1024,
     /** The most data one event may hold, across its lines: a stream that never ends an event cannot grow it without bound. */
-    private readonly maxEventLength = 4 * 1024 * 1024,
-  ) {}
+    maxEventLength = 4 * 1024 * 1024,
+  ) {
+    this.#onEvent = onEvent;
+    this.#maxLineLength = maxLineLength;
+    this.#maxEventLength = maxEventLength;
+  }
 
   feed(chunk: string): void {
     // An empty chunk (a decoder holding back half a character) changes nothing: a `\r` before it still pairs with a `\n` after it.
     if (chunk === '') return;
     let text = chunk;
-    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
-    this.pendingCr = text.endsWith('\r');
-    this.buffer += text;
+    if (this.#pendingCr && text.startsWith('\n')) text = text.slice(1);
+    this.#pendingCr = text.endsWith('\r');
+    this.#buffer += text;
     let start = 0;
     // The next `\r`, looked for again only once passed: a stream without any is read in one pass.
-    let cr = this.buffer.indexOf('\r');
+    let cr = this.#buffer.indexOf('\r');
     for (;;) {
-      if (cr !== -1 && cr < start) cr = this.buffer.indexOf('\r', start);
-      const lf = this.buffer.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = this.#buffer.indexOf('\r', start);
+      const lf = this.#buffer.indexOf('\n', start);
       const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       if (end === -1) break;
-      this.checkLength(end - start);
-      this.line(this.buffer.slice(start, end));
-      start = end + (this.buffer[end] === '\r' && this.buffer[end + 1] === '\n' ? 2 : 1);
+      this.#checkLength(end - start);
+      this.#line(this.#buffer.slice(start, end));
+      start = end + (this.#buffer[end] === '\r' && this.#buffer[end + 1] === '\n' ? 2 : 1);
     }
-    this.buffer = this.buffer.slice(start);
-    this.checkLength(this.buffer.length);
+    this.#buffer = this.#buffer.slice(start);
+    this.#checkLength(this.#buffer.length);
   }
 
   /** A line too long is an error whether it came whole in one chunk or is still coming. */
-  private checkLength(length: number): void {
-    if (length > this.maxLineLength) throw new RangeError(`An event stream line is longer than ${this.maxLineLength} characters.`);
+  #checkLength(length: number): void {
+    if (length > this.#maxLineLength) throw new RangeError(`An event stream line is longer than ${this.#maxLineLength} characters.`);
   }
 
-  private line(line: string): void {
+  #line(line: string): void {
     if (line === '') {
-      this.dispatch();
+      this.#dispatch();
       return;
     }
     if (line.startsWith(':')) return;
@@ -95,20 +103,22 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') {
-      this.dataLength += value.length + 1;
-      if (this.dataLength > this.maxEventLength) throw new RangeError(`An event stream event holds more than ${this.maxEventLength} characters of data.`);
-      this.data.push(value);
-    } else if (field === 'event') this.event = value;
+      this.#dataLength += value.length + 1;
+      if (this.#dataLength > this.#maxEventLength) throw new RangeError(`An event stream event holds more than ${this.#maxEventLength} characters of data.`);
+      this.#data.push(value);
+    } else if (field === 'event') this.#event = value;
     // The last event id outlives its event, as the standard says: later events without an `id:` carry it too.
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
+    else if (field === 'id' && !value.includes('\0')) this.#id = value;
   }
 
-  private dispatch(): void {
-    const { data, event, id } = this;
-    this.data = [];
-    this.dataLength = 0;
-    this.event = '';
+  #dispatch(): void {
+    const data = this.#data;
+    const event = this.#event;
+    const id = this.#id;
+    this.#data = [];
+    this.#dataLength = 0;
+    this.#event = '';
     if (data.length === 0) return;
-    this.onEvent({ event: event === '' ? 'message' : event, data: data.join('\n'), ...(id === undefined ? {} : { id }) });
+    this.#onEvent({ event: event === '' ? 'message' : event, data: data.join('\n'), ...(id === undefined ? {} : { id }) });
   }
 }

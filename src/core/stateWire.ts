@@ -67,37 +67,38 @@ export function errorToJson(error: unknown): string {
   return JSON.stringify(record);
 }
 
-/** An error read back from {@link errorToJson}, of its own class with its own fields. */
+/**
+ * An error read back from {@link errorToJson}, of its own class with its own
+ * fields. A field the record lacks is passed as `undefined`, which every
+ * error's constructor leaves unset.
+ */
 export function errorFromJson(text: string): TaskError {
   const record = JSON.parse(text) as ErrorRecord;
-  const common = {
-    ...(record.provider === undefined ? {} : { provider: record.provider }),
-    ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
-    ...(record.details === undefined ? {} : { details: record.details }),
-  };
+  const { message, provider, taskId, details } = record;
+  const common = { provider, taskId, details };
   const stored = record.state as TaskState | undefined;
   const state = stored === undefined ? undefined : checkResumeFrom(stored, stored.provider, stored.id);
   switch (record.code) {
     case 'TASK_NOT_FOUND':
-      return new TaskNotFoundError(record.message, common);
+      return new TaskNotFoundError(message, common);
     case 'AUTHENTICATION':
-      return new AuthenticationError(record.message, common);
+      return new AuthenticationError(message, common);
     case 'RATE_LIMITED':
-      return new RateLimitError(record.message, { ...common, ...(record.retryAfterMs === undefined ? {} : { retryAfterMs: record.retryAfterMs }), exhausted: record.exhausted === true });
+      return new RateLimitError(message, { ...common, retryAfterMs: record.retryAfterMs, exhausted: record.exhausted === true });
     case 'DECODE':
-      return new DecodeError(record.message, { ...common, paths: record.paths ?? [] });
+      return new DecodeError(message, { ...common, paths: record.paths ?? [] });
     case 'TRANSPORT':
-      return new TransportError(record.message, { ...common, reason: record.reason ?? 'network', ...(record.status === undefined ? {} : { status: record.status }) });
+      return new TransportError(message, { ...common, reason: record.reason ?? 'network', status: record.status });
     case 'TASK_TIMEOUT':
-      return new TaskTimeoutError(record.message, { ...common, timeout: record.timeout ?? 'total', ms: record.ms ?? 0, ...(state === undefined ? {} : { state }) });
+      return new TaskTimeoutError(message, { ...common, timeout: record.timeout ?? 'total', ms: record.ms ?? 0, state });
     case 'TASK_INCOMPLETE':
-      return new TaskIncompleteError(record.message, { ...common, ms: record.ms ?? 0, ...(state === undefined ? {} : { state }) });
+      return new TaskIncompleteError(message, { ...common, ms: record.ms ?? 0, state });
     case 'TASK_FAILED':
-      return state === undefined ? new TaskError(record.message, 'TASK_FAILED', common) : new TaskFailedError(state);
+      return state === undefined ? new TaskError(message, 'TASK_FAILED', common) : new TaskFailedError(state);
     case 'PROVIDER':
-      return new ProviderError(record.message, { ...common, ...(record.providerCode === undefined ? {} : { providerCode: record.providerCode }) });
+      return new ProviderError(message, { ...common, providerCode: record.providerCode });
     default:
-      return new TaskError(record.message, record.code, common);
+      return new TaskError(message, record.code, common);
   }
 }
 

@@ -11,9 +11,9 @@ import { currentWitnesses, type WatchWitness } from './watchWitness.js';
  * what an idle task costs.
  */
 export abstract class WatchedTask {
-  private readonly subscribers: Subscriber<TaskState>[] = [];
+  readonly #subscribers: Subscriber<TaskState>[] = [];
   /** Who listens to each subscriber's polls (see {@link WatchWitness}); made only when someone does. */
-  private witnesses: Map<Subscriber<TaskState>, readonly WatchWitness[]> | undefined;
+  #witnesses: Map<Subscriber<TaskState>, readonly WatchWitness[]> | undefined;
   /** The latest state, handed to whoever subscribes next; forgotten when the task stops. */
   protected last: TaskState | undefined;
 
@@ -28,11 +28,11 @@ export abstract class WatchedTask {
 
   /** Adds a subscriber, who first gets the latest state if there is one; returns what removes it. */
   attach(subscriber: Subscriber<TaskState>): () => void {
-    this.subscribers.push(subscriber);
+    this.#subscribers.push(subscriber);
     const witnesses = currentWitnesses();
-    if (witnesses.length > 0) (this.witnesses ??= new Map()).set(subscriber, witnesses);
+    if (witnesses.length > 0) (this.#witnesses ??= new Map()).set(subscriber, witnesses);
     if (this.last !== undefined) subscriber.next(this.last);
-    return () => this.detach(subscriber);
+    return () => this.#detach(subscriber);
   }
 
   /** Hands a state to every subscriber, unless it is the same as the last. */
@@ -40,34 +40,34 @@ export abstract class WatchedTask {
     if (this.last !== undefined && isSameState(this.last, state)) return;
     this.last = state;
     // A copy: a subscriber may leave (or another come) while the state is handed out.
-    for (const subscriber of this.subscribers.slice()) subscriber.next(state);
+    for (const subscriber of this.#subscribers.slice()) subscriber.next(state);
   }
 
   /** A poll was answered with a state (changed or not): every witness hears it. */
   protected answered(): void {
-    if (this.witnesses === undefined) return;
-    for (const list of [...this.witnesses.values()]) for (const witness of list) witness.answered();
+    if (this.#witnesses === undefined) return;
+    for (const list of [...this.#witnesses.values()]) for (const witness of list) witness.answered();
   }
 
   /** A poll failed (it is retried, or the task ends with an error): every witness hears why. */
   protected failedAttempt(error: TaskError): void {
-    if (this.witnesses === undefined) return;
-    for (const list of [...this.witnesses.values()]) for (const witness of list) witness.failed(error);
+    if (this.#witnesses === undefined) return;
+    for (const list of [...this.#witnesses.values()]) for (const witness of list) witness.failed(error);
   }
 
   /** The task ended (a terminal state, or a final error): it stops first (a new watch then starts afresh), then tells everyone. */
   protected end(tell: (subscriber: Subscriber<TaskState>) => void): void {
-    const subscribers = this.subscribers.splice(0);
-    this.witnesses = undefined;
+    const subscribers = this.#subscribers.splice(0);
+    this.#witnesses = undefined;
     this.stop();
     for (const subscriber of subscribers) tell(subscriber);
   }
 
-  private detach(subscriber: Subscriber<TaskState>): void {
-    const index = this.subscribers.indexOf(subscriber);
+  #detach(subscriber: Subscriber<TaskState>): void {
+    const index = this.#subscribers.indexOf(subscriber);
     if (index < 0) return;
-    this.subscribers.splice(index, 1);
-    this.witnesses?.delete(subscriber);
-    if (this.subscribers.length === 0) this.stop();
+    this.#subscribers.splice(index, 1);
+    this.#witnesses?.delete(subscriber);
+    if (this.#subscribers.length === 0) this.stop();
   }
 }

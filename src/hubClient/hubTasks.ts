@@ -114,22 +114,30 @@ function sharedConnection(options: HubTasksOptions, url: URL): HubConnection {
 }
 
 class HubTaskSource implements TaskSource<string> {
-  private readonly tasks = new Map<string, HubWatch>();
-  private pause: Subscription | undefined;
+  readonly #tasks = new Map<string, HubWatch>();
+  #pause: Subscription | undefined;
+
+  readonly #scheduler: SchedulerLike;
+  readonly #pauseWhen: Observable<boolean> | undefined;
+  readonly #tell: SourceEvents;
 
   constructor(
     readonly provider: string,
     readonly baseUrl: string,
     /** Its connection to the hub, which another source may share (`shareWith`). */
     readonly connection: HubConnection,
-    private readonly scheduler: SchedulerLike,
-    private readonly pauseWhen: Observable<boolean> | undefined,
-    private readonly tell: SourceEvents,
-  ) {}
+    scheduler: SchedulerLike,
+    pauseWhen: Observable<boolean> | undefined,
+    tell: SourceEvents,
+  ) {
+    this.#scheduler = scheduler;
+    this.#pauseWhen = pauseWhen;
+    this.#tell = tell;
+  }
 
   /** The connection's events (one request opens the stream for every task: they name no task), as this source tells them. */
   get events(): Observable<TaskSourceEvent> {
-    return this.tell.events;
+    return this.#tell.events;
   }
 
   watch(given: string, options: WatchOptions = {}): Observable<TaskState> {
@@ -138,8 +146,8 @@ class HubTaskSource implements TaskSource<string> {
     // The hub's states name the task's id; the ref's text need not be it (Postman's `merge:ID`).
     const resumeFrom = options.resumeFrom === undefined ? undefined : checkResumeFrom(options.resumeFrom, this.provider, expectNonEmptyString('resumeFrom.id', options.resumeFrom?.id));
     const deadline = options.deadline === undefined ? undefined : checkDeadline(options.deadline);
-    const task$ = new Observable<TaskState>((subscriber) => this.attach(ref, subscriber));
-    return withWatchExtras(task$, { resumeFrom, deadline }, this.scheduler);
+    const task$ = new Observable<TaskState>((subscriber) => this.#attach(ref, subscriber));
+    return withWatchExtras(task$, { resumeFrom, deadline }, this.#scheduler);
   }
 
   parseRef(text: string): string {
@@ -154,15 +162,15 @@ class HubTaskSource implements TaskSource<string> {
   }
 
   /** One watch of a task on the hub, however many subscribe here. */
-  private attach(ref: string, subscriber: Subscriber<TaskState>): () => void {
-    const running = this.tasks.get(ref);
+  #attach(ref: string, subscriber: Subscriber<TaskState>): () => void {
+    const running = this.#tasks.get(ref);
     if (running !== undefined) return running.attach(subscriber);
     const task = new HubWatch(this, ref);
-    this.tasks.set(ref, task);
+    this.#tasks.set(ref, task);
     // Holding tasks: the shared connection stays open for them unless this source's page is hidden too.
-    if (this.tasks.size === 1) this.connection.hold(this, false);
-    if (this.tasks.size === 1 && this.pauseWhen !== undefined) {
-      this.pause = this.pauseWhen.subscribe({
+    if (this.#tasks.size === 1) this.connection.hold(this, false);
+    if (this.#tasks.size === 1 && this.#pauseWhen !== undefined) {
+      this.#pause = this.#pauseWhen.subscribe({
         next: (paused) => this.connection.hold(this, paused === true),
         // A broken pause signal must not keep the page disconnected.
         error: () => this.connection.hold(this, false),
@@ -178,12 +186,12 @@ class HubTaskSource implements TaskSource<string> {
   }
 
   stopped(task: HubWatch): void {
-    if (this.tasks.get(task.key) !== task) return;
-    this.tasks.delete(task.key);
+    if (this.#tasks.get(task.key) !== task) return;
+    this.#tasks.delete(task.key);
     this.connection.remove({ provider: this.provider, ref: task.key });
-    if (this.tasks.size === 0) {
-      this.pause?.unsubscribe();
-      this.pause = undefined;
+    if (this.#tasks.size === 0) {
+      this.#pause?.unsubscribe();
+      this.#pause = undefined;
       this.connection.hold(this, undefined);
     }
   }
@@ -191,28 +199,31 @@ class HubTaskSource implements TaskSource<string> {
 
 /** A task as this page sees it: the hub's states, each change once, ended by a terminal state or the hub's error. */
 class HubWatch extends WatchedTask implements HubListener {
+  readonly #source: HubTaskSource;
+
   constructor(
-    private readonly source: HubTaskSource,
+    source: HubTaskSource,
     readonly key: string,
   ) {
     super();
+    this.#source = source;
   }
 
   start(): void {
-    this.source.follow(this.key, this);
+    this.#source.follow(this.key, this);
   }
 
   protected stop(): void {
     this.last = undefined;
-    this.source.stopped(this);
+    this.#source.stopped(this);
   }
 
   state(text: string): boolean {
     let state: TaskState;
     try {
-      state = readState(text, this.source.provider);
+      state = readState(text, this.#source.provider);
     } catch (error) {
-      this.failed(new DecodeError(`The task hub sent a state of ${this.source.provider} task ${this.key} that is not one: ${error instanceof Error ? error.message : String(error)}`, { provider: this.source.provider, paths: ['state'] }));
+      this.failed(new DecodeError(`The task hub sent a state of ${this.#source.provider} task ${this.key} that is not one: ${error instanceof Error ? error.message : String(error)}`, { provider: this.#source.provider, paths: ['state'] }));
       return true;
     }
     this.emit(state);
@@ -226,7 +237,7 @@ class HubWatch extends WatchedTask implements HubListener {
     try {
       error = errorFromJson(errorText);
     } catch {
-      error = new DecodeError(`The task hub ended ${this.source.provider} task ${this.key} with an error it did not spell as one`, { provider: this.source.provider, paths: ['error'] });
+      error = new DecodeError(`The task hub ended ${this.#source.provider} task ${this.key} with an error it did not spell as one`, { provider: this.#source.provider, paths: ['error'] });
     }
     this.failed(error);
   }

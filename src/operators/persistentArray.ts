@@ -28,64 +28,64 @@ export interface ArrayVersion<V> {
  * materialised at most once however often it is read.
  */
 export class PersistentArray<V, P> {
-  private readonly live: (V | undefined)[];
-  private newest: ArrayVersion<V>;
+  readonly #live: (V | undefined)[];
+  #newest: ArrayVersion<V>;
+
+  readonly #present: (values: readonly (V | undefined)[]) => P;
 
   /** @param present Turns a version's frozen values into what {@link read} returns (an array, a record, …). */
-  constructor(
-    length: number,
-    private readonly present: (values: readonly (V | undefined)[]) => P,
-  ) {
-    this.live = new Array<V | undefined>(length).fill(undefined);
-    this.newest = newestVersion();
+  constructor(length: number, present: (values: readonly (V | undefined)[]) => P) {
+    this.#present = present;
+    this.#live = new Array<V | undefined>(length).fill(undefined);
+    this.#newest = newestVersion();
   }
 
   /** The current value of slot `index`. */
   get(index: number): V | undefined {
-    return this.live[index];
+    return this.#live[index];
   }
 
   /** Writes slot `index`; every version taken before keeps showing the old value. */
   set(index: number, value: V | undefined): void {
-    const previous = this.newest;
+    const previous = this.#newest;
     const next = newestVersion<V>();
     if (previous.values === undefined) {
       previous.index = index;
-      previous.value = this.live[index];
+      previous.value = this.#live[index];
       previous.next = next;
     }
     // (A version already read needs no diff: walks from older versions stop at its cached values.)
-    this.live[index] = value;
-    this.newest = next;
+    this.#live[index] = value;
+    this.#newest = next;
   }
 
   /** A handle on the current values; the same handle until the next {@link set}. */
   version(): ArrayVersion<V> {
-    return this.newest;
+    return this.#newest;
   }
 
   /** The values of `version` as `present` shapes them: built on the first read, cached after. */
   read(version: ArrayVersion<V>): P {
-    if (version.values === undefined) this.materialise(version);
+    if (version.values === undefined) this.#materialise(version);
     return version.view as P;
   }
 
-  private materialise(version: ArrayVersion<V>): void {
+  #materialise(version: ArrayVersion<V>): void {
     // Walk towards the newest version (or the nearest one already read), then undo
     // the changes on the way back, the oldest last, so that `version`'s own diff wins.
     const changes: ArrayVersion<V>[] = [];
     let at = version;
-    while (at.values === undefined && at !== this.newest) {
+    while (at.values === undefined && at !== this.#newest) {
       changes.push(at);
       at = at.next as ArrayVersion<V>;
     }
-    const values = (at.values ?? this.live).slice();
+    const values = (at.values ?? this.#live).slice();
     for (let i = changes.length - 1; i >= 0; i--) {
       const change = changes[i] as ArrayVersion<V>;
       values[change.index] = change.value;
     }
     version.values = Object.freeze(values);
-    version.view = this.present(version.values);
+    version.view = this.#present(version.values);
     // Older versions now stop here, so the changes after this one need not be kept for them.
     version.next = undefined;
     version.value = undefined;

@@ -77,31 +77,30 @@ const UNSETTLED_MAX = UNIT - 1;
  * reduce: this costs 0.5 µs (bench row 5).
  */
 export class BatchTally<TTasks> {
-  private readonly counts = [0, 0, 0, 0];
-  private readonly statuses: Uint8Array;
-  private readonly units: Float64Array;
-  private readonly settled: Uint8Array;
-  private settledCount = 0;
-  private progressUnits = 0;
-  private readonly tasks: PersistentArray<TaskState, TTasks>;
-  private readonly errors: PersistentArray<unknown, TaskErrors<TTasks>>;
+  readonly #counts = [0, 0, 0, 0];
+  readonly #statuses: Uint8Array;
+  readonly #units: Float64Array;
+  readonly #settled: Uint8Array;
+  #settledCount = 0;
+  #progressUnits = 0;
+  readonly #tasks: PersistentArray<TaskState, TTasks>;
+  readonly #errors: PersistentArray<unknown, TaskErrors<TTasks>>;
+  readonly #total: number;
 
   /** @param present Shapes a frozen array of values like the input: the array itself, or a record with its keys. */
-  constructor(
-    private readonly total: number,
-    present: (values: readonly unknown[]) => unknown,
-  ) {
-    this.counts[PENDING] = total;
-    this.statuses = new Uint8Array(total);
-    this.units = new Float64Array(total);
-    this.settled = new Uint8Array(total);
-    this.tasks = new PersistentArray(total, present as (values: readonly (TaskState | undefined)[]) => TTasks);
-    this.errors = new PersistentArray(total, present as (values: readonly unknown[]) => TaskErrors<TTasks>);
+  constructor(total: number, present: (values: readonly unknown[]) => unknown) {
+    this.#total = total;
+    this.#counts[PENDING] = total;
+    this.#statuses = new Uint8Array(total);
+    this.#units = new Float64Array(total);
+    this.#settled = new Uint8Array(total);
+    this.#tasks = new PersistentArray(total, present as (values: readonly (TaskState | undefined)[]) => TTasks);
+    this.#errors = new PersistentArray(total, present as (values: readonly unknown[]) => TaskErrors<TTasks>);
   }
 
   /** Whether task `index` is terminal or errored: what it sends next is ignored. */
   isSettled(index: number): boolean {
-    return this.settled[index] === 1;
+    return this.#settled[index] === 1;
   }
 
   /**
@@ -109,21 +108,21 @@ export class BatchTally<TTasks> {
    * was settled already). Throws a TypeError for something that is not a task state.
    */
   update(index: number, state: TaskState): boolean {
-    if (this.settled[index] === 1) return false;
+    if (this.#settled[index] === 1) return false;
     const status = statusCode(state.status);
-    this.move(index, status);
-    if (status >= COMPLETED) this.settle(index);
-    else this.setUnits(index, progressUnits(state.progress));
-    this.tasks.set(index, state);
+    this.#move(index, status);
+    if (status >= COMPLETED) this.#settle(index);
+    else this.#setUnits(index, progressUnits(state.progress));
+    this.#tasks.set(index, state);
     return true;
   }
 
   /** Records that task `index`'s stream errored: it counts as failed (and settled), and keeps its last state. */
   fail(index: number, error: unknown): boolean {
-    if (this.settled[index] === 1) return false;
-    this.move(index, FAILED);
-    this.settle(index);
-    this.errors.set(index, error);
+    if (this.#settled[index] === 1) return false;
+    this.#move(index, FAILED);
+    this.#settle(index);
+    this.#errors.set(index, error);
     return true;
   }
 
@@ -133,7 +132,10 @@ export class BatchTally<TTasks> {
    * versions of the persistent arrays.
    */
   snapshot(): TaskBatchState<TTasks> {
-    const { counts, total, tasks, errors } = this;
+    const counts = this.#counts;
+    const total = this.#total;
+    const tasks = this.#tasks;
+    const errors = this.#errors;
     const tasksVersion = tasks.version();
     const errorsVersion = errors.version();
     return {
@@ -145,27 +147,27 @@ export class BatchTally<TTasks> {
       },
       counts: { pending: counts[PENDING] as number, running: counts[RUNNING] as number, completed: counts[COMPLETED] as number, failed: counts[FAILED] as number },
       total,
-      progress: total === 0 ? 1 : this.progressUnits / (total * UNIT),
-      done: this.settledCount === total,
+      progress: total === 0 ? 1 : this.#progressUnits / (total * UNIT),
+      done: this.#settledCount === total,
     };
   }
 
-  private move(index: number, status: number): void {
-    (this.counts[this.statuses[index] as number] as number)--;
-    (this.counts[status] as number)++;
-    this.statuses[index] = status;
+  #move(index: number, status: number): void {
+    (this.#counts[this.#statuses[index] as number] as number)--;
+    (this.#counts[status] as number)++;
+    this.#statuses[index] = status;
   }
 
   /** A settled task counts a whole unit of progress, whatever its last progress said: it has done all it will do. */
-  private settle(index: number): void {
-    this.settled[index] = 1;
-    this.settledCount++;
-    this.setUnits(index, UNIT);
+  #settle(index: number): void {
+    this.#settled[index] = 1;
+    this.#settledCount++;
+    this.#setUnits(index, UNIT);
   }
 
-  private setUnits(index: number, units: number): void {
-    this.progressUnits += units - (this.units[index] as number);
-    this.units[index] = units;
+  #setUnits(index: number, units: number): void {
+    this.#progressUnits += units - (this.#units[index] as number);
+    this.#units[index] = units;
   }
 }
 
