@@ -68,8 +68,14 @@ describe('the source tree', () => {
   });
 
   it('keeps the portable entry (browsers) free of Node modules, and of the hub, Redis, testing and CLI code', () => {
+    // What a bundler puts in a page in place of a Node module: package.json's `browser` field, read as source files.
+    const browser = (JSON.parse(readFileSync(resolve(SRC, '..', 'package.json'), 'utf8')) as { browser: Record<string, string> }).browser;
+    const asSource = (path: string) => resolve(SRC, path.replace(/^\.\/dist\/esm\//, '').replace(/\.js$/, '.ts'));
+    const swaps = new Map(Object.entries(browser).filter(([from]) => from.startsWith('./dist/esm/')).map(([from, to]) => [asSource(from), asSource(to)]));
+    expect(swaps.size).toBeGreaterThan(0);
     const reached = new Set<string>();
-    const visit = (file: string) => {
+    const visit = (given: string) => {
+      const file = swaps.get(given) ?? given;
       if (reached.has(file)) return;
       reached.add(file);
       for (const target of imports.get(file) ?? []) visit(target);

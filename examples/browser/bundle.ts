@@ -78,7 +78,7 @@ export function nodeOnlyModules(metafile: Metafile): string[] {
  * conditions, as a bundler does for an installed package, then maps the
  * `dist/esm/*.js` file it names to `src/*.ts`.
  */
-function packageFromSources(): Plugin {
+export function packageFromSources(): Plugin {
   return {
     name: 'rx-task-status-from-sources',
     setup(esbuild) {

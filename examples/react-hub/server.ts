@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { mobizonTasks, type SourceOptions } from 'rx-task-status';
 import { createTaskHub } from 'rx-task-status/hub';
+import { packageFromSources } from '../browser/bundle.js';
 import { acceleratedTime, startFakeProviderServer, type FakeProviderServer, type TaskSpec } from 'rx-task-status/testing';
 
 /** The batch, in task time from its start: three complete, one is rejected. */
@@ -49,8 +50,9 @@ export async function startReactHubExample({ timeFactor = 1, source }: ReactHubE
     // React's development build: it says on the console what a component does wrong.
     define: { 'process.env.NODE_ENV': '"development"' },
     logLevel: 'silent',
-    // An installed rx-task-status resolves to its browser build by itself; here, that build's sources.
-    alias: { 'rx-task-status': join(__dirname, '../../src/portable.ts') },
+    // An installed rx-task-status resolves to its browser build by itself (its exports map and its `browser` field); here, that build's sources.
+    conditions: ['browser'],
+    plugins: [packageFromSources()],
   });
   const script = outputFiles[0]?.contents;
   const time = acceleratedTime(timeFactor);

@@ -3,10 +3,12 @@ import { getEventListeners } from 'node:events';
 import { asyncScheduler, firstValueFrom, lastValueFrom } from 'rxjs';
 import { TransportError } from '../../src/core/errors/index.js';
 import { httpTransport, type FetchLike } from '../../src/core/http.js';
+import { nodeFetch } from '../../src/core/nodeFetch.js';
 import { startTestServer, type TestServer } from '../support/httpServer.js';
 
 const fetches: Array<[string, FetchLike]> = [
-  ['cross-fetch (the default)', crossFetch as unknown as FetchLike],
+  ['nodeFetch (the default in Node)', nodeFetch],
+  ['cross-fetch', crossFetch as unknown as FetchLike],
   ['the global fetch', globalThis.fetch as unknown as FetchLike],
 ];
 
@@ -167,8 +169,8 @@ describe.each(fetches)('httpTransport over real HTTP with %s', (_, fetch) => {
   it('fails with a TransportError when the connection is cut mid-body', async () => {
     const error = await lastValueFrom(transport({ timeoutMs: 300 })({ method: 'GET', url: `${server.url}/reset` })).catch((e: unknown) => e);
     // node-fetch 2 (inside cross-fetch) does not notice a premature close of a body with a
-    // Content-Length: the request timeout is what ends it. The global fetch sees the close at once.
-    expect(error).toMatchObject({ name: 'TransportError', reason: fetch === globalThis.fetch ? 'network' : 'timeout' });
+    // Content-Length: the request timeout is what ends it. The global fetch and nodeFetch see the close at once.
+    expect(error).toMatchObject({ name: 'TransportError', reason: fetch === (crossFetch as unknown) ? 'timeout' : 'network' });
   });
 
   it('fails with a network TransportError when nothing listens, naming the request without its query', async () => {
@@ -185,12 +187,15 @@ function recordedBody(req: { readableLength?: number }): string {
   return req.readableLength ? 'unread' : '';
 }
 
-describe('httpTransport with reusesSignals (the default fetch, cross-fetch in Node)', () => {
+describe.each([
+  ['nodeFetch (the default in Node)', nodeFetch],
+  ['cross-fetch', crossFetch as unknown as FetchLike],
+])('httpTransport with reusesSignals, over %s', (_, fetch) => {
   let server: TestServer;
   const signals: AbortSignal[] = [];
   const recording: FetchLike = (url, init) => {
     signals.push(init.signal);
-    return (crossFetch as unknown as FetchLike)(url, init);
+    return fetch(url, init);
   };
   const transport = (options: { timeoutMs?: number } = {}) =>
     httpTransport({ fetch: recording, reusesSignals: true, timeoutMs: options.timeoutMs ?? 5000, maxBodyBytes: 1024, scheduler: asyncScheduler });
@@ -216,7 +221,7 @@ describe('httpTransport with reusesSignals (the default fetch, cross-fetch in No
 
   afterEach(() => server.close());
 
-  it('hands the signal of an answered request to the next one, which cross-fetch has let go of', async () => {
+  it('hands the signal of an answered request to the next one, which the fetch has let go of', async () => {
     const send = transport();
     await lastValueFrom(send({ method: 'GET', url: `${server.url}/ok` }));
     expect(getEventListeners(signals[0] as AbortSignal, 'abort')).toHaveLength(0);

@@ -317,7 +317,8 @@ export const FAULT_MATRIX: readonly MatrixRow[] = [
     fault: 'truncated body (shorter than its `Content-Length`), once',
     when: 'mid',
     cases: everywhere([{ kind: 'truncated-body' }], recovers),
-    // The default fetch in Node (cross-fetch, that is node-fetch 2) never ends such a body: only the timeout does.
+    // The default fetch in Node sees the connection close at once; a fetch that never ends such a body (cross-fetch,
+    // that is node-fetch 2, which a user may pass) is ended by the timeout, kept short here for that case.
     requestTimeout: HANG_TIMEOUT_MS,
   },
   {

@@ -4,7 +4,7 @@
 //   FC_SEED=random npx jest spec/reliability/fuzz.spec.ts
 //
 // A failure names the seed and the command that replays it.
-import crossFetch from 'cross-fetch';
+import { defaultFetch } from '../../src/core/defaultFetch.js';
 import fc from 'fast-check';
 import { delay, of, queueScheduler, type Observable } from 'rxjs';
 import {
@@ -18,7 +18,6 @@ import {
   TaskError,
   TaskNotFoundError,
   TransportError,
-  type FetchLike,
   type SourceOptions,
   type TaskState,
 } from '../../src/index.js';
@@ -285,7 +284,7 @@ describe(`fuzzed bodies (seed ${SEED.seed}, ${SEED.from})`, () => {
 
     it('the http layer hands back any bytes as text, or fails with a readable TransportError once they pass the cap', async () => {
       const aroundTheCap = fc.record({ ...replyFields, bytes: fc.oneof(fc.uint8Array({ maxLength: 1024 }), fc.uint8Array({ minLength: 1025, maxLength: 8192 })) });
-      const transport = httpTransport({ fetch: crossFetch as unknown as FetchLike, timeoutMs: 5000, maxBodyBytes: 1024, scheduler: queueScheduler });
+      const transport = httpTransport({ fetch: defaultFetch, timeoutMs: 5000, maxBodyBytes: 1024, scheduler: queueScheduler });
       let refused = 0;
       await check(
         fc.asyncProperty(aroundTheCap, async (reply) => {

@@ -3,6 +3,7 @@
 // real HTTP on 127.0.0.1, against the fake provider server's `custom-response`
 // fault; the fault matrix runs the same answers for its own checks.
 import crossFetch from 'cross-fetch';
+import { nodeFetch } from '../../src/core/nodeFetch.js';
 import { inspect } from 'node:util';
 import type { Observable } from 'rxjs';
 import {
@@ -165,6 +166,7 @@ describe('a hostile provider', () => {
     afterEach(() => attacker.close());
 
     const fetches: Array<[string, FetchLike]> = [
+      ['nodeFetch (the default in Node)', nodeFetch],
       ['cross-fetch', crossFetch as unknown as FetchLike],
       ["Node's own fetch", globalThis.fetch as unknown as FetchLike],
     ];

@@ -1,6 +1,6 @@
 // Runs one cell of the fault matrix over real HTTP against the fake provider
 // server, on one accelerated clock shared by server and source.
-import crossFetch from 'cross-fetch';
+import { defaultFetch } from '../../src/core/defaultFetch.js';
 import { firstValueFrom, tap, timer, type Observable } from 'rxjs';
 import {
   type FetchLike,
@@ -142,7 +142,6 @@ export async function runCase(row: MatrixRow, provider: ProviderName, providerCa
   server = await startFakeProviderServer({ clock, ...MATRIX_SECRETS });
   const fake = server;
   try {
-    const defaultFetch = crossFetch as unknown as FetchLike;
     const fetch: FetchLike = (url, init) => {
       armed = true;
       return defaultFetch(url, init);

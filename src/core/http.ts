@@ -32,7 +32,7 @@ export interface HttpResponse {
   readonly hints: RateLimitHints;
 }
 
-/** The `fetch` signature this library needs; the global fetch, cross-fetch and node-fetch all fit. */
+/** The `fetch` signature this library needs; the global fetch, cross-fetch, node-fetch and undici all fit. */
 export type FetchLike = (
   url: string,
   init: {

@@ -81,7 +81,7 @@ export interface SourceOptions {
    * Default: 5 retries, 1 s doubling up to 30 s (Postman: 9 retries, up to 60 s).
    */
   readonly retry?: RetryOptions | undefined;
-  /** The fetch to use. Default: cross-fetch in Node; the page's own `fetch` in a browser bundle. */
+  /** The fetch to use. Default: in Node, a small fetch over `node:http` (keep-alive, through Node's global agents); the page's own `fetch` in a browser bundle. */
   readonly fetch?: FetchLike | undefined;
   /** Allow a plain `http:` base URL on a host that is not loopback. Default false. */
   readonly allowInsecureHttp?: boolean | undefined;
