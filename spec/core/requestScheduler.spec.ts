@@ -1,10 +1,12 @@
+import { asapScheduler, asyncScheduler } from 'rxjs';
 import { ARRIVAL_MARGIN_MS, type BudgetAnswer, type RequestBudget } from '../../src/core/budget.js';
 import { RequestScheduler, type Turn } from '../../src/core/requestScheduler.js';
+import { wakeSlackFor } from '../../src/core/wakeSlack.js';
 import { maxInAnyWindow, virtualTime } from '../support/virtualTime.js';
 
-function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY, { reserve }: { reserve?: number } = {}) {
+function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSITIVE_INFINITY, { reserve, wakeSlackMs }: { reserve?: number; wakeSlackMs?: number } = {}) {
   const time = virtualTime();
-  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, requestTimeout: 10_000, scheduler: time.tracked, reserve });
+  const requests = new RequestScheduler({ maxRequestsPerSecond, maxConcurrentRequests, requestTimeout: 10_000, scheduler: time.tracked, reserve, wakeSlackMs });
   const starts: Array<{ name: string; at: number }> = [];
   const turns = new Map<string, Turn>();
   const ask = (name: string, dueAt = time.now(), { hold = false } = {}) =>
@@ -20,6 +22,43 @@ function setup(maxRequestsPerSecond: number, maxConcurrentRequests = Number.POSI
     });
   return { time, requests, starts, turns, ask };
 }
+
+describe('RequestScheduler with a wake-up slack (the real clock)', () => {
+  it('wakes for due polls on a grid of the slack: those due close together start on one wake-up, none before its time, none later than the slack', () => {
+    const { time, starts, ask } = setup(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, { wakeSlackMs: 10 });
+    for (const [name, dueAt] of [['a', 1001], ['b', 1004], ['c', 1010], ['d', 1013], ['e', 2000]] as const) ask(name, dueAt);
+    time.advanceTo(1009);
+    expect(starts).toEqual([]);
+    time.flush();
+
+    expect(starts.map((s) => [s.name, s.at])).toEqual([
+      ['a', 1010],
+      ['b', 1010],
+      ['c', 1010],
+      ['d', 1020],
+      ['e', 2000],
+    ]);
+    expect(time.tracked.liveTimers()).toBe(0);
+  });
+
+  it('gives a poll due now at once, and keeps the pace and the window to the millisecond', () => {
+    const now = setup(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, { wakeSlackMs: 10 });
+    now.ask('now');
+    expect(now.starts).toEqual([{ name: 'now', at: 0 }]);
+
+    const paced = setup(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, { wakeSlackMs: 10 });
+    paced.requests.observe({ remaining: 11, resetAt: 770, limit: 10 }); // 11 - a reserve of 1: 10 starts over 770 ms, 77 ms apart
+    for (let i = 0; i < 3; i++) paced.ask(`p${i}`, 0);
+    paced.time.flush();
+    // Not 80 and 160: rounding the pace's times to the grid would slow a paced source down.
+    expect(paced.starts.map((s) => s.at)).toEqual([0, 77, 154]);
+
+    const windowed = setup(2, Number.POSITIVE_INFINITY, { wakeSlackMs: 10 });
+    for (let i = 0; i < 3; i++) windowed.ask(`w${i}`, 0);
+    windowed.time.flush();
+    expect(windowed.starts.map((s) => s.at)).toEqual([0, 0, 1000 + ARRIVAL_MARGIN_MS]);
+  });
+});
 
 describe('RequestScheduler', () => {
   it('gives a due turn at once, and a future one at its due time', () => {
@@ -385,5 +424,13 @@ describe('RequestScheduler with a shared budget', () => {
     const second = sharedSetup(within);
     second.requests.observe({ remaining: 0, resetAt: 1000, limit: 10 });
     expect(within.paused).toEqual([]);
+  });
+});
+
+describe('wakeSlackFor', () => {
+  it('gives a slack of interval / 100, at most 10 ms and none under 1 ms, on the real clock only', () => {
+    expect([1000, 60_000, 500, 99, 1].map((interval) => wakeSlackFor(asyncScheduler, interval))).toEqual([10, 10, 5, 0, 0]);
+    expect(wakeSlackFor(virtualTime().tracked, 1000)).toBe(0);
+    expect(wakeSlackFor(asapScheduler, 1000)).toBe(0);
   });
 });

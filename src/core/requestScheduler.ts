@@ -4,6 +4,7 @@ import { MinHeap, type HeapEntry } from './minHeap.js';
 import type { RateLimitHints } from './rateLimitHints.js';
 import type { SourceEvents } from './sourceEvents.js';
 import { MAX_DELAY_MS } from './validate.js';
+import { slackened } from './wakeSlack.js';
 
 /** Permission to start one request now; `release()` when it has ended, however it ended. */
 export interface Turn {
@@ -37,6 +38,8 @@ export interface RequestSchedulerOptions {
   readonly scheduler: SchedulerLike;
   /** Where the source tells of pauses (`rate-limited`, `paused`, `resumed`). */
   readonly events?: SourceEvents | undefined;
+  /** How late a wake-up for a due poll may be, ms, so that polls due close together share it (see wakeSlack.ts). Default 0. */
+  readonly wakeSlackMs?: number | undefined;
 }
 
 /**
@@ -234,7 +237,8 @@ export class RequestScheduler {
       const now = this.now();
       const readyAt = Math.max(head.dueAt, this.pausedUntil, this.pacedAt(now), this.sharedWaitUntil);
       if (readyAt > now) {
-        this.arm(readyAt, now);
+        // Only the poll's own due time may be put off a little; the pace, a pause and the budget's times are kept exactly.
+        this.arm(readyAt === head.dueAt ? slackened(readyAt, this.options.wakeSlackMs ?? 0) : readyAt, now);
         return;
       }
       const local = this.local?.take();

@@ -4,6 +4,7 @@ import { defaultFetch, defaultFetchReusesSignals } from './defaultFetch.js';
 import { httpTransport, type HttpRequest, type HttpResponse, type Transport } from './http.js';
 import type { IntervalPolicy, NextPollDelay } from './intervalPolicy.js';
 import type { TaskCoordination } from './coordination.js';
+import { wakeSlackFor } from './wakeSlack.js';
 import { CoordinatedTask, type CoordinatedHost } from './coordinatedTask.js';
 import { PollLoop, type PollHost } from './pollLoop.js';
 import type { DecodeResult, ProviderDefinition, ProviderRequest } from './provider.js';
@@ -150,7 +151,7 @@ export class PollingSource<TOptions extends object, TRef, TContext> implements T
   ) {
     this.provider = definition.name;
     this.tell = new SourceEvents(definition.name);
-    this.requests = new RequestScheduler({ ...options, events: this.tell });
+    this.requests = new RequestScheduler({ ...options, events: this.tell, wakeSlackMs: wakeSlackFor(options.scheduler, options.interval) });
     this.floors = new TaskFloors(options.scheduler);
     this.transport =
       options.transport ??
