@@ -20,11 +20,15 @@
 //
 // - raw cross-fetch loop: per task, `await fetch(url)`, `await
 //   response.json()`, read `status`, `setTimeout(interval)`: the least any
-//   poller must do, and the baseline of the ratios.
+//   poller must do with the fetch the anchors use, and the baseline of the
+//   ratios (as the issue states them).
+// - raw node:http loop: the same request and reading on `node:http` itself
+//   (no fetch, no abort): the floor, what the machine's HTTP stack costs.
 // - rx-task-status: `postmanTasks({ interval, maxRequestsPerSecond: Infinity })`,
 //   other options default (a roomy account; pacing is row 2's), one watch per
 //   task: watch → poll loop → request scheduler → http transport (timeout,
-//   size cap, redirects, rate-limit headers) → io-ts decode → TaskState,
+//   size cap, redirects, rate-limit headers) over its default fetch in Node
+//   (src/core/nodeFetch.ts, on node:http) → io-ts decode → TaskState,
 //   distinct-until-changed.
 // - fixed loop, @azure/core-lro, @smithy createWaiter (minDelay = maxDelay =
 //   the interval), rx-polling: as in support/anchors.ts.
@@ -87,7 +91,7 @@ export const OVERHEAD_QUICK: OverheadOptions = {
 };
 
 /** The pollers of the same-work rows, in the order of the table. */
-export const PACED_POLLERS = ['raw cross-fetch loop', 'rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling'] as const;
+export const PACED_POLLERS = ['raw node:http loop', 'raw cross-fetch loop', 'rx-task-status', 'fixed loop', '@azure/core-lro', '@smithy createWaiter', 'rx-polling'] as const;
 export type Poller = (typeof PACED_POLLERS)[number];
 type FullSpeedPoller = Extract<Poller, 'raw cross-fetch loop' | 'rx-task-status'>;
 
@@ -126,6 +130,7 @@ async function sameWork(options: OverheadOptions): Promise<OverheadRow[]> {
     const interval = options.pacedIntervalMs;
     const startGapMs = interval / options.pacedTasks;
     const specs: Record<Poller, PollerSpec> = {
+      'raw node:http loop': { kind: 'raw-loop', over: 'node:http', intervalMs: interval, startGapMs },
       'raw cross-fetch loop': { kind: 'raw-loop', intervalMs: interval, startGapMs },
       'rx-task-status': { kind: 'rx-task-status', options: { interval, maxRequestsPerSecond: 'Infinity' }, startGapMs },
       'fixed loop': { kind: 'fixed-loop', intervalMs: interval, startGapMs },

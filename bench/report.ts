@@ -88,7 +88,7 @@ export function renderResults(input: ReportInput): string {
     '',
     `### 3. Overhead`,
     '',
-    `${o.options.tasks} Postman tasks, ${o.options.concurrency} requests in flight, ${o.options.durationMs / 1000} s per approach after ${o.options.warmupMs} ms of warm-up; ratios within each run, median of ${o.options.runs} runs.`,
+    `Same work: every poller follows the same ${o.options.pacedTasks} endless Postman tasks, each polled every ${o.options.pacedIntervalMs / 1000} s, first polls spread evenly over the first interval, in a client process of its own; its CPU (user + system) over ${o.options.pacedDurationMs / 1000} s after ${o.options.pacedWarmupMs / 1000} s of warm-up, divided by the polls the server answered in that window. The raw loops are baselines, not pollers: the same request with cross-fetch (what the anchors send), and straight on node:http (the floor). rx-task-status uses its default fetch, which in Node is a small fetch on node:http (src/core/nodeFetch.ts); the anchors take the user's fetch, here cross-fetch. Full speed: ${o.options.tasks} tasks, ${o.options.concurrency} requests in flight, ${o.options.durationMs / 1000} s after ${o.options.warmupMs} ms of warm-up. Ratios within each run, median of ${o.options.runs} runs.`,
     '',
     overhead.toMarkdown(o.rows, o.options),
     '',

@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import polling from 'rx-polling';
 import { defer, first, map } from 'rxjs';
-import { checkStatus, type CheckOutcome, type Endpoint } from './statusCheck.js';
+import { checkStatus, checkStatusOverHttp, type CheckOutcome, type Endpoint } from './statusCheck.js';
 
 export type AnchorOutcome = 'completed' | 'failed' | 'aborted' | 'timed out';
 
@@ -54,16 +54,18 @@ export function fixedLoop({ intervalMs, timeScale = 1 }: { intervalMs: number; t
 
 /**
  * Not a library: the least any poller must do, the baseline of the overhead
- * row. Poll (fetch, json, read `status`), and if the task is not finished,
+ * row (`over: 'node:http'`: the same on `node:http` itself, without fetch,
+ * the floor). Poll (fetch, json, read `status`), and if the task is not finished,
  * `setTimeout` for `intervalMs` and poll again. No abort listener, no
  * cancellable sleep: the loop looks at the signal only between polls, so
  * that nothing but the polling itself is counted.
  */
-export function rawLoop({ intervalMs, timeScale = 1 }: { intervalMs: number; timeScale?: number }): Anchor {
+export function rawLoop({ intervalMs, timeScale = 1, over = 'cross-fetch' }: { intervalMs: number; timeScale?: number; over?: 'cross-fetch' | 'node:http' }): Anchor {
+  const check = over === 'node:http' ? checkStatusOverHttp : checkStatus;
   return async ({ endpoint, id, signal, startDelayMs = 0, onAnswer }) => {
     if (startDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, startDelayMs));
     while (!signal.aborted) {
-      const outcome = await checkStatus(endpoint, id);
+      const outcome = await check(endpoint, id);
       onAnswer?.(outcome);
       if (outcome.kind === 'completed' || outcome.kind === 'failed') return outcome.kind;
       await new Promise((resolve) => setTimeout(resolve, intervalMs / timeScale));

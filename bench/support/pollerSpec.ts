@@ -20,7 +20,7 @@ export type PollerSpec = (
     }
   | { readonly kind: 'fixed-loop'; readonly intervalMs: number }
   /** The overhead row's baseline (see `rawLoop`): not a library. */
-  | { readonly kind: 'raw-loop'; readonly intervalMs: number }
+  | { readonly kind: 'raw-loop'; readonly intervalMs: number; readonly over?: 'cross-fetch' | 'node:http' }
   | { readonly kind: 'core-lro'; readonly intervalInMs?: number }
   | { readonly kind: 'smithy'; readonly minDelay?: number; readonly maxDelay?: number; readonly maxWaitTime?: number }
   | { readonly kind: 'rx-polling'; readonly interval: number }
@@ -105,7 +105,7 @@ function anchorFor(spec: Exclude<PollerSpec, { kind: 'rx-task-status' }>): Ancho
     case 'fixed-loop':
       return fixedLoop({ intervalMs: spec.intervalMs });
     case 'raw-loop':
-      return rawLoop({ intervalMs: spec.intervalMs });
+      return rawLoop({ intervalMs: spec.intervalMs, ...(spec.over === undefined ? {} : { over: spec.over }) });
     case 'core-lro':
       return coreLro(spec.intervalInMs === undefined ? {} : { intervalInMs: spec.intervalInMs });
     case 'rx-polling':
