@@ -24,7 +24,7 @@ describe('nodeFetch', () => {
         res.setHeader('Content-Type', 'application/json');
         res.end('{"status":"running"}');
       } else if (path === '/echo') {
-        res.end(JSON.stringify({ method: req.method, accept: req.headers.accept ?? null, length: req.headers['content-length'] ?? null }));
+        res.end(JSON.stringify({ method: req.method, accept: req.headers.accept ?? null, agent: req.headers['user-agent'] ?? null, length: req.headers['content-length'] ?? null }));
       } else if (path.startsWith('/encoded/')) {
         const encoding = path.slice('/encoded/'.length);
         const text = Buffer.from('{"done":true}');
@@ -64,12 +64,12 @@ describe('nodeFetch', () => {
     await expect(response.text()).resolves.toBe('{"status":"running"}');
   });
 
-  it('sends Accept: */* unless the request says otherwise, and a text body with its length in bytes', async () => {
+  it('sends Accept: */* and a User-Agent unless the request says otherwise, and a text body with its length in bytes', async () => {
     const plain = JSON.parse(await (await get(`${server.url}/echo`)).text()) as Record<string, unknown>;
-    const posted = await nodeFetch(`${server.url}/echo`, { method: 'POST', headers: { Accept: 'application/json' }, body: 'id=é', signal: new AbortController().signal, redirect: 'manual' });
+    const posted = await nodeFetch(`${server.url}/echo`, { method: 'POST', headers: { Accept: 'application/json', 'User-Agent': 'my-app/2' }, body: 'id=é', signal: new AbortController().signal, redirect: 'manual' });
 
-    expect(plain).toEqual({ method: 'GET', accept: '*/*', length: null });
-    expect(JSON.parse(await posted.text())).toEqual({ method: 'POST', accept: 'application/json', length: '5' });
+    expect(plain).toEqual({ method: 'GET', accept: '*/*', agent: 'rx-task-status', length: null });
+    expect(JSON.parse(await posted.text())).toEqual({ method: 'POST', accept: 'application/json', agent: 'my-app/2', length: '5' });
   });
 
   it.each(['gzip', 'deflate', 'br'])('decodes a body sent %s', async (encoding) => {

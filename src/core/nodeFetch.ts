@@ -21,8 +21,8 @@ import type { FetchLike } from './http.js';
  *
  * What it keeps of fetch: the status, headers read case-insensitively (`get`,
  * several values joined with `, `), the body as `text()` or as a Node stream,
- * a `Content-Length` for a text body, `Accept: *\/*` unless the request sets
- * one, a body sent `gzip`, `deflate` or `br` decoded (none is asked for: task
+ * a `Content-Length` for a text body, `Accept: *\/*` and a `User-Agent`
+ * unless the request sets them, a body sent `gzip`, `deflate` or `br` decoded (none is asked for: task
  * answers are small, and a decoded body is read chunk by chunk under the size
  * cap). No redirect is ever followed here (the transport decides), and the
  * signal is let go of once the body has ended, so that a signal may carry the
@@ -43,6 +43,8 @@ export const nodeFetch: FetchLike = (url, init) =>
     }
     const headers: Record<string, string | number> = { ...init.headers };
     if (!hasHeader(headers, 'accept')) headers.accept = '*/*';
+    // node:http sends no User-Agent of its own, and some API gateways turn a request without one away.
+    if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = USER_AGENT;
     if (init.body !== undefined && !hasHeader(headers, 'content-length')) headers['content-length'] = Buffer.byteLength(init.body);
     const request = send(target, { method: init.method, headers });
     const onAbort = () => request.destroy(abortError());
@@ -61,6 +63,9 @@ export const nodeFetch: FetchLike = (url, init) =>
     });
     request.end(init.body);
   });
+
+/** What the default fetch calls itself, unless the request names another agent. */
+const USER_AGENT = 'rx-task-status';
 
 /** A response as the transport reads it: what `fetch`'s `Response` would say. */
 class NodeResponse {
