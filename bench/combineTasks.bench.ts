@@ -42,7 +42,7 @@ export interface BenchRow {
 }
 
 /** The sizes `npm run bench` measures (and this file's command line): the baseline, whose cost per update grows with the batch, on at most 50,000 updates. */
-export const COMBINE_DEFAULTS: BenchOptions & { readonly runs: number } = { sizes: [1_000, 10_000], updates: 1_000_000, maxBaselineUpdates: 50_000, runs: 3 };
+export const COMBINE_DEFAULTS: BenchOptions & { readonly runs: number } = { sizes: [1_000, 10_000], updates: 1_000_000, maxBaselineUpdates: 50_000, runs: 2 };
 export const COMBINE_QUICK: BenchOptions & { readonly runs: number } = { sizes: [10, 40], updates: 400, maxBaselineUpdates: 80, runs: 1 };
 
 type Summary = Pick<TaskBatchState, 'counts' | 'progress' | 'done' | 'total'>;

@@ -63,7 +63,7 @@ export interface EconomyOptions {
   readonly runs: number;
 }
 
-export const ECONOMY_DEFAULTS: EconomyOptions = { tasks: 100, minDuration: 4_000, maxDuration: 40_000, arrivalGap: 1000, timeScale: 4, runs: 3 };
+export const ECONOMY_DEFAULTS: EconomyOptions = { tasks: 100, minDuration: 4_000, maxDuration: 40_000, arrivalGap: 1000, timeScale: 6, runs: 3 };
 export const ECONOMY_QUICK: EconomyOptions = { tasks: 3, minDuration: 1_000, maxDuration: 3_000, arrivalGap: 200, timeScale: 20, runs: 1 };
 
 export interface EconomyRow {

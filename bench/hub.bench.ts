@@ -61,7 +61,7 @@ export const HUB_DEFAULTS: HubBenchOptions = {
   maxDuration: 24_000,
   batch: 20,
   arrivalGap: 4000,
-  timeScale: 3,
+  timeScale: 4,
   limitMs: 60_000,
 };
 export const HUB_QUICK: HubBenchOptions = {

@@ -14,7 +14,7 @@
 // nothing there.
 //
 // Every poller's starts are spaced `START_GAP_MS` apart (the harness's doing:
-// the anchors have no limit on requests in flight, and 10,000 sockets at once
+// the anchors have no limit on requests in flight, and thousands of sockets at once
 // would measure the network stack); by the time the heap is read, every start
 // timer has fired and is gone.
 import { startFakeProviderServer } from '../src/testing/server/startFakeProviderServer.js';
@@ -31,7 +31,7 @@ export interface MemoryOptions {
   readonly runs: number;
 }
 
-export const MEMORY_DEFAULTS: MemoryOptions = { tasks: 10_000, runs: 3 };
+export const MEMORY_DEFAULTS: MemoryOptions = { tasks: 4_000, runs: 3 };
 export const MEMORY_QUICK: MemoryOptions = { tasks: 50, runs: 1 };
 
 export interface MemoryRow {
@@ -45,7 +45,7 @@ export interface MemoryRow {
 
 const IDLE_MS = 600_000;
 
-/** Spacing of the first polls, ms: 10,000 tasks start over 5 s. */
+/** Spacing of the first polls, ms: 4,000 tasks start over 2 s. */
 const START_GAP_MS = 0.5;
 
 export function memoryConfigs(): Array<{ poller: string; settings: string; spec: PollerSpec }> {

@@ -75,8 +75,8 @@ export const OVERHEAD_DEFAULTS: OverheadOptions = {
   pacedTasks: 512,
   pacedIntervalMs: 1000,
   pacedWarmupMs: 2500,
-  pacedDurationMs: 5000,
-  runs: 3,
+  pacedDurationMs: 4000,
+  runs: 2,
 };
 export const OVERHEAD_QUICK: OverheadOptions = {
   tasks: 8,

@@ -45,7 +45,7 @@ export interface RateOptions {
 // run each take about 3.5 minutes (three runs took 8 of the 10 minutes the
 // whole `npm run bench` may take); each row's per-second counts, printed for
 // rx-task-status, show whether one run is steady.
-export const RATE_DEFAULTS: RateOptions = { tasks: 1000, limit: 100, steadyPeriods: 0.5, runs: 1 };
+export const RATE_DEFAULTS: RateOptions = { tasks: 1000, limit: 100, steadyPeriods: 0.3, runs: 1 };
 export const RATE_QUICK: RateOptions = { tasks: 20, limit: 40, steadyPeriods: 1, runs: 1 };
 
 /** One poll period of the anchors at their best setting, ms: every task once, at the server's limit. */
