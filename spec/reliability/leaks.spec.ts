@@ -322,8 +322,10 @@ describe('10,000 cycles over real HTTP against the fake provider server', () => 
         summary = combine(first, await summariseAndClear());
         // Every connection still open is an idle one in the agent's pool, none held by a request; emptied, none is left.
         // (A socket destroyed by an abort leaves the agent's map on its 'close' event, a turn later: not in use.)
-        inUse = sockets(globalAgent.sockets).filter((socket) => !socket.destroyed);
-        const pooled = sockets(globalAgent.freeSockets);
+        // Only the fake server's: the agent is the process's, and other files of this worker may have used it.
+        const port = Number(new URL(fake.url).port);
+        inUse = sockets(globalAgent.sockets).filter((socket) => !socket.destroyed && socket.remotePort === port);
+        const pooled = sockets(globalAgent.freeSockets).filter((socket) => socket.remotePort === port);
         connectionsHeld = fake.openConnections() - pooled.length;
         await Promise.all(pooled.map((socket) => new Promise((resolve) => socket.destroy().once('close', resolve))));
         heapAfter = await settledHeapUsed(gc);
