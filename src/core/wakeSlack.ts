@@ -13,7 +13,7 @@ export const MAX_WAKE_SLACK_MS = 10;
  * wake-up, spends most of a poll's CPU waking up (measured in
  * bench/overhead.bench.ts: the same polls cost about three times as much
  * CPU spread out as back to back). Wake-ups rounded to a 10 ms grid serve
- * about five polls each there, and cut the CPU per poll by about a fifth;
+ * about five polls each there, and cut the CPU per poll by about a quarter;
  * a 1 s poll is at most 1 % late.
  *
  * Only on the real clock (RxJS's `asyncScheduler`, the default): in virtual
