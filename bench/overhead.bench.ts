@@ -123,10 +123,7 @@ export async function run(options: OverheadOptions = OVERHEAD_DEFAULTS): Promise
 }
 
 async function sameWork(options: OverheadOptions): Promise<OverheadRow[]> {
-  // A load test of the client, not of pacing: the fake account allows far more than the real 300 a minute, said here rather than assumed.
-  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
-  try {
-    const { ids, endpoint } = endlessPostmanTasks(server, options.pacedTasks);
+  return withEndlessTasks(options.pacedTasks, (server, { ids, endpoint }) => {
     const interval = options.pacedIntervalMs;
     const startGapMs = interval / options.pacedTasks;
     const specs: Record<Poller, PollerSpec> = {
@@ -138,26 +135,54 @@ async function sameWork(options: OverheadOptions): Promise<OverheadRow[]> {
       '@smithy createWaiter': { kind: 'smithy', minDelay: interval / 1000, maxDelay: interval / 1000, startGapMs },
       'rx-polling': { kind: 'rx-polling', interval, startGapMs },
     };
-    const runs: Array<Record<Poller, Measured>> = [];
-    for (let index = 0; index < options.runs; index++) {
-      const result = {} as Record<Poller, Measured>;
-      for (const poller of rotate(PACED_POLLERS, index)) {
-        result[poller] = await measureClient(server, { kind: 'cost', endpoint, ids, poller: specs[poller], warmupMs: options.pacedWarmupMs, durationMs: options.pacedDurationMs });
-      }
-      runs.push(result);
-    }
-    return PACED_POLLERS.map((poller) => ({
-      approach: poller,
-      work: 'same work',
-      pollsPerSecond: median(runs.map((result) => result[poller].pollsPerSecond)),
-      cpuMicrosPerPoll: median(runs.map((result) => result[poller].cpuMicrosPerPoll)),
-      cpuRatio: perRunRatio(runs, poller, 'raw cross-fetch loop', 'cpuMicrosPerPoll'),
-      cpuRatioToOurs: perRunRatio(runs, poller, 'rx-task-status', 'cpuMicrosPerPoll'),
-      throughputRatio: perRunRatio(runs, poller, 'raw cross-fetch loop', 'pollsPerSecond'),
-    }));
+    return measureRows(PACED_POLLERS, 'same work', options.runs, (poller) =>
+      measureClient(server, { kind: 'cost', endpoint, ids, poller: specs[poller], warmupMs: options.pacedWarmupMs, durationMs: options.pacedDurationMs }),
+    );
+  });
+}
+
+async function fullSpeed(options: OverheadOptions): Promise<OverheadRow[]> {
+  return withEndlessTasks(options.tasks, (server, { ids, endpoint }) =>
+    measureRows(['rx-task-status', 'raw cross-fetch loop'] as const, 'full speed', options.runs, (approach: FullSpeedPoller) =>
+      measureClient(server, { kind: 'throughput', endpoint, ids, approach, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs }),
+    ),
+  );
+}
+
+/** A fake server with `count` endless Postman tasks for `use`, closed after. */
+async function withEndlessTasks<T>(count: number, use: (server: FakeProviderServer, tasks: ReturnType<typeof endlessPostmanTasks>) => Promise<T>): Promise<T> {
+  // A load test of the client, not of pacing: the fake account allows far more than the real 300 a minute, said here rather than assumed.
+  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
+  try {
+    return await use(server, endlessPostmanTasks(server, count));
   } finally {
     await server.close();
   }
+}
+
+/**
+ * Measures every poller once per run, in an order rotated from run to run,
+ * then makes a row per poller: the medians of its figures, and the medians
+ * of its figures over the raw loop's and ours taken within each run.
+ */
+async function measureRows<P extends Poller>(pollers: readonly P[], work: OverheadRow['work'], runCount: number, measure: (poller: P) => Promise<Measured>): Promise<OverheadRow[]> {
+  const runs: Array<Record<P, Measured>> = [];
+  for (let index = 0; index < runCount; index++) {
+    const result = {} as Record<P, Measured>;
+    for (const poller of rotate(pollers, index)) result[poller] = await measure(poller);
+    runs.push(result);
+  }
+  const raw = 'raw cross-fetch loop' as P;
+  const ours = 'rx-task-status' as P;
+  return pollers.map((poller) => ({
+    approach: poller,
+    work,
+    pollsPerSecond: median(runs.map((result) => result[poller].pollsPerSecond)),
+    cpuMicrosPerPoll: median(runs.map((result) => result[poller].cpuMicrosPerPoll)),
+    cpuRatio: perRunRatio(runs, poller, raw, 'cpuMicrosPerPoll'),
+    cpuRatioToOurs: perRunRatio(runs, poller, ours, 'cpuMicrosPerPoll'),
+    throughputRatio: perRunRatio(runs, poller, raw, 'pollsPerSecond'),
+  }));
 }
 
 /**
@@ -175,33 +200,6 @@ async function measureClient(server: FakeProviderServer, job: Extract<ClientJob,
     return { pollsPerSecond: (polls / (reply.to - reply.from)) * 1000, cpuMicrosPerPoll: reply.cpuMicros / Math.max(1, polls) };
   } finally {
     await client.end();
-  }
-}
-
-async function fullSpeed(options: OverheadOptions): Promise<OverheadRow[]> {
-  const server = await startFakeProviderServer({ postman: { budget: ROOMY_ACCOUNT } });
-  try {
-    const { ids, endpoint } = endlessPostmanTasks(server, options.tasks);
-    const approaches: readonly FullSpeedPoller[] = ['rx-task-status', 'raw cross-fetch loop'];
-    const runs: Array<Record<FullSpeedPoller, Measured>> = [];
-    for (let index = 0; index < options.runs; index++) {
-      const result = {} as Record<FullSpeedPoller, Measured>;
-      for (const approach of rotate(approaches, index)) {
-        result[approach] = await measureClient(server, { kind: 'throughput', endpoint, ids, approach, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
-      }
-      runs.push(result);
-    }
-    return approaches.map((approach) => ({
-      approach,
-      work: 'full speed',
-      pollsPerSecond: median(runs.map((result) => result[approach].pollsPerSecond)),
-      cpuMicrosPerPoll: median(runs.map((result) => result[approach].cpuMicrosPerPoll)),
-      cpuRatio: perRunRatio(runs, approach, 'raw cross-fetch loop', 'cpuMicrosPerPoll'),
-      cpuRatioToOurs: perRunRatio(runs, approach, 'rx-task-status', 'cpuMicrosPerPoll'),
-      throughputRatio: perRunRatio(runs, approach, 'raw cross-fetch loop', 'pollsPerSecond'),
-    }));
-  } finally {
-    await server.close();
   }
 }
 
