@@ -41,9 +41,9 @@ export interface RateOptions {
 }
 
 // 1,000 tasks at 100 requests per second: a period of 10 s, so that a run
-// (15 s) sees every start and 500 polls of steady state. Twelve rows of one
-// run each take about 3.5 minutes (three runs took 8 of the 10 minutes the
-// whole `npm run bench` may take); each row's per-second counts, printed for
+// (13 s) sees every start and 300 polls of steady state. Twelve rows of one
+// run each take under 3 minutes of the 10 the whole `npm run bench` may take
+// (three runs of 15 s took 8); each row's per-second counts, printed for
 // rx-task-status, show whether one run is steady.
 export const RATE_DEFAULTS: RateOptions = { tasks: 1000, limit: 100, steadyPeriods: 0.3, runs: 1 };
 export const RATE_QUICK: RateOptions = { tasks: 20, limit: 40, steadyPeriods: 1, runs: 1 };
