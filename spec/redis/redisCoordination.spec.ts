@@ -5,7 +5,7 @@
 import crossFetch from 'cross-fetch';
 import IORedis from 'ioredis';
 import * as redis from 'redis';
-import { lastValueFrom, take, toArray } from 'rxjs';
+import { lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { fixedInterval, postmanTasks, TaskNotFoundError, TransportError, withTimeout, type FetchLike, type TaskSource, type TaskState } from '../../src/index.js';
 import type { PostmanTaskRef } from '../../src/index.js';
 import { redisBudget, redisCoordination } from '../../src/redis/index.js';
@@ -53,12 +53,17 @@ describeWithRedis('redisCoordination on a real redis-server', () => {
     return made;
   }
 
-  /** When each request was sent (by whichever "process"), on the wall clock: the library spaces starts, and arrivals jitter under load. */
+  /**
+   * When each request started (by whichever "process"), as each source tells it (`events`): the time its
+   * scheduler let it start, on the wall clock. Not the time the test's fetch saw it: on a busy machine the
+   * process may be put aside for milliseconds between the two, which is no spacing of the library's.
+   */
   let starts: number[] = [];
-  const startsRecorded: FetchLike = (url, init) => {
-    starts.push(Date.now());
-    return (crossFetch as unknown as FetchLike)(url, init);
-  };
+  let listening: Subscription[] = [];
+  afterEach(() => {
+    for (const subscription of listening) subscription.unsubscribe();
+    listening = [];
+  });
 
   /** `count` sources as `count` processes would have them: each its own client and coordination, one prefix. */
   async function processes(count: number, options: { leaseMs?: number; interval?: number; commandTimeout?: number } = {}): Promise<TaskSource<PostmanTaskRef>[]> {
@@ -75,10 +80,10 @@ describeWithRedis('redisCoordination on a real redis-server', () => {
           policy: fixedInterval(),
           jitter: 0,
           maxRequestsPerSecond: Infinity,
-          fetch: startsRecorded,
         }),
       );
     }
+    for (const source of sources) listening.push(source.events.subscribe((event) => event.type === 'request' && starts.push(event.at)));
     return sources;
   }
 

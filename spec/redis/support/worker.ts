@@ -46,14 +46,10 @@ async function connect(job: WorkerJob): Promise<{ client: unknown; close(): Prom
 
 async function run(job: WorkerJob): Promise<void> {
   const { client, close } = await connect(job);
-  // When this process sent each poll, by task (the last segment of its URL): arrivals at the server jitter with
-  // its load, starts are what the library spaces.
+  // When this process started each poll, by task, as its source tells it: the time its scheduler let the request
+  // start, which is what the library spaces. (Neither the arrivals at the server, which jitter with its load, nor
+  // the time a wrapped fetch is called: a busy machine may put the process aside for milliseconds in between.)
   const starts: Record<string, number[]> = {};
-  const fetch: FetchLike = (url, init) => {
-    const id = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-    (starts[id] ??= []).push(Date.now());
-    return (crossFetch as unknown as FetchLike)(url, init);
-  };
   const source = postmanTasks({
     apiKey: job.apiKey,
     baseUrl: job.baseUrl,
@@ -62,7 +58,10 @@ async function run(job: WorkerJob): Promise<void> {
     interval: job.interval,
     policy: fixedInterval(),
     jitter: 0,
-    fetch,
+    fetch: crossFetch as unknown as FetchLike,
+  });
+  const told = source.events.subscribe((event) => {
+    if (event.type === 'request' && event.id !== undefined) (starts[event.id] ??= []).push(event.at);
   });
   const send = (message: WorkerMessage) => process.send?.(message);
   const watches = job.ids.map((id) =>
@@ -73,6 +72,7 @@ async function run(job: WorkerJob): Promise<void> {
   );
   send({ kind: 'ready' });
   await Promise.all(watches);
+  told.unsubscribe();
   await close();
   send({ kind: 'done', starts });
 }
