@@ -1,16 +1,7 @@
+import { headerValues, type HeaderReader } from './headerValues.js';
 import { show } from './validate.js';
 
-/** Reads one header, case-insensitively; `null` when absent (the `Headers.get` contract). */
-export interface HeaderReader {
-  /** The header's value (several joined by `, `), or `null` when absent. */
-  get(name: string): string | null;
-  /**
-   * node-fetch's (cross-fetch's in Node) map of lower-case names to values:
-   * where it exists, the hints are read from it, without a scan of every header
-   * per name.
-   */
-  raw?(): Record<string, string[] | undefined>;
-}
+export type { HeaderReader } from './headerValues.js';
 
 /** What a response's headers say about the provider's rate limit, in the scheduler's clock. */
 export interface RateLimitHints {
@@ -136,22 +127,10 @@ const HINT_HEADERS: ReadonlySet<string> = new Set([
   'ratelimit-policy',
 ]);
 
-/**
- * The rate-limit headers of a response, or `undefined` when there are none (the
- * common case, decided at once). node-fetch's `get` scans every header for
- * each name asked: with its `raw()` map each name costs one property
- * reads instead.
- */
+/** The rate-limit headers of a response, or `undefined` when there are none (the common case, decided at once). */
 function rateLimitHeaders(headers: HeaderReader): HeaderReader | undefined {
-  if (typeof headers.raw !== 'function') return headers;
-  const map = headers.raw();
-  let found: Map<string, string> | undefined;
-  // Names keep the case they were first set with: lower-case them (a response's are already).
-  for (const name in map) {
-    const key = name.toLowerCase();
-    if (HINT_HEADERS.has(key)) (found ??= new Map()).set(key, map[name]?.join(', ') ?? '');
-  }
-  return found === undefined ? undefined : { get: (name) => found?.get(name) ?? null };
+  const found = headerValues(headers, HINT_HEADERS);
+  return found.size === 0 ? undefined : { get: (name) => found.get(name) ?? null };
 }
 
 function firstOf(headers: HeaderReader, ...names: string[]): string | undefined {

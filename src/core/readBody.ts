@@ -1,12 +1,9 @@
+import { headerValues, type HeaderReader } from './headerValues.js';
+
 /** The parts of a fetch `Response` the body reader needs; WHATWG and node-fetch bodies both fit. */
 export interface ResponseLike {
   /** The response headers. */
-  readonly headers: {
-    /** One header's value, the name matched case-insensitively; `null` when absent. */
-    get(name: string): string | null;
-    /** node-fetch's map of names to values, where it exists: read instead of `get`, which scans every header for each name. */
-    raw?(): Record<string, string[] | undefined>;
-  };
+  readonly headers: HeaderReader;
   /**
    * The body as a stream: a WHATWG `ReadableStream` or a Node async iterable.
    * Read chunk by chunk so the size cap stops the download early; when absent,
@@ -91,30 +88,16 @@ async function readNodeStream(body: AsyncIterable<unknown> & { destroy?: () => v
   return text + decoder.decode();
 }
 
-/**
- * The body's declared length (a whole number of bytes, or none) and whether
- * it is sent as is (no `Content-Encoding`, or `identity`). Read in one pass
- * over node-fetch's `raw()` map where there is one: each of its `get`s checks
- * the name with a regular expression and lower-cases every header's name.
- */
+const FRAMING_HEADERS: ReadonlySet<string> = new Set(['content-length', 'content-encoding']);
+
+/** The body's declared length (a whole number of bytes, or none) and whether it is sent as is (no `Content-Encoding`, or `identity`). */
 function framingOf(response: ResponseLike): { declared: number | undefined; identity: boolean } {
-  const { headers } = response;
-  let length: string | null = null;
-  let encoding: string | null = null;
-  if (typeof headers.raw === 'function') {
-    const all = headers.raw();
-    // Names keep the case they were set with (a response's are already lower case).
-    for (const name in all) {
-      if (name.length === 14 && name.toLowerCase() === 'content-length') length = all[name]?.join(', ') ?? null;
-      else if (name.length === 16 && name.toLowerCase() === 'content-encoding') encoding = all[name]?.join(', ') ?? null;
-    }
-  } else {
-    length = headers.get('content-length');
-    encoding = headers.get('content-encoding');
-  }
+  const framing = headerValues(response.headers, FRAMING_HEADERS);
+  const length = framing.get('content-length');
+  const encoding = framing.get('content-encoding')?.trim().toLowerCase();
   return {
-    declared: length !== null && /^\s*\d+\s*$/.test(length) ? Number(length) : undefined,
-    identity: encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity',
+    declared: length !== undefined && /^\s*\d+\s*$/.test(length) ? Number(length) : undefined,
+    identity: encoding === undefined || encoding === '' || encoding === 'identity',
   };
 }
 
