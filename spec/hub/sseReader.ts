@@ -1,6 +1,8 @@
-// A raw reader of a task hub's streams, for the hub's specs: node:http on 127.0.0.1, events read with the
-// library's own SseParser, comments counted beside it. No fetch mock, no EventSource: what goes over the wire.
-import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+// A raw reader of a task hub's streams, for the hub's specs: node:http (or node:http2) on 127.0.0.1, events read
+// with the library's own SseParser, comments counted beside it. No fetch mock, no EventSource: what goes over the wire.
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
+import type { Readable } from 'node:stream';
 import { SseParser, type SseEvent } from '../../src/core/sse.js';
 
 /** Closes each socket once its exchange is over (Node 20's global agent keeps them open). */
@@ -36,7 +38,6 @@ export function send(url: string, body?: unknown, options: RequestOptions = {}):
 export interface HubReader {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  readonly response: IncomingMessage;
   /** Every event read so far, in order. */
   readonly events: SseEvent[];
   /** Comment lines read so far (keep-alives). */
@@ -73,14 +74,32 @@ export function openStream(
     const outgoing = request(
       `${hubUrl}/streams`,
       { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers }, agent: options.agent ?? closingAgent },
-      (response) => resolve(readStream(response, () => outgoing.destroy(), options.paused === true)),
+      (response) => resolve(readStream(response, response.statusCode ?? 0, response.headers, () => outgoing.destroy(), options.paused === true)),
     );
     outgoing.on('error', reject);
     outgoing.end(JSON.stringify({ watch }));
   });
 }
 
-function readStream(response: IncomingMessage, destroy: () => void, paused: boolean): HubReader {
+/**
+ * Opens a stream over HTTP/2, on a connection (`session`) that other streams may share, as every tab of
+ * a browser shares one: what {@link openStream} does over HTTP/1.1.
+ */
+export function openHttp2Stream(
+  session: ClientHttp2Session,
+  path: string,
+  watch: readonly { provider: string; ref: string }[],
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly paused?: boolean } = {},
+): Promise<HubReader> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': `${path}/streams`, 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers });
+    stream.once('response', (headers) => resolve(readStream(stream, Number(headers[':status']), headers, () => stream.close(), options.paused === true)));
+    stream.once('error', reject);
+    stream.end(JSON.stringify({ watch }));
+  });
+}
+
+function readStream(response: Readable, status: number, headers: IncomingHttpHeaders, destroy: () => void, paused: boolean): HubReader {
   const events: SseEvent[] = [];
   let comments = 0;
   let partialLine = '';
@@ -118,9 +137,8 @@ function readStream(response: IncomingMessage, destroy: () => void, paused: bool
   if (!paused) read();
   const parse = <T>(event: SseEvent) => ({ ...(JSON.parse(event.data) as T), ...(event.id === undefined ? {} : { id: event.id }) });
   const reader: HubReader = {
-    status: response.statusCode ?? 0,
-    headers: response.headers,
-    response,
+    status,
+    headers,
     events,
     comments: () => comments,
     stream: () => {

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { HUB_EVENTS, taskKey, type DroppedData, type HelloData, type TaskName } from '../core/hubProtocol.js';
 import { sseComment, sseEvent } from '../core/sse.js';
@@ -32,6 +34,14 @@ interface Watched {
   latest?: { readonly text: string; readonly fingerprint: string } | undefined;
 }
 
+/**
+ * The response a stream writes its events to: `node:http`'s, or `node:http2`'s
+ * compatibility response, whose `socket` stands for its own HTTP/2 stream
+ * (ending or destroying it ends that stream, not the connection the
+ * browser's other tabs share).
+ */
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+
 /** How long a connection that was ended (too slow a reader) may take to go before it is cut. */
 const END_GRACE_MS = 2000;
 
@@ -60,7 +70,9 @@ export class HubStream {
    * the replay, and the hub does not watch the task again.
    */
   private readonly ended = new Map<string, number>();
-  private response: ServerResponse | undefined;
+  private response: AnyResponse | undefined;
+  /** Over HTTP/2, a look at the connection's buffer once it has had its turn (see `write`). */
+  private bufferCheck: ReturnType<typeof setImmediate> | undefined;
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
 
@@ -85,7 +97,7 @@ export class HubStream {
    * event after `afterSeq` of a task still watched; returns whether the kept
    * events reached back that far (if not, the page's `have` says the rest).
    */
-  attach(response: ServerResponse, afterSeq: number | undefined): boolean {
+  attach(response: AnyResponse, afterSeq: number | undefined): boolean {
     if (this.expiry !== undefined) clearTimeout(this.expiry);
     this.expiry = undefined;
     const previous = this.response;
@@ -100,9 +112,11 @@ export class HubStream {
   }
 
   /** The connection went (closed by the page, the network, or the hub): the stream waits `resumeWindowMs` for the page to come back. */
-  private detach(response: ServerResponse): void {
+  private detach(response: AnyResponse): void {
     if (this.response !== response) return;
     this.response = undefined;
+    if (this.bufferCheck !== undefined) clearImmediate(this.bufferCheck);
+    this.bufferCheck = undefined;
     if (this.disposed) return;
     this.expiry = setTimeout(() => this.dispose(), this.settings.resumeWindowMs);
   }
@@ -249,9 +263,20 @@ export class HubStream {
   }
 
   private write(frame: string): void {
-    const response = this.response;
+    const response: Writable | undefined = this.response;
     if (response === undefined || response.writableEnded) return;
     response.write(frame);
-    if (response.writableLength > this.settings.maxBufferedBytes) void this.drop('slow-reader');
+    if (response.writableLength <= this.settings.maxBufferedBytes) return;
+    // Over HTTP/1.1 a write hands the system what it takes at once: what the socket still holds is what the page
+    // has not read. Over HTTP/2 every write waits for the connection's next turn, however fast the page reads, so a
+    // burst (the states of a hundred tasks for a page that takes them up) is weighed once the connection has had it.
+    if (!('stream' in response)) {
+      void this.drop('slow-reader');
+      return;
+    }
+    this.bufferCheck ??= setImmediate(() => {
+      this.bufferCheck = undefined;
+      if (this.response === response && response.writableLength > this.settings.maxBufferedBytes) void this.drop('slow-reader');
+    });
   }
 }

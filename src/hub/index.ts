@@ -5,4 +5,4 @@
  *
  * @module rx-task-status/hub
  */
-export { createTaskHub, type HubSource, type HubTaskRequest, type TaskHub, type TaskHubOptions } from './taskHub.js';
+export { createTaskHub, type HubRequest, type HubResponse, type HubSource, type HubTaskRequest, type TaskHub, type TaskHubOptions } from './taskHub.js';

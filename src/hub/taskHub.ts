@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Observable } from 'rxjs';
 import { AuthenticationError, ProviderError, TaskError, TransportError } from '../core/errors/index.js';
 import { messageOf } from '../core/errors/errorLike.js';
@@ -7,7 +8,7 @@ import type { WatchOptions } from '../core/sourceOptions.js';
 import { errorToJson, stateToJson } from '../core/stateWire.js';
 import type { TaskState } from '../core/taskState.js';
 import { expectDelay, expectFunction, expectPositiveNumber, isPlainObject, show } from '../core/validate.js';
-import { HubStream, type StreamSettings, type WireState } from './hubStream.js';
+import { HubStream, type AnyResponse, type StreamSettings, type WireState } from './hubStream.js';
 import { fingerprint, taskKey, type ChangeBody, type OpenBody, type TaskName, type WatchRequest } from '../core/hubProtocol.js';
 
 /** What a hub needs of a source: any `TaskSource` (built-in, `defineProvider`, `hubTasks` of another hub). */
@@ -37,6 +38,17 @@ function wireState(state: TaskState): WireState {
   return wire;
 }
 
+/**
+ * The requests a hub serves: `node:http`'s, or those of `node:http2`'s
+ * compatibility API. Over HTTP/2 every tab of a browser shares one
+ * connection to the hub; over HTTP/1.1 each tab's stream holds one of the six
+ * connections a browser allows an origin (docs/hub.md).
+ */
+export type HubRequest = IncomingMessage | Http2ServerRequest;
+
+/** The response that goes with a request: `node:http2`'s for its requests, else `node:http`'s. */
+export type HubResponse<Request extends HubRequest = IncomingMessage> = Request extends Http2ServerRequest ? Http2ServerResponse : ServerResponse;
+
 /** The task `authorize` is asked about. */
 export interface HubTaskRequest {
   /** The provider's name: a key of `sources`. */
@@ -48,7 +60,7 @@ export interface HubTaskRequest {
 }
 
 /** Options of {@link createTaskHub}. */
-export interface TaskHubOptions {
+export interface TaskHubOptions<Request extends HubRequest = IncomingMessage> {
   /** The sources tasks are watched on, by the name pages use (`{ postman: postmanTasks({ apiKey }) }`). */
   readonly sources: Readonly<Record<string, HubSource>>;
   /**
@@ -59,7 +71,7 @@ export interface TaskHubOptions {
    * the page with an `AuthenticationError`; a throw or no answer within
    * `authorizeTimeout` with a `TransportError` (and `onError` hears why).
    */
-  readonly authorize: (request: IncomingMessage, task: HubTaskRequest) => boolean | PromiseLike<boolean>;
+  readonly authorize: (request: Request, task: HubTaskRequest) => boolean | PromiseLike<boolean>;
   /** Where the hub is mounted, when the request's URL includes it (`http.createServer`): `'/tasks'`. Default `''` (Express's `app.use('/tasks', hub)` strips it). */
   readonly basePath?: string | undefined;
   /** A comment goes down every idle stream this often, ms, so that proxies do not close it. Default 15000. */
@@ -80,9 +92,13 @@ export interface TaskHubOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
-/** A Node `http` request listener (mount it in `http.createServer`, Express or Fastify), and how to close it. */
-export interface TaskHub {
-  (request: IncomingMessage, response: ServerResponse): void;
+/**
+ * A Node request listener (mount it in `http.createServer`, Express or
+ * Fastify; for HTTP/2, in `http2.createSecureServer`: see {@link HubRequest}),
+ * and how to close it.
+ */
+export interface TaskHub<Request extends HubRequest = IncomingMessage> {
+  (request: Request, response: HubResponse<Request>): void;
   /** Ends every stream (with a `dropped` event: pages reconnect elsewhere) and lets go of every task; answers 503 from now on. */
   close(): Promise<void>;
 }
@@ -120,7 +136,7 @@ const MAX_REF_LENGTH = 1000;
  * createServer(hub).listen(8080);
  * ```
  */
-export function createTaskHub(options: TaskHubOptions): TaskHub {
+export function createTaskHub<Request extends HubRequest = IncomingMessage>(options: TaskHubOptions<Request>): TaskHub<Request> {
   if (!isPlainObject(options)) throw new TypeError(`Expected the options of createTaskHub ({ sources, authorize, … }), got ${show(options)}.`);
   expectFunction('authorize', options.authorize);
   if (!isPlainObject(options.sources) || Object.keys(options.sources).length === 0) {
@@ -143,11 +159,12 @@ export function createTaskHub(options: TaskHubOptions): TaskHub {
     maxBufferedBytes: expectPositiveNumber('maxBufferedBytes', options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes),
     replayBytes: expectPositiveNumber('replayBytes', options.replayBytes ?? DEFAULTS.replayBytes, { allowZero: true }),
   };
-  const hub = new Hub(options, basePath, settings, {
+  const authorize = (request: HubRequest, task: HubTaskRequest) => options.authorize(request as Request, task);
+  const hub = new Hub(options, authorize, basePath, settings, {
     maxTasksPerStream: expectPositiveNumber('maxTasksPerStream', options.maxTasksPerStream ?? DEFAULTS.maxTasksPerStream),
     authorizeTimeout: expectDelay('authorizeTimeout', options.authorizeTimeout ?? DEFAULTS.authorizeTimeout),
   });
-  return Object.assign((request: IncomingMessage, response: ServerResponse) => hub.handle(request, response), { close: () => hub.close() });
+  return Object.assign((request: Request, response: HubResponse<Request>) => hub.handle(request, response), { close: () => hub.close() });
 }
 
 /** A request the hub refuses as a whole: its status and why (no secret: it names only what the page sent). */
@@ -169,7 +186,9 @@ class Hub {
   private readonly pendingAuthorizations = new Set<() => void>();
 
   constructor(
-    private readonly options: TaskHubOptions,
+    private readonly options: Omit<TaskHubOptions, 'authorize'>,
+    /** `options.authorize`, asked only about the requests the listener is given: those of the kind it was typed for. */
+    private readonly authorize: (request: HubRequest, task: HubTaskRequest) => boolean | PromiseLike<boolean>,
     private readonly basePath: string,
     private readonly settings: StreamSettings,
     private readonly limits: { readonly maxTasksPerStream: number; readonly authorizeTimeout: number },
@@ -177,11 +196,11 @@ class Hub {
     this.origins = new Set((options.allowOrigins ?? []).map((origin) => new URL(origin).origin));
   }
 
-  handle(request: IncomingMessage, response: ServerResponse): void {
+  handle(request: HubRequest, response: AnyResponse): void {
     this.route(request, response).catch((error: unknown) => this.fail(response, error));
   }
 
-  private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async route(request: HubRequest, response: AnyResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://hub').pathname;
     if (!path.startsWith(`${this.basePath}/`)) throw new Refusal(404, 'Not a task hub path.');
     const rest = path.slice(this.basePath.length);
@@ -205,7 +224,7 @@ class Hub {
   }
 
   /** Opens a stream, or takes one up again (`Last-Event-ID`), and watches the tasks the page names. */
-  private open(request: IncomingMessage, response: ServerResponse, body: OpenBody): void {
+  private open(request: HubRequest, response: AnyResponse, body: OpenBody): void {
     const resumed = readLastEventId(request.headers['last-event-id']);
     const found = resumed === undefined ? undefined : this.streams.get(resumed.stream);
     const stream = found !== undefined && !found.isDisposed ? found : this.newStream();
@@ -213,7 +232,8 @@ class Hub {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store, no-transform',
-      connection: 'keep-alive',
+      // HTTP/2 has no connection headers: Node drops one, with a warning on the process.
+      ...(request.httpVersionMajor === 1 ? { connection: 'keep-alive' } : {}),
       // nginx: pass each event on at once.
       'x-accel-buffering': 'no',
     });
@@ -240,7 +260,7 @@ class Hub {
     }
   }
 
-  private change(request: IncomingMessage, response: ServerResponse, id: string, body: ChangeBody): void {
+  private change(request: HubRequest, response: AnyResponse, id: string, body: ChangeBody): void {
     const stream = this.streams.get(id);
     if (stream === undefined || stream.isDisposed) throw new Refusal(404, 'The hub has no such stream (any more): open a new one.');
     for (const task of body.unwatch ?? []) stream.forget(task);
@@ -264,7 +284,7 @@ class Hub {
    * asked, then the source's (shared) watch subscribed. What the page already
    * has (`have`) is not sent again. Any failure is that task's `end` event.
    */
-  private watch(request: IncomingMessage, stream: HubStream, task: WatchRequest): void {
+  private watch(request: HubRequest, stream: HubStream, task: WatchRequest): void {
     stream.reserve(task);
     const read = this.read(task);
     if (read instanceof ProviderError) {
@@ -302,7 +322,7 @@ class Hub {
   }
 
   /** Asks `authorize` again about a task a stream carries over; a refusal now ends it. */
-  private reauthorize(request: IncomingMessage, stream: HubStream, task: WatchRequest): void {
+  private reauthorize(request: HubRequest, stream: HubStream, task: WatchRequest): void {
     const read = this.read(task);
     if (read instanceof ProviderError) return;
     void this.authorized(request, task, read.ref).then((refusal) => {
@@ -322,7 +342,7 @@ class Hub {
   }
 
   /** `authorize`'s answer: nothing when the request may watch the task, else the error its page gets. Never rejects. */
-  private async authorized(request: IncomingMessage, task: TaskName, ref: unknown): Promise<TaskError | undefined> {
+  private async authorized(request: HubRequest, task: TaskName, ref: unknown): Promise<TaskError | undefined> {
     const what = `${task.provider} task ${task.ref.slice(0, 200)}`;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let giveUp: () => void = () => undefined;
@@ -332,7 +352,7 @@ class Hub {
     });
     this.pendingAuthorizations.add(giveUp);
     try {
-      const answer = await Promise.race([Promise.resolve(this.options.authorize(request, { provider: task.provider, ref, text: task.ref })), timeout]);
+      const answer = await Promise.race([Promise.resolve(this.authorize(request, { provider: task.provider, ref, text: task.ref })), timeout]);
       if (answer === 'timeout') {
         return new TransportError(`The task hub could not tell whether this page may watch ${what}: authorize did not answer within ${this.limits.authorizeTimeout} ms.`, {
           reason: 'timeout',
@@ -370,7 +390,7 @@ class Hub {
   }
 
   /** CORS, for the origins the hub was told to allow (with credentials: cookies go along). */
-  private allowOrigin(request: IncomingMessage, response: ServerResponse): void {
+  private allowOrigin(request: HubRequest, response: AnyResponse): void {
     const origin = request.headers.origin;
     if (origin === undefined || !this.origins.has(origin)) return;
     response.setHeader('access-control-allow-origin', origin);
@@ -378,7 +398,7 @@ class Hub {
     response.setHeader('vary', 'origin');
   }
 
-  private fail(response: ServerResponse, error: unknown): void {
+  private fail(response: AnyResponse, error: unknown): void {
     if (!(error instanceof Refusal)) this.report(error);
     if (response.headersSent) {
       response.end();
@@ -399,7 +419,7 @@ class Hub {
 }
 
 /** The request's body as JSON, at most {@link MAX_BODY_BYTES}. */
-function readJson(request: IncomingMessage): Promise<unknown> {
+function readJson(request: HubRequest): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
