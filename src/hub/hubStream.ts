@@ -42,6 +42,11 @@ interface Watched {
  */
 export type AnyResponse = ServerResponse | Http2ServerResponse;
 
+/** Whether a response goes over HTTP/2: `node:http2`'s compatibility response is the one with a `stream`. */
+export function isHttp2(response: AnyResponse): response is Http2ServerResponse {
+  return 'stream' in response;
+}
+
 /** How long a connection that was ended (too slow a reader) may take to go before it is cut. */
 const END_GRACE_MS = 2000;
 
@@ -263,14 +268,14 @@ export class HubStream {
   }
 
   private write(frame: string): void {
-    const response: Writable | undefined = this.response;
+    const response = this.response;
     if (response === undefined || response.writableEnded) return;
-    response.write(frame);
+    (response as Writable).write(frame);
     if (response.writableLength <= this.settings.maxBufferedBytes) return;
     // Over HTTP/1.1 a write hands the system what it takes at once: what the socket still holds is what the page
     // has not read. Over HTTP/2 every write waits for the connection's next turn, however fast the page reads, so a
     // burst (the states of a hundred tasks for a page that takes them up) is weighed once the connection has had it.
-    if (!('stream' in response)) {
+    if (!isHttp2(response)) {
       void this.drop('slow-reader');
       return;
     }

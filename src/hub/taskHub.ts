@@ -8,7 +8,7 @@ import type { WatchOptions } from '../core/sourceOptions.js';
 import { errorToJson, stateToJson } from '../core/stateWire.js';
 import type { TaskState } from '../core/taskState.js';
 import { expectDelay, expectFunction, expectPositiveNumber, isPlainObject, show } from '../core/validate.js';
-import { HubStream, type AnyResponse, type StreamSettings, type WireState } from './hubStream.js';
+import { HubStream, isHttp2, type AnyResponse, type StreamSettings, type WireState } from './hubStream.js';
 import { fingerprint, taskKey, type ChangeBody, type OpenBody, type TaskName, type WatchRequest } from '../core/hubProtocol.js';
 
 /** What a hub needs of a source: any `TaskSource` (built-in, `defineProvider`, `hubTasks` of another hub). */
@@ -233,7 +233,7 @@ class Hub {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store, no-transform',
       // HTTP/2 has no connection headers: Node drops one, with a warning on the process.
-      ...(request.httpVersionMajor === 1 ? { connection: 'keep-alive' } : {}),
+      ...(isHttp2(response) ? {} : { connection: 'keep-alive' }),
       // nginx: pass each event on at once.
       'x-accel-buffering': 'no',
     });
