@@ -34,8 +34,9 @@ export const MAX_SERVER_WAIT_MS = 60 * 60 * 1000;
  */
 export function readRateLimitHints(all: HeaderReader, now: number): RateLimitHints {
   const hints: { -readonly [K in keyof RateLimitHints]: RateLimitHints[K] } = {};
-  const headers = rateLimitHeaders(all);
-  if (headers === undefined) return hints;
+  const headers = headerValues(all, HINT_HEADERS);
+  // None at all, the common case: decided at once.
+  if (headers.size === 0) return hints;
   // Retry-After is authoritative when present: it is the server's own answer to "when may I come back".
   const retryAfter =
     parseRetryAfter(firstValue(headers.get('retry-after')), now) ??
@@ -98,8 +99,8 @@ function parseReset(value: string | undefined, now: number): number | undefined 
  * reset) are read too. Values are left as text for the same parsers as the
  * separate headers'.
  */
-function combinedRateLimit(value: string | null): { limit?: string; remaining?: string; reset?: string } {
-  if (value === null) return {};
+function combinedRateLimit(value: string | undefined): { limit?: string; remaining?: string; reset?: string } {
+  if (value === undefined) return {};
   const fields: { limit?: string; remaining?: string; reset?: string } = {};
   // The first list member only (a server that repeats the header gives the same twice).
   for (const part of value.split(/[,;]/)) {
@@ -127,13 +128,7 @@ const HINT_HEADERS: ReadonlySet<string> = new Set([
   'ratelimit-policy',
 ]);
 
-/** The rate-limit headers of a response, or `undefined` when there are none (the common case, decided at once). */
-function rateLimitHeaders(headers: HeaderReader): HeaderReader | undefined {
-  const found = headerValues(headers, HINT_HEADERS);
-  return found.size === 0 ? undefined : { get: (name) => found.get(name) ?? null };
-}
-
-function firstOf(headers: HeaderReader, ...names: string[]): string | undefined {
+function firstOf(headers: ReadonlyMap<string, string>, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = firstValue(headers.get(name));
     if (value !== undefined) return value;
@@ -141,8 +136,8 @@ function firstOf(headers: HeaderReader, ...names: string[]): string | undefined 
   return undefined;
 }
 
-function firstValue(value: string | null): string | undefined {
-  if (value === null) return undefined;
+function firstValue(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   const parts = value.split(',').map((part) => part.trim());
   // An HTTP date has a comma of its own ("Wed, 21 Oct 2015 07:28:00 GMT", "Sunday, 06-Nov-94 …"): its first two parts are one value.
   const first = /^[a-z]{3,9}$/i.test(parts[0] ?? '') ? `${parts[0]}, ${parts[1] ?? ''}` : parts[0];
