@@ -5,8 +5,7 @@
 import IORedis from 'ioredis';
 import * as redis from 'redis';
 import { lastValueFrom } from 'rxjs';
-import crossFetch from 'cross-fetch';
-import { fixedInterval, postmanTasks, untilTerminal, type FetchLike } from '../../../src/index.js';
+import { fixedInterval, postmanTasks, untilTerminal } from '../../../src/index.js';
 import { redisBudget, redisCoordination } from '../../../src/redis/index.js';
 
 export interface WorkerJob {
@@ -58,7 +57,6 @@ async function run(job: WorkerJob): Promise<void> {
     interval: job.interval,
     policy: fixedInterval(),
     jitter: 0,
-    fetch: crossFetch as unknown as FetchLike,
   });
   const told = source.events.subscribe((event) => {
     if (event.type === 'request' && event.id !== undefined) (starts[event.id] ??= []).push(event.at);
